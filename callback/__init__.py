@@ -1,0 +1,36 @@
+"""Callback: a self-hostable website callback service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; `config` overrides settings read from the environment."""
+    from callback import db, errors, logs, redis_client, settings  # noqa: PLC0415
+    from callback.api import admin, visitor  # noqa: PLC0415
+    from callback.cli import register_commands  # noqa: PLC0415
+    from callback.forms import views as form_views  # noqa: PLC0415
+    from webhooks import routes as webhook_routes  # noqa: PLC0415
+
+    app = Flask(__name__, instance_path=str(settings.instance_dir()))
+    app.config.from_mapping(settings.load_settings())
+    if config:
+        app.config.from_mapping(config)
+    settings.fill_development_defaults(app.config)
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    logs.init_app(app)
+    db.init_app(app)
+    redis_client.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(visitor.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(form_views.bp)
+    app.register_blueprint(webhook_routes.bp)
+    register_commands(app)
+    return app

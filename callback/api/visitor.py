@@ -1,0 +1,93 @@
+"""The visitor API: ask for a callback, watch it, withdraw it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest
+
+from callback import db
+from callback.api.origins import check_origin, cors_headers
+from callback.errors import ApiError
+from callback.intake import submit
+from callback.messages import message
+from callback.models import CallbackRequest, Widget
+from callback.requests_view import cancel_request, iso, public_status
+from callback.tokens import status_token, token_matches
+
+bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
+
+
+def _submission() -> dict[str, Any]:
+    if request.is_json:
+        try:
+            body = request.get_json()
+        except BadRequest:
+            raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "malformed_json", "The request body must be a JSON object.")
+        return body
+    return request.form.to_dict()
+
+
+def load_widget(key: str) -> Widget:
+    """Return the widget with public key `key`, or raise the API's 404."""
+    widget = db.session().query(Widget).filter_by(key=key).one_or_none()
+    if widget is None:
+        raise ApiError(404, "unknown_widget", message("unknown_widget"))
+    return widget
+
+
+@bp.post("/widgets/<key>/callbacks")
+def create_callback(key: str) -> tuple[Response, int, dict[str, str]]:
+    widget = load_widget(key)
+    check_origin(widget)
+    accepted = submit(widget, _submission())
+    callback_request = accepted.request
+    status_url = url_for(
+        "visitor_api.get_callback",
+        request_id=callback_request.id,
+        token=status_token(callback_request.id),
+        _external=True,
+    )
+    body = {
+        "id": str(callback_request.id),
+        "status": callback_request.status.value,
+        "status_url": status_url,
+        "scheduled_for": iso(callback_request.scheduled_for),
+    }
+    headers = {"Location": status_url, **cors_headers(widget)}
+    return jsonify(body), 202, headers
+
+
+@bp.route("/widgets/<key>/callbacks", methods=["OPTIONS"])
+def preflight(key: str) -> tuple[str, int, dict[str, str]]:
+    widget = load_widget(key)
+    check_origin(widget)
+    return "", 204, cors_headers(widget, preflight=True)
+
+
+def _owned_request(request_id: str) -> CallbackRequest:
+    try:
+        parsed = uuid.UUID(request_id)
+    except ValueError:
+        abort(404)
+    found = db.session().get(CallbackRequest, parsed)
+    # Unknown id and wrong token look the same, so ids cannot be probed.
+    if found is None or not token_matches(parsed, request.args.get("token")):
+        raise ApiError(404, "not_found", "No such callback request.")
+    return found
+
+
+@bp.get("/callbacks/<request_id>")
+def get_callback(request_id: str) -> Response:
+    return jsonify(public_status(_owned_request(request_id)))
+
+
+@bp.delete("/callbacks/<request_id>")
+def delete_callback(request_id: str) -> Response:
+    callback_request = _owned_request(request_id)
+    cancel_request(callback_request, actor="visitor")
+    return jsonify(public_status(callback_request))

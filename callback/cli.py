@@ -1,0 +1,48 @@
+"""The `callback` command: release, worker, development run, sandbox and admin tasks."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from callback.devserver import dev_command
+from callback.migrate import upgrade
+from workers.worker import worker_command
+
+
+def _create_app() -> Flask:
+    from callback import create_app  # noqa: PLC0415 - the factory imports this module
+
+    return create_app()
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply every pending migration (the `release` process)."""
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is at the newest revision")
+
+
+def register_commands(app: Flask) -> None:
+    """Add the app-level commands to `app.cli`."""
+    app.cli.add_command(db_group)
+    app.cli.add_command(worker_command)
+
+
+main = FlaskGroup(
+    create_app=_create_app,
+    add_version_option=False,
+    load_dotenv=True,
+    help="Callback: website callback service.",
+)
+main.add_command(dev_command)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Database engine and per-context sessions (one session per request or job)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class Database:
+    """Holds the engine and the session factory of one app."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def bind_to(self, bind: Any) -> None:
+        """Make new sessions join `bind` (tests hand in a connection inside a transaction)."""
+        self.sessionmaker = sessionmaker(
+            bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+
+def make_engine(url: str) -> Engine:
+    """Return an engine for `url`; SQLite gets WAL and real transactions."""
+    engine = create_engine(url, **_engine_options(url))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Web threads and job threads share the file; a busy writer waits instead of failing.
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+    # pysqlite's own transaction handling skips BEGIN and breaks SAVEPOINT; SQLAlchemy
+    # emits BEGIN itself instead (its documented recipe).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front: two processes upgrading a read lock to a
+    # write lock at once would otherwise fail at once instead of waiting.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    """Attach the database to `app`; connections open on first use, not here."""
+    app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    app.teardown_appcontext(_close_session)
+
+
+def database(app: Flask | None = None) -> Database:
+    """Return the app's Database."""
+    db: Database = (app or current_app).extensions["db"]
+    return db
+
+
+def session() -> Session:
+    """Return this app context's session, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = database().sessionmaker()
+    current: Session = g.db_session
+    return current
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    current = g.pop("db_session", None)
+    if current is not None:
+        current.close()

@@ -1,0 +1,102 @@
+"""The server-rendered form: works with JavaScript off (POST, redirect, status page)."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
+
+from callback import db
+from callback.errors import ApiError
+from callback.form_texts import form_texts
+from callback.intake import submit
+from callback.messages import message
+from callback.models import CallbackRequest, Widget
+from callback.requests_view import cancel_request
+from callback.tokens import status_token, token_matches
+
+bp = Blueprint("form", __name__, url_prefix="/w")
+bp.app_context_processor(lambda: {"form_texts": form_texts})
+CSRF_MAX_AGE_SECONDS = 2 * 3600
+
+
+def _csrf() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="callback-form")
+
+
+def _widget(key: str) -> Widget:
+    widget = db.session().query(Widget).filter_by(key=key).one_or_none()
+    if widget is None:
+        abort(404)
+    return widget
+
+
+def _render_form(
+    widget: Widget, error: ApiError | None = None, status: int = 200
+) -> tuple[str, int]:
+    return render_template(
+        "form.html",
+        widget=widget,
+        error=error,
+        values=request.form,
+        csrf_token=_csrf().dumps(widget.key),
+    ), status
+
+
+@bp.get("/<key>")
+def show_form(key: str) -> tuple[str, int]:
+    return _render_form(_widget(key))
+
+
+@bp.post("/<key>")
+def post_form(key: str) -> Response | tuple[str, int]:
+    widget = _widget(key)
+    try:
+        if _csrf().loads(request.form.get("csrf_token", ""), max_age=CSRF_MAX_AGE_SECONDS) != key:
+            raise BadSignature("other widget")
+    except BadSignature:
+        error = ApiError(400, "form_expired", message("form_expired", widget.language))
+        return _render_form(widget, error, 400)
+    try:
+        accepted = submit(widget, request.form.to_dict())
+    except ApiError as error:
+        return _render_form(widget, error, error.status)
+    target = url_for(
+        "form.status_page",
+        request_id=accepted.request.id,
+        token=status_token(accepted.request.id),
+    )
+    return redirect(target, code=303)
+
+
+def _owned(request_id: str) -> CallbackRequest:
+    try:
+        parsed = uuid.UUID(request_id)
+    except ValueError:
+        abort(404)
+    found = db.session().get(CallbackRequest, parsed)
+    if found is None or not token_matches(parsed, request.values.get("token")):
+        abort(404)
+    return found
+
+
+@bp.get("/status/<request_id>")
+def status_page(request_id: str) -> str:
+    callback_request = _owned(request_id)
+    return render_template(
+        "status.html",
+        request_row=callback_request,
+        token=request.args["token"],
+        language=callback_request.widget.language,
+    )
+
+
+@bp.post("/status/<request_id>/cancel")
+def cancel(request_id: str) -> Response:
+    callback_request = _owned(request_id)
+    cancel_request(callback_request, actor="visitor")
+    return redirect(
+        url_for("form.status_page", request_id=request_id, token=request.form["token"]), code=303
+    )

@@ -1,0 +1,106 @@
+"""Taking a callback request: validate, store in one transaction, then enqueue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from callback import db
+from callback.errors import ApiError
+from callback.messages import message
+from callback.models import PENDING_STATUSES, CallbackRequest, RequestStatus, Widget, utcnow
+from callback.phone import PhoneRejected, parse_visitor_number
+from workers.queues import enqueue_dial
+
+TRUE_WORDS = {"true", "1", "yes", "on"}
+MAX_LOCALE_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class Accepted:
+    request: CallbackRequest
+    created: bool
+
+
+def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
+    """Validate a visitor's submission and store it, or return their pending request."""
+    locale = _locale(form.get("locale")) or widget.language
+    if str(form.get("consent", "")).strip().lower() not in TRUE_WORDS:
+        raise ApiError(422, "consent_required", message("consent_required", locale), "consent")
+    try:
+        number = parse_visitor_number(
+            str(form.get("phone") or ""),
+            widget.default_region,
+            widget.allowed_countries or [widget.default_region],
+            widget.allowed_number_types,
+            locale,
+        )
+    except PhoneRejected as rejected:
+        raise ApiError(422, rejected.code, rejected.message, rejected.field) from None
+    scheduled_for = _preferred_time(form.get("preferred_time"), widget.timezone, locale)
+
+    session = db.session()
+    pending = session.scalars(
+        select(CallbackRequest).where(
+            CallbackRequest.widget_id == widget.id,
+            CallbackRequest.phone == number.e164,
+            CallbackRequest.status.in_(PENDING_STATUSES),
+        )
+    ).first()
+    if pending is not None:
+        return Accepted(pending, created=False)
+
+    request = CallbackRequest(
+        widget=widget,
+        phone=number.e164,
+        country=number.country,
+        number_type=number.number_type,
+        page_url=_page_url(form.get("page_url")),
+        locale=locale,
+        consent_version=widget.consent_version,
+        status=RequestStatus.SCHEDULED if scheduled_for else RequestStatus.QUEUED,
+        scheduled_for=scheduled_for,
+    )
+    session.add(request)
+    session.commit()
+    enqueue_dial(request.id, request.round, at=scheduled_for)
+    return Accepted(request, created=True)
+
+
+def _locale(value: object) -> str | None:
+    text = str(value or "").strip()
+    if not text or len(text) > MAX_LOCALE_LENGTH:
+        return None
+    return text if all(ch.isalnum() or ch in "-_" for ch in text) else None
+
+
+def _page_url(value: object) -> str | None:
+    """Keep the page's address without query or fragment, which may carry personal data."""
+    text = str(value or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:2048]
+
+
+def _preferred_time(value: object, timezone: str, locale: str | None) -> datetime | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        code = "invalid_preferred_time"
+        raise ApiError(422, code, message(code, locale), "preferred_time") from None
+    if when.tzinfo is None:
+        # A time typed without an offset is the widget's local time, as shown to the visitor.
+        when = when.replace(tzinfo=ZoneInfo(timezone))
+    if when <= utcnow():
+        code = "preferred_time_in_past"
+        raise ApiError(422, code, message(code, locale), "preferred_time")
+    return when.astimezone(UTC)

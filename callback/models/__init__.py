@@ -1,0 +1,26 @@
+"""The data model; see DESIGN.md "Domain"."""
+
+from callback.models.base import Base, utcnow
+from callback.models.call import AuditEntry, CallAttempt, CallEvent, Leg
+from callback.models.request import (
+    PENDING_STATUSES,
+    TERMINAL_STATUSES,
+    CallbackRequest,
+    RequestStatus,
+)
+from callback.models.widget import Agent, Widget
+
+__all__ = [
+    "PENDING_STATUSES",
+    "TERMINAL_STATUSES",
+    "Agent",
+    "AuditEntry",
+    "Base",
+    "CallAttempt",
+    "CallEvent",
+    "CallbackRequest",
+    "Leg",
+    "RequestStatus",
+    "Widget",
+    "utcnow",
+]

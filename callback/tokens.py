@@ -1,0 +1,22 @@
+"""Status tokens: unguessable, derived from the request id, never stored."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+
+from flask import current_app
+
+
+def status_token(request_id: uuid.UUID) -> str:
+    """Return the token that lets a visitor see or withdraw request `request_id`."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"status-token:" + request_id.bytes, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def token_matches(request_id: uuid.UUID, token: str | None) -> bool:
+    """Return whether `token` is the request's status token, in constant time."""
+    return hmac.compare_digest(status_token(request_id), token or "")

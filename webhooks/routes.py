@@ -1,0 +1,151 @@
+"""Twilio-facing routes: TwiML for the agent leg and status callbacks for both legs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import update
+
+from callback import db
+from callback.flow import FollowUp, agent_leg_ended, next_attempt_number, visitor_leg_ended
+from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
+from callback.privacy import advance
+from callback.telephony import public_url
+from callback.voice_text import describe_page
+from webhooks import twiml
+from webhooks.events import apply_call_status, is_final, record_event
+from webhooks.signature import twilio_signed
+from workers.queues import enqueue_follow_up
+
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+
+
+def _xml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def _attempt(attempt_id: int) -> tuple[CallAttempt, CallbackRequest]:
+    attempt = db.session().get(CallAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt, db.session().get_one(CallbackRequest, attempt.request_id)
+
+
+def _is_current(attempt: CallAttempt, request_row: CallbackRequest) -> bool:
+    return attempt.round == request_row.round and not request_row.status.is_terminal
+
+
+@bp.post("/attempts/<int:attempt_id>/whisper")
+@twilio_signed
+def whisper(attempt_id: int) -> Response:
+    attempt, request_row = _attempt(attempt_id)
+    language = request_row.widget.language
+    if not _is_current(attempt, request_row) or request_row.status != RequestStatus.CALLING_AGENT:
+        return _xml(twiml.goodbye(language, "taken"))
+    site, page = describe_page(request_row.page_url, language)
+    key_url = public_url(f"/twilio/attempts/{attempt.id}/key")
+    return _xml(twiml.whisper(language, site or request_row.widget.name, page, key_url))
+
+
+@bp.post("/attempts/<int:attempt_id>/key")
+@twilio_signed
+def key_pressed(attempt_id: int) -> Response:
+    session = db.session()
+    attempt, request_row = _attempt(attempt_id)
+    language = request_row.widget.language
+    attempt.digits = request.form.get("Digits", "")[:8]
+    if attempt.digits != "1":
+        session.commit()
+        return _xml(twiml.goodbye(language, "passed"))
+    # Settled atomically: of agents pressing 1 at once, one UPDATE matches the row.
+    won = session.execute(
+        update(CallbackRequest)
+        .where(
+            CallbackRequest.id == request_row.id,
+            CallbackRequest.status == RequestStatus.CALLING_AGENT,
+            CallbackRequest.round == attempt.round,
+            CallbackRequest.phone.is_not(None),
+        )
+        .values(status=RequestStatus.CALLING_VISITOR, updated_at=utcnow())
+        .returning(CallbackRequest.id)
+    ).first()
+    if not won:
+        session.commit()
+        return _xml(twiml.goodbye(language, "taken"))
+    visitor_leg = CallAttempt(
+        request_id=request_row.id,
+        leg=Leg.VISITOR,
+        attempt_number=next_attempt_number(session, request_row, Leg.VISITOR),
+        round=attempt.round,
+        agent_id=attempt.agent_id,
+        status="queued",
+    )
+    session.add(visitor_leg)
+    session.commit()
+    session.refresh(request_row)
+    caller_id = request_row.widget.caller_id or current_app.config.get("TWILIO_FROM_NUMBER") or ""
+    return _xml(
+        twiml.bridge(
+            language,
+            request_row.phone or "",
+            caller_id,
+            public_url(f"/twilio/attempts/{visitor_leg.id}/dial-result"),
+            public_url(f"/twilio/attempts/{visitor_leg.id}/status"),
+        )
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/dial-result")
+@twilio_signed
+def dial_result(attempt_id: int) -> Response:
+    session = db.session()
+    visitor_leg, request_row = _attempt(attempt_id)
+    status = request.form.get("DialCallStatus", "")
+    follow_up: FollowUp | None = None
+    if request.form.get("DialCallSid") and visitor_leg.call_sid is None:
+        visitor_leg.call_sid = request.form["DialCallSid"][:34]
+    if is_final(status):
+        apply_call_status(visitor_leg, status, request.form)
+        duration = request.form.get("DialCallDuration", "")
+        talk = int(duration) if duration.isdigit() else None
+        follow_up = visitor_leg_ended(session, request_row, visitor_leg, status, talk)
+    session.commit()
+    enqueue_follow_up(follow_up)
+    language = request_row.widget.language
+    if status == "completed":
+        return _xml(twiml.empty())
+    return _xml(twiml.goodbye(language, "visitor_unavailable"))
+
+
+@bp.post("/attempts/<int:attempt_id>/status")
+@twilio_signed
+def call_status(attempt_id: int) -> tuple[str, int]:
+    session = db.session()
+    attempt, request_row = _attempt(attempt_id)
+    if not record_event(session, attempt, request.form):
+        return "", 204  # a duplicate: already applied
+    if attempt.call_sid is None and request.form.get("CallSid"):
+        attempt.call_sid = request.form["CallSid"][:34]
+    status = request.form.get("CallStatus", "")
+    follow_up = None
+    if apply_call_status(attempt, status, request.form):
+        follow_up = _apply_to_request(attempt, request_row, status)
+    session.commit()
+    enqueue_follow_up(follow_up)
+    return "", 204
+
+
+def _apply_to_request(
+    attempt: CallAttempt, request_row: CallbackRequest, status: str
+) -> FollowUp | None:
+    session = db.session()
+    if not _is_current(attempt, request_row):
+        return None
+    if attempt.leg == Leg.AGENT:
+        if status == "ringing" and request_row.agent_ringing_at is None:
+            request_row.agent_ringing_at = utcnow()
+        return agent_leg_ended(session, request_row, attempt) if is_final(status) else None
+    if status == "in-progress" and advance(request_row, RequestStatus.CONNECTED):
+        request_row.connected_at = utcnow()
+    if is_final(status):
+        return visitor_leg_ended(session, request_row, attempt, status, attempt.duration_seconds)
+    return None

@@ -1,0 +1,113 @@
+"""Talking to Twilio about calls: create the agent leg, find a lost one, end live ones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import requests
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioRestException
+
+from callback import db
+from callback.models import Agent, CallAttempt, CallbackRequest, Leg
+from callback.telephony import is_retryable, public_url, twilio_client
+from workers.context import JobLog, job_context
+
+AGENT_RING_SECONDS = 20
+STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+# Calls created before the attempt row's timestamp minus this are not ours.
+CLOCK_SKEW = timedelta(seconds=30)
+
+
+class CreateAnswerLost(Exception):
+    """The create request was sent but no answer came: a call may or may not exist."""
+
+
+def is_retryable_error(exc: TwilioRestException) -> bool:
+    return is_retryable(exc.status, exc.code)
+
+
+def _caller_id(request: CallbackRequest) -> str:
+    number: str = current_app.config.get("TWILIO_FROM_NUMBER") or request.widget.caller_id or ""
+    return number
+
+
+def create_agent_call(request: CallbackRequest, attempt: CallAttempt) -> str:
+    """Create the agent leg at Twilio and return its call SID."""
+    agent_phone = db.session().get_one(Agent, attempt.agent_id).phone
+    try:
+        call = twilio_client().calls.create(
+            to=agent_phone,
+            from_=_caller_id(request),
+            url=public_url(f"/twilio/attempts/{attempt.id}/whisper"),
+            status_callback=public_url(f"/twilio/attempts/{attempt.id}/status"),
+            status_callback_event=STATUS_EVENTS,
+            status_callback_method="POST",
+            timeout=AGENT_RING_SECONDS,
+        )
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        # A connect failure means nothing was sent, but a read timeout may hide a call;
+        # both are treated as unknown and resolved by listing before any redial.
+        raise CreateAnswerLost(type(exc).__name__) from None
+    sid: str = call.sid or ""
+    return sid
+
+
+def resolve_unsent(session: Session, attempt: CallAttempt, log: JobLog) -> bool:
+    """Settle an attempt whose create got no answer; return True if nothing was created.
+
+    Lists the calls to the agent since the attempt began: one found is adopted as this
+    attempt's call, so the agent is never rung twice for it.
+    """
+    agent_phone = session.get_one(Agent, attempt.agent_id).phone
+    since = attempt.created_at - CLOCK_SKEW
+    known = set(
+        session.scalars(select(CallAttempt.call_sid).where(CallAttempt.call_sid.is_not(None)))
+    )
+    # Filtered here rather than by StartTime>, which Twilio leaves empty for queued calls.
+    found = [
+        call
+        for call in twilio_client().calls.list(to=agent_phone, limit=50)
+        if call.sid not in known
+        and call.parent_call_sid is None
+        and call.date_created is not None
+        and call.date_created >= since
+    ]
+    if found:
+        oldest = min(found, key=lambda c: c.date_created)
+        attempt.call_sid = oldest.sid
+        attempt.status = oldest.status or "queued"
+        log.info("adopted lost call: attempt=%s call=%s", attempt.id, oldest.sid)
+        return False
+    attempt.status = "not_created"
+    log.info("no call was created for attempt=%s; dialling again", attempt.id)
+    return True
+
+
+def end_calls(request_id: str) -> int:
+    """End every live call of a withdrawn or finished request; return how many."""
+    with job_context(__name__, request_id) as log:
+        session = db.session()
+        attempts = session.scalars(
+            select(CallAttempt).where(
+                CallAttempt.request_id == uuid.UUID(request_id),
+                CallAttempt.call_sid.is_not(None),
+                CallAttempt.status.in_(["queued", "initiated", "ringing", "in-progress"]),
+            )
+        ).all()
+        ended = 0
+        client = twilio_client()
+        for attempt in sorted(attempts, key=lambda a: a.leg != Leg.AGENT):
+            new_status = "completed" if attempt.status == "in-progress" else "canceled"
+            try:
+                client.calls(attempt.call_sid).update(status=new_status)
+                ended += 1
+            except TwilioRestException as exc:
+                if is_retryable_error(exc):
+                    raise
+                # 21220 and friends: the call already ended on its own.
+                log.info("call already over: attempt=%s code=%s", attempt.id, exc.code)
+        return ended

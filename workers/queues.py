@@ -1,0 +1,117 @@
+"""Which queue and which job id each piece of work gets; the only place jobs are enqueued.
+
+Job ids are derived from request ids, so enqueueing the same work twice is refused by
+Redis (RQ's `unique=True`) instead of creating a second dial.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from datetime import datetime
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+from rq.job import Job
+
+from callback.flow import FollowUp
+from callback.redis_client import redis_connection
+
+log = logging.getLogger(__name__)
+
+CALLS_QUEUE = "calls"
+# A dial job makes one REST request with explicit timeouts; a minute is generous.
+DIAL_TIMEOUT_SECONDS = 60
+# Job data (an id and nothing personal) is kept briefly for debugging, then dropped.
+RESULT_TTL_SECONDS = 600
+FAILURE_TTL_SECONDS = 6 * 3600
+
+
+def calls_queue(connection: Redis | None = None) -> Queue:
+    """Return the queue that carries dial work."""
+    return Queue(CALLS_QUEUE, connection=connection or redis_connection())
+
+
+def dial_job_id(request_id: uuid.UUID | str, round_number: int, step: int = 0) -> str:
+    """Return the id of the dial job for one round (and agent step) of a request."""
+    return f"dial-{request_id}-r{round_number}-s{step}"
+
+
+def enqueue_dial(
+    request_id: uuid.UUID,
+    round_number: int,
+    step: int = 0,
+    at: datetime | None = None,
+) -> Job | None:
+    """Enqueue (or schedule `at`) the dial job; None if it exists already or Redis is down.
+
+    Call only after the request row is committed. A request whose job is lost here is
+    found again by the reconciler, so a Redis outage never loses it.
+    """
+    from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
+
+    options = {
+        "job_id": dial_job_id(request_id, round_number, step),
+        "job_timeout": DIAL_TIMEOUT_SECONDS,
+        "result_ttl": RESULT_TTL_SECONDS,
+        "failure_ttl": FAILURE_TTL_SECONDS,
+        "unique": True,
+        "retry": backoff(),
+    }
+    try:
+        queue = calls_queue()
+        if at is None:
+            return queue.enqueue(dial, str(request_id), **options)
+        return queue.enqueue_at(at, dial, str(request_id), **options)
+    except DuplicateJobError:
+        return None
+    except RedisError as exc:
+        log.warning(
+            "enqueue failed, the reconciler will retry: request=%s error=%s",
+            request_id,
+            type(exc).__name__,
+        )
+        return None
+
+
+def enqueue_follow_up(follow_up: FollowUp | None) -> Job | None:
+    """Enqueue the dial a flow decision asked for, if any (after the commit)."""
+    if follow_up is None:
+        return None
+    return enqueue_dial(
+        follow_up.request_id, follow_up.round_number, follow_up.step, at=follow_up.at
+    )
+
+
+def enqueue_hangups(request_id: uuid.UUID) -> Job | None:
+    """Enqueue the job that ends the live calls of a request that has ended."""
+    from workers.calls import end_calls  # noqa: PLC0415
+
+    try:
+        return calls_queue().enqueue(
+            end_calls,
+            str(request_id),
+            job_id=f"hangup-{request_id}",
+            job_timeout=DIAL_TIMEOUT_SECONDS,
+            result_ttl=RESULT_TTL_SECONDS,
+            failure_ttl=FAILURE_TTL_SECONDS,
+            retry=backoff(),
+            unique=True,
+        )
+    except DuplicateJobError:
+        return None
+    except RedisError as exc:
+        log.warning("hangup enqueue failed: request=%s error=%s", request_id, type(exc).__name__)
+        return None
+
+
+def backoff(attempts: int = 6, first: float = 1.0) -> Retry:
+    """Return RQ retries with exponential intervals and jitter (1, 2, 4... seconds)."""
+    intervals = [
+        int(first * 2**n * (1 + random.random() / 2)) + 1  # noqa: S311 - jitter, not secrecy
+        for n in range(attempts)
+    ]
+    return Retry(max=attempts, interval=intervals)

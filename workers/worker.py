@@ -1,0 +1,60 @@
+"""The `callback worker` command: an RQ worker with the scheduler, on the app's Redis."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from redis import Redis
+from redis.exceptions import ResponseError
+from rq import SimpleWorker, Worker
+
+from callback.redis_client import redis_connection
+from workers.queues import CALLS_QUEUE
+
+SAFE_EVICTION_POLICIES = frozenset({"noeviction"})
+
+
+def check_eviction_policy(connection: Redis) -> None:
+    """Refuse a Redis that may evict keys: an evicted job would be a lost callback."""
+    try:
+        policy = connection.config_get("maxmemory-policy").get("maxmemory-policy")
+    except ResponseError:
+        click.echo(
+            "warning: cannot read maxmemory-policy (CONFIG disabled); make sure it is noeviction",
+            err=True,
+        )
+        return
+    if isinstance(policy, bytes):
+        policy = policy.decode()
+    if policy not in SAFE_EVICTION_POLICIES:
+        raise click.ClickException(
+            f"Redis maxmemory-policy is {policy!r}: it may evict queued callbacks. "
+            "Set it to noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, "
+            "and 'maxmemory-policy noeviction' in redis.conf) and start the worker again."
+        )
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option(
+    "--fork/--no-fork",
+    default=False,
+    help="Fork a child per job (RQ's Worker) instead of running jobs in-process.",
+)
+@click.option("--name", default=None, help="Worker name shown in queue health.")
+@with_appcontext
+def worker_command(burst: bool, fork: bool, name: str | None) -> None:
+    """Run an RQ worker (with the scheduler) for the calls queue."""
+    connection = redis_connection()
+    check_eviction_policy(connection)
+    worker_class = Worker if fork else SimpleWorker
+    worker = worker_class([CALLS_QUEUE], connection=connection, name=name)
+    if fork:
+        # A forked child must not reuse the parent's pooled database connections.
+        current_app.extensions["db"].engine.dispose(close=False)
+    worker.work(
+        burst=burst,
+        with_scheduler=True,
+        logging_level=current_app.config.get("LOG_LEVEL", "INFO"),
+    )

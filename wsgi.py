@@ -1,0 +1,3 @@
+from callback import create_app
+
+app = create_app()

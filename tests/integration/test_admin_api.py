@@ -61,8 +61,14 @@ def test_widget_get_patch_delete(client: FlaskClient, admin_headers: dict[str, s
         ({"default_region": "GB"}, "name"),
         ({"name": "x"}, "default_region"),
         ({"name": "x", "default_region": "XX"}, "default_region"),
-        ({"name": "x", "default_region": "GB", "allowed_origins": ["https://*.example.com"]}, "allowed_origins"),
-        ({"name": "x", "default_region": "GB", "allowed_origins": ["https://a.example/path"]}, "allowed_origins"),
+        (
+            {"name": "x", "default_region": "GB", "allowed_origins": ["https://*.example.com"]},
+            "allowed_origins",
+        ),
+        (
+            {"name": "x", "default_region": "GB", "allowed_origins": ["https://a.example/path"]},
+            "allowed_origins",
+        ),
         ({"name": "x", "default_region": "GB", "timezone": "Mars/Olympus"}, "timezone"),
         ({"name": "x", "default_region": "GB", "caller_id": "12"}, "caller_id"),
         ({"name": "x", "default_region": "GB", "ring_strategy": "random"}, "ring_strategy"),

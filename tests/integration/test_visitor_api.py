@@ -32,7 +32,11 @@ def test_accepted_request_is_stored_as_e164_and_enqueued_by_id(
     widget = make_widget()
     response = client.post(
         f"/api/v1/widgets/{widget.key}/callbacks",
-        json={"phone": VISITOR_TYPED, "consent": True, "page_url": "https://www.example.com/pricing?email=x"},
+        json={
+            "phone": VISITOR_TYPED,
+            "consent": True,
+            "page_url": "https://www.example.com/pricing?email=x",
+        },
     )
     assert response.status_code == 202
     body = response.get_json()
@@ -84,7 +88,8 @@ def test_delete_cancels_and_erases_the_number_at_once(client: FlaskClient) -> No
     row = db.session().get_one(CallbackRequest, uuid.UUID(body["id"]))
     db.session().refresh(row)
     assert row.status == RequestStatus.CANCELED
-    assert row.phone is None and row.erased_at is not None
+    assert row.phone is None
+    assert row.erased_at is not None
     audit = db.session().scalars(select(AuditEntry).filter_by(request_id=row.id)).one()
     assert audit.action == "request_canceled"
 
@@ -126,7 +131,11 @@ def test_preferred_time_schedules_the_request(client: FlaskClient, redis: Redis)
             "phone",
         ),
         ({"phone": example_number("DE"), "consent": True}, "country_not_allowed", "phone"),
-        ({"phone": VISITOR_TYPED, "consent": True, "preferred_time": "soon"}, "invalid_preferred_time", "preferred_time"),
+        (
+            {"phone": VISITOR_TYPED, "consent": True, "preferred_time": "soon"},
+            "invalid_preferred_time",
+            "preferred_time",
+        ),
     ],
 )
 def test_bad_input_gets_its_own_code_and_nothing_is_stored(

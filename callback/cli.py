@@ -8,6 +8,8 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from callback.devserver import dev_command
 from callback.migrate import upgrade
+from callback.privacy_cli import privacy_group
+from workers.cron import cron_command
 from workers.worker import worker_command
 
 
@@ -34,6 +36,8 @@ def register_commands(app: Flask) -> None:
     """Add the app-level commands to `app.cli`."""
     app.cli.add_command(db_group)
     app.cli.add_command(worker_command)
+    app.cli.add_command(privacy_group)
+    app.cli.add_command(cron_command)
 
 
 main = FlaskGroup(

@@ -73,6 +73,7 @@ def dev_command(host: str, port: int, sandbox_port: int) -> None:
         env=env,
     )
     manager.add_process("worker", f"{python} -m callback.cli worker", env=env)
+    manager.add_process("cron", f"{python} -m callback.cli cron", env=env)
     manager.add_process(
         "sandbox",
         f"{python} -m callback.cli sandbox --host {host} --port {sandbox_port} --time-scale 1",

@@ -6,13 +6,13 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import update
 
 from callback import db
-from callback.flow import FollowUp, agent_leg_ended, next_attempt_number, visitor_leg_ended
+from callback.flow import FollowUp, next_attempt_number, visitor_leg_ended
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
-from callback.privacy import advance
 from callback.telephony import public_url
 from callback.voice_text import describe_page
 from webhooks import twiml
 from webhooks.events import apply_call_status, is_final, record_event
+from webhooks.progress import apply_status
 from webhooks.signature import twilio_signed
 from workers.queues import enqueue_follow_up
 
@@ -120,32 +120,12 @@ def dial_result(attempt_id: int) -> Response:
 @twilio_signed
 def call_status(attempt_id: int) -> tuple[str, int]:
     session = db.session()
-    attempt, request_row = _attempt(attempt_id)
+    attempt, _request_row = _attempt(attempt_id)
     if not record_event(session, attempt, request.form):
         return "", 204  # a duplicate: already applied
     if attempt.call_sid is None and request.form.get("CallSid"):
         attempt.call_sid = request.form["CallSid"][:34]
-    status = request.form.get("CallStatus", "")
-    follow_up = None
-    if apply_call_status(attempt, status, request.form):
-        follow_up = _apply_to_request(attempt, request_row, status)
+    follow_up = apply_status(session, attempt, request.form.get("CallStatus", ""), request.form)
     session.commit()
     enqueue_follow_up(follow_up)
     return "", 204
-
-
-def _apply_to_request(
-    attempt: CallAttempt, request_row: CallbackRequest, status: str
-) -> FollowUp | None:
-    session = db.session()
-    if not _is_current(attempt, request_row):
-        return None
-    if attempt.leg == Leg.AGENT:
-        if status == "ringing" and request_row.agent_ringing_at is None:
-            request_row.agent_ringing_at = utcnow()
-        return agent_leg_ended(session, request_row, attempt) if is_final(status) else None
-    if status == "in-progress" and advance(request_row, RequestStatus.CONNECTED):
-        request_row.connected_at = utcnow()
-    if is_final(status):
-        return visitor_leg_ended(session, request_row, attempt, status, attempt.duration_seconds)
-    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
@@ -12,8 +13,10 @@ from callback import db
 from callback.flow import LIVE_CALL_STATUSES, next_agent, next_attempt_number, retry_later
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
 from callback.privacy import advance, finish
+from callback.redis_client import redis_connection
 from workers import calls
 from workers.context import JobLog, job_context
+from workers.cps import CallPacer
 from workers.queues import enqueue_follow_up
 
 DIALLABLE = frozenset({RequestStatus.SCHEDULED, RequestStatus.QUEUED, RequestStatus.CALLING_AGENT})
@@ -47,6 +50,8 @@ def _dial(request_id: uuid.UUID, log: JobLog) -> str:
             session.commit()
             return "resolved_existing"
     agent = next_agent(session, request)
+    if agent is not None and not _paced(log):
+        raise RetryableTwilioError("call pacing: no token in time")
     if agent is None:
         follow_up = retry_later(session, request, "no_agent_available")
         session.commit()
@@ -71,6 +76,18 @@ def _dial(request_id: uuid.UUID, log: JobLog) -> str:
         log.info("another run of this job claimed the attempt")
         return "duplicate"
     return _create_agent_call(request, attempt, log)
+
+
+def _paced(log: JobLog) -> bool:
+    """Wait for a call token shared by all workers; False if none came in time."""
+    pacer = CallPacer(redis_connection(), current_app.config["TWILIO_CPS"])
+    try:
+        waited = pacer.take()
+    except TimeoutError:
+        return False
+    if waited:
+        log.info("paced for %.2fs", waited)
+    return True
 
 
 def _live_agent_attempt(session: Session, request: CallbackRequest) -> CallAttempt | None:

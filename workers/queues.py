@@ -77,6 +77,28 @@ def enqueue_dial(
         return None
 
 
+def enqueue_reconcile_dial(request_id: uuid.UUID, round_number: int) -> Job | None:
+    """Enqueue a dial for a request whose work seems lost; None if one is still pending.
+
+    The result is not kept (result_ttl=0), so the next reconciler run can enqueue again
+    if this one did not settle the request.
+    """
+    from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
+
+    try:
+        return calls_queue().enqueue(
+            dial,
+            str(request_id),
+            job_id=f"dial-{request_id}-r{round_number}-reconcile",
+            job_timeout=DIAL_TIMEOUT_SECONDS,
+            result_ttl=0,
+            failure_ttl=FAILURE_TTL_SECONDS,
+            unique=True,
+        )
+    except DuplicateJobError:
+        return None
+
+
 def enqueue_follow_up(follow_up: FollowUp | None) -> Job | None:
     """Enqueue the dial a flow decision asked for, if any (after the commit)."""
     if follow_up is None:

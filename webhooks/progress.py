@@ -1,0 +1,32 @@
+"""Applying one call status to its attempt and its request (webhooks and reconciler)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session
+
+from callback.flow import FollowUp, agent_leg_ended, visitor_leg_ended
+from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
+from callback.privacy import advance
+from webhooks.events import apply_call_status, is_final
+
+
+def apply_status(
+    session: Session, attempt: CallAttempt, status: str, form: Mapping[str, str]
+) -> FollowUp | None:
+    """Move the attempt forward to `status` and let the request follow; return work to do."""
+    if not apply_call_status(attempt, status, form):
+        return None
+    request_row = session.get_one(CallbackRequest, attempt.request_id)
+    if attempt.round != request_row.round or request_row.status.is_terminal:
+        return None  # a late report about an earlier round or an ended request
+    if attempt.leg == Leg.AGENT:
+        if status == "ringing" and request_row.agent_ringing_at is None:
+            request_row.agent_ringing_at = utcnow()
+        return agent_leg_ended(session, request_row, attempt) if is_final(status) else None
+    if status == "in-progress" and advance(request_row, RequestStatus.CONNECTED):
+        request_row.connected_at = utcnow()
+    if is_final(status):
+        return visitor_leg_ended(session, request_row, attempt, status, attempt.duration_seconds)
+    return None

@@ -8,8 +8,12 @@ from sqlalchemy.orm import Session
 
 from callback.flow import FollowUp, agent_leg_ended, visitor_leg_ended
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
+from callback.ops import metrics
 from callback.privacy import advance
 from webhooks.events import apply_call_status, is_final
+
+
+RANG = frozenset({"ringing", "in-progress", "completed"})
 
 
 def apply_status(
@@ -24,9 +28,11 @@ def apply_status(
     if attempt.leg == Leg.AGENT:
         if status == "ringing" and request_row.agent_ringing_at is None:
             request_row.agent_ringing_at = utcnow()
+            metrics.agent_ringing(request_row)
         return agent_leg_ended(session, request_row, attempt) if is_final(status) else None
     if status == "in-progress" and advance(request_row, RequestStatus.CONNECTED):
         request_row.connected_at = utcnow()
+        metrics.bridged(request_row)
     if is_final(status):
         return visitor_leg_ended(session, request_row, attempt, status, attempt.duration_seconds)
     return None

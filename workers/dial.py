@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +13,7 @@ from twilio.base.exceptions import TwilioRestException
 from callback import db
 from callback.flow import LIVE_CALL_STATUSES, next_agent, next_attempt_number, retry_later
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
+from callback.ops import metrics
 from callback.privacy import advance, finish
 from callback.redis_client import redis_connection
 from workers import calls
@@ -19,6 +21,9 @@ from workers.context import JobLog, job_context
 from workers.cps import CallPacer
 from workers.queues import enqueue_follow_up
 
+# RQ's scheduler keeps whole-second scores and wakes every second, so a scheduled job
+# may start up to this much before its time; that counts as on time.
+SCHEDULER_SLACK = timedelta(seconds=2)
 DIALLABLE = frozenset({RequestStatus.SCHEDULED, RequestStatus.QUEUED, RequestStatus.CALLING_AGENT})
 
 
@@ -38,7 +43,7 @@ def _dial(request_id: uuid.UUID, log: JobLog) -> str:
     if request is None or request.status not in DIALLABLE:
         log.info("nothing to dial: request moved on")
         return "skipped"
-    if request.scheduled_for and request.scheduled_for > utcnow():
+    if request.scheduled_for and request.scheduled_for > utcnow() + SCHEDULER_SLACK:
         log.info("not due yet")
         return "not_due"
     live = _live_agent_attempt(session, request)
@@ -114,6 +119,7 @@ def _create_agent_call(request: CallbackRequest, attempt: CallAttempt, log: JobL
         log.warning("create answer lost: attempt=%s is unknown until listed", attempt.id)
         raise RetryableTwilioError("create answer lost") from None
     except TwilioRestException as exc:
+        metrics.twilio_error(exc)
         attempt.error_code = exc.code
         if calls.is_retryable_error(exc):
             attempt.status = "not_created"

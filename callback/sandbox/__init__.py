@@ -1,0 +1,70 @@
+"""A Twilio-compatible sandbox: a local fake Twilio that plays calls to scripted phones.
+
+Config keys: SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN (the credentials it accepts),
+SANDBOX_SCENARIO (a TOML path or a mapping) and SANDBOX_TIME_SCALE (real seconds per
+simulated second; 0 plays a whole call at once).
+
+A scenario gives every number's person (see `people.Behaviour` for the fields)::
+
+    [default]                      # numbers nobody configured
+    answer_after = 1.0
+    digits = "1"                   # or a list, one entry per <Gather>
+    hangup_after = 5.0             # seconds of talk as a dialled callee
+
+    [phones."+442079460001"]
+    manual = true                  # rings until someone answers on the phones page
+
+The control API lives under /_sandbox/ (state, requests, phones/<number>, chaos, reset,
+calls/<sid>/answer|digits|hangup); `control.SandboxControl` is its client.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+
+DEFAULTS: dict[str, Any] = {
+    "SANDBOX_ACCOUNT_SID": SANDBOX_ACCOUNT_SID,
+    "SANDBOX_AUTH_TOKEN": SANDBOX_AUTH_TOKEN,
+    "SANDBOX_SCENARIO": None,
+    "SANDBOX_TIME_SCALE": 1.0,
+}
+
+
+def load_scenario(scenario: str | os.PathLike[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the scenario as data: a TOML file's tables, a mapping as is, or nothing."""
+    if scenario is None or scenario == "":
+        return {}
+    if isinstance(scenario, Mapping):
+        return dict(scenario)
+    with Path(scenario).open("rb") as file:
+        return tomllib.load(file)
+
+
+def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the sandbox app: Twilio's REST subset, the control API and the phones page."""
+    from callback.sandbox import control_api, rest  # noqa: PLC0415 - blueprints load here
+    from callback.sandbox.network import Network  # noqa: PLC0415
+
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    app.extensions["sandbox"] = Network(
+        account_sid=app.config["SANDBOX_ACCOUNT_SID"],
+        auth_token=app.config["SANDBOX_AUTH_TOKEN"],
+        scale=float(app.config["SANDBOX_TIME_SCALE"]),
+        scenario=load_scenario(app.config["SANDBOX_SCENARIO"]),
+    )
+    app.register_blueprint(rest.bp)
+    app.register_blueprint(control_api.bp)
+    return app
+
+
+__all__ = ["create_sandbox_app", "load_scenario"]

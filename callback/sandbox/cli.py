@@ -1,0 +1,64 @@
+"""`callback sandbox`: serve the Twilio-compatible sandbox on its own."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from werkzeug.serving import run_simple
+
+from callback.sandbox.server import QuietRequestHandler
+from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+
+
+@click.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback by default.")
+@click.option("--port", default=5050, show_default=True, type=int)
+@click.option("--account-sid", envvar="SANDBOX_ACCOUNT_SID", default=SANDBOX_ACCOUNT_SID)
+@click.option("--auth-token", envvar="SANDBOX_AUTH_TOKEN", default=SANDBOX_AUTH_TOKEN)
+@click.option(
+    "--scenario",
+    envvar="SANDBOX_SCENARIO",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help='TOML file with [default] and [phones."+number"] behaviours.',
+)
+@click.option(
+    "--time-scale",
+    envvar="SANDBOX_TIME_SCALE",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Real seconds per simulated second (0 plays calls instantly).",
+)
+def sandbox_command(
+    host: str,
+    port: int,
+    account_sid: str,
+    auth_token: str,
+    scenario: Path | None,
+    time_scale: float,
+) -> None:
+    """Run the telephony sandbox: Twilio's Calls API, scripted phones and the phones page."""
+    from callback.sandbox import create_sandbox_app  # noqa: PLC0415 - build the app only here
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_sandbox_app(
+        {
+            "SANDBOX_ACCOUNT_SID": account_sid,
+            "SANDBOX_AUTH_TOKEN": auth_token,
+            "SANDBOX_SCENARIO": scenario,
+            "SANDBOX_TIME_SCALE": time_scale,
+        }
+    )
+    click.echo(f"Sandbox phones page: http://{host}:{port}/")
+    run_simple(
+        host,
+        port,
+        app,
+        threaded=True,
+        use_reloader=False,
+        use_debugger=False,
+        request_handler=QuietRequestHandler,
+    )

@@ -1,0 +1,100 @@
+"""A small client for the sandbox's control API, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+TIMEOUT = 10.0
+
+
+class SandboxControl:
+    """Drive a running sandbox: phones, chaos, calls, and the people holding the phones."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+
+    def _call(self, method: str, path: str, json: Any = None) -> Any:
+        response = self.session.request(
+            method, f"{self.base_url}/_sandbox/{path}", json=json, timeout=TIMEOUT
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def state(self) -> dict[str, Any]:
+        """Return phones, calls and chaos."""
+        return dict(self._call("GET", "state"))
+
+    def set_phone(self, number: str, **behaviour: Any) -> dict[str, Any]:
+        """Change how the person at `number` behaves (answer_after, digits, busy, ...)."""
+        return dict(self._call("POST", f"phones/{quote(number, safe='')}", behaviour))
+
+    def set_chaos(
+        self, callbacks: list[dict[str, Any]] | None = None, create: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Replace the callback rules and the create-failure switch."""
+        return dict(self._call("POST", "chaos", {"callbacks": callbacks or [], "create": create}))
+
+    def reset(self) -> None:
+        """End live calls and forget everything but the scenario."""
+        self._call("POST", "reset")
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Return the REST requests the sandbox received."""
+        return list(self._call("GET", "requests"))
+
+    def calls(self) -> list[dict[str, Any]]:
+        """Return every call leg, oldest first, with its log."""
+        return list(self.state()["calls"])
+
+    def call(self, sid: str) -> dict[str, Any]:
+        """Return one call leg with its log."""
+        for call in self.calls():
+            if call["sid"] == sid:
+                return call
+        raise KeyError(sid)
+
+    def answer(self, sid: str) -> dict[str, Any]:
+        """Answer a ringing call as its person."""
+        return dict(self._call("POST", f"calls/{sid}/answer"))
+
+    def press(self, sid: str, digits: str) -> dict[str, Any]:
+        """Press keys on a call's phone."""
+        return dict(self._call("POST", f"calls/{sid}/digits", {"digits": digits}))
+
+    def hangup(self, sid: str) -> dict[str, Any]:
+        """Hang up (or decline) a call as its person."""
+        return dict(self._call("POST", f"calls/{sid}/hangup"))
+
+    def wait_for(self, predicate: Callable[[dict[str, Any]], Any], timeout: float = 5.0) -> Any:
+        """Poll the state until `predicate(state)` is truthy; return its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate(self.state())
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"sandbox state did not match within {timeout} s")
+            time.sleep(0.02)
+
+    def wait_for_call(self, sid: str, status: str | None = None, timeout: float = 5.0) -> Any:
+        """Wait until the call has ended (or reached `status`); return it."""
+
+        def reached(state: dict[str, Any]) -> dict[str, Any] | None:
+            for call in state["calls"]:
+                if call["sid"] == sid and (
+                    call["status"] == status if status else call["end_time"] is not None
+                ):
+                    return dict(call)
+            return None
+
+        return self.wait_for(reached, timeout)
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        self.session.close()

@@ -1,0 +1,152 @@
+"""The simulated telephone network: settings, calls, phones, chaos and the call players."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from callback.sandbox.callbacks import CallbackSender
+from callback.sandbox.chaos import Chaos
+from callback.sandbox.people import PhoneBook
+from callback.sandbox.player import Player
+from callback.sandbox.resources import API_VERSION, call_json, rfc2822
+from callback.sandbox.store import Call, Source, Store
+
+# How long a player waits for a status callback to be delivered before going on.
+CALLBACK_ORDER_SECONDS = 2.0
+EVENT_STATUS = {"initiated": "initiated", "ringing": "ringing", "answered": "in-progress"}
+
+
+class Network:
+    """Everything one sandbox app simulates."""
+
+    def __init__(
+        self, account_sid: str, auth_token: str, scale: float, scenario: Mapping[str, Any]
+    ) -> None:
+        self.account_sid, self.auth_token, self.scale = account_sid, auth_token, scale
+        self.store = Store()
+        self.phones = PhoneBook(scenario)
+        self.chaos = Chaos()
+        self.callbacks = CallbackSender(self.store, self.chaos, auth_token)
+
+    def place(self, call: Call) -> None:
+        """Store a new leg created by the REST API and start playing it."""
+        self.store.add(call)
+        name = f"sandbox-call-{call.sid[-8:]}"
+        threading.Thread(target=Player(self, call).run, name=name, daemon=True).start()
+
+    def voice_params(self, call: Call) -> dict[str, str]:
+        """Return the parameters Twilio sends with every voice webhook of `call`."""
+        params = {
+            "AccountSid": call.account_sid,
+            "ApiVersion": API_VERSION,
+            "CallSid": call.sid,
+            "CallStatus": call.status,
+            "Called": call.to,
+            "Caller": call.from_,
+            "Direction": call.direction,
+            "From": call.from_,
+            "To": call.to,
+        }
+        if call.parent_call_sid:
+            params["ParentCallSid"] = call.parent_call_sid
+        if call.machine_detection and call.answered_by:
+            params["AnsweredBy"] = call.answered_by
+        return params
+
+    def status_event(self, call: Call, event: str) -> None:
+        """Send the status callback for `event` if the leg subscribed to it."""
+        if not call.status_callback:
+            return
+        if event != "completed" and event not in call.status_callback_events:
+            return
+        with self.store.lock:
+            params = self.voice_params(call)
+            params["CallStatus"] = EVENT_STATUS.get(event, call.status)
+            params["CallbackSource"] = "call-progress-events"
+            params["SequenceNumber"] = str(call.sequence)
+            params["Timestamp"] = rfc2822(call.clock) or ""
+            call.sequence += 1
+            if event == "completed":
+                seconds = call.duration or 0
+                params["CallDuration"] = str(seconds)
+                params["Duration"] = str(math.ceil(seconds / 60))
+        delivered = self.callbacks.send(call, event, params)
+        if delivered is not None:
+            delivered.wait(CALLBACK_ORDER_SECONDS)
+
+    def hang_up_by_api(self, call: Call, status: str) -> None:
+        """Ask the player to end `call` ("canceled" or "completed") and wait until it has."""
+        self.store.update(call, command=("hangup", status))
+        self.store.wait(lambda: call.finished, 2.0)
+
+    def redirect(self, call: Call, source: Source) -> None:
+        """Give a live leg new TwiML (a queued or ringing leg uses it once answered)."""
+        if call.status == "in-progress":
+            self.store.update(call, command=("redirect", source))
+        else:
+            self.store.update(call, source=source)
+
+    def answer(self, sid: str) -> bool:
+        """Answer a ringing leg on behalf of its person."""
+        return self._person(sid, lambda c: c.status == "ringing", person_answer=True)
+
+    def hang_up(self, sid: str) -> bool:
+        """Hang up (or decline) a leg on behalf of its person."""
+        return self._person(sid, lambda c: not c.finished, person_hangup=True)
+
+    def press(self, sid: str, digits: str) -> bool:
+        """Press keys on a leg's phone; they count only while a <Gather> listens."""
+        with self.store.lock:
+            call = self.store.get(sid)
+            if call is None or call.status != "in-progress":
+                return False
+            call.note("keys", digits=digits, heard=call.gathering)
+            if call.gathering:
+                call.keys += digits
+            self.store.changed.notify_all()
+            return True
+
+    def _person(self, sid: str, allowed: Any, **change: bool) -> bool:
+        with self.store.lock:
+            call = self.store.get(sid)
+            if call is None or not allowed(call):
+                return False
+            self.store.update(call, **change)
+            return True
+
+    def reset(self) -> None:
+        """Forget calls, requests and chaos; phones go back to the scenario."""
+        self.store.reset()
+        self.phones.reset()
+        self.chaos.reset()
+
+    def close(self) -> None:
+        """End every live call and stop delivering callbacks."""
+        self.callbacks.close()
+        self.store.reset()
+
+    def state(self) -> dict[str, Any]:
+        """Return phones, calls (with their logs) and chaos for the control API."""
+        with self.store.lock:
+            calls = sorted(self.store.calls.values(), key=lambda c: c.created)
+            numbers = {c.to for c in calls} | set(self.phones.configured())
+            return {
+                "time_scale": self.scale,
+                "default_phone": self.phones.default.as_dict(),
+                "phones": {n: self.phones.behaviour(n).as_dict() for n in sorted(numbers)},
+                "calls": [self.call_state(c) for c in calls],
+                "chaos": self.chaos.as_dict(),
+            }
+
+    def call_state(self, call: Call) -> dict[str, Any]:
+        """Return a leg's resource plus the simulator's view of it."""
+        return {
+            **call_json(call),
+            "bridged_with": call.bridged_with,
+            "gathering": call.gathering,
+            "manual": self.phones.behaviour(call.to).manual,
+            "log": list(call.log),
+        }

@@ -5,6 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from callback.models import AuditEntry, CallbackRequest, RequestStatus, utcnow
+from callback.ops import metrics
+
+# Ids of requests finished in a session, read after its commit (provider-record erasure).
+FINISHED_IN_SESSION = "callback.finished_requests"
 
 
 def finish(
@@ -35,6 +39,37 @@ def finish(
             action=f"request_{status.value}",
             actor=actor,
             details={"outcome": outcome, "number_erased": True},
+        )
+    )
+    session.info.setdefault(FINISHED_IN_SESSION, set()).add(request.id)
+    metrics.request_finished(request)
+    return True
+
+
+def forget(
+    session: Session,
+    request: CallbackRequest,
+    status: RequestStatus,
+    outcome: str,
+    actor: str = "system",
+) -> bool:
+    """End `request` as `status` if it is pending, and erase its number whatever its status.
+
+    Returns whether anything changed. A terminal request never keeps a number, but rows
+    written before that rule (or by hand) are erased here too.
+    """
+    if finish(session, request, status, outcome, actor):
+        return True
+    if request.phone is None:
+        return False
+    request.phone = None
+    request.erased_at = utcnow()
+    session.add(
+        AuditEntry(
+            request_id=request.id,
+            action="number_erased",
+            actor=actor,
+            details={"outcome": outcome, "status": request.status.value},
         )
     )
     return True

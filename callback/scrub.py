@@ -1,0 +1,30 @@
+"""Masking anything shaped like a phone number in free text (log lines, tracebacks)."""
+
+from __future__ import annotations
+
+import re
+
+MASK = "[phone]"
+
+# Seven to seventeen digits, optionally led by + (or its URL encoding %2B) and split by
+# spaces, dots, dashes or brackets: every way a person or a library writes a number.
+# Not masked: digit runs inside words, ids and hex (UUIDs, call SIDs), after a dot
+# (fractions), dates written 2026-11-27, and IPv4 addresses.
+PHONE_SHAPED = re.compile(
+    r"(?:\+|%2B|(?<![\w+.\-%]))"
+    r"(?!\d{4}-\d\d-\d\d)"
+    r"(?!\d{1,3}(?:\.\d{1,3}){3}(?![\d.]))"
+    r"\(?\d(?:[ .\-()]{0,3}\d){6,16}"
+    r"(?![\w\-])",
+    re.IGNORECASE,
+)
+
+
+def mask_phone_shaped(text: str) -> str:
+    """Return `text` with every phone-shaped run of digits replaced by a mask."""
+    return PHONE_SHAPED.sub(MASK, text)
+
+
+def has_phone_shaped(text: str) -> bool:
+    """Return whether `text` holds anything shaped like a phone number."""
+    return PHONE_SHAPED.search(text) is not None

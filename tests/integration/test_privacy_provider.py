@@ -1,0 +1,136 @@
+"""ERASE_PROVIDER_RECORDS: a finished request's calls are deleted at Twilio (the sandbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from flask import Flask
+from redis import Redis
+from rq import SimpleWorker
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from callback import db
+from callback.models import AuditEntry, CallAttempt, CallbackRequest, Leg, RequestStatus
+from callback.privacy import finish
+from callback.sandbox import create_sandbox_app
+from callback.sandbox.control import SandboxControl
+from callback.sandbox.server import serve_in_thread
+from callback.settings import SANDBOX_FROM_NUMBER
+from callback.telephony import twilio_client
+from tests.factories import AGENT_PHONE, VISITOR_LANDLINE, make_agent, make_widget
+from workers.failures import scrub_failure
+from workers.provider_records import provider_job_id
+from workers.queues import CALLS_QUEUE
+
+HOLD = '<Response><Pause length="120"/></Response>'
+
+
+@pytest.fixture
+def sandbox(app: Flask) -> Iterator[SandboxControl]:
+    server, url = serve_in_thread(create_sandbox_app({"SANDBOX_TIME_SCALE": 1.0}))
+    app.config.update(TWILIO_API_BASE_URL=url, ERASE_PROVIDER_RECORDS=True)
+    control = SandboxControl(url)
+    yield control
+    control.reset()
+    control.close()
+    server.close()
+
+
+def place_call(sandbox: SandboxControl, end: bool) -> str:
+    call = twilio_client().calls.create(to=AGENT_PHONE, from_=SANDBOX_FROM_NUMBER, twiml=HOLD)
+    sid = str(call.sid)
+    if end:
+        end_call(sandbox, sid)
+    return sid
+
+
+def end_call(sandbox: SandboxControl, sid: str) -> None:
+    twilio_client().calls(sid).update(status="completed")
+    sandbox.wait_for_call(sid)
+
+
+def request_with_calls(*sids: str) -> CallbackRequest:
+    agent = make_agent()
+    row = CallbackRequest(
+        widget=make_widget(),
+        phone=VISITOR_LANDLINE,
+        country="GB",
+        number_type="FIXED_LINE",
+        consent_version="t",
+        status=RequestStatus.CONNECTED,
+    )
+    db.session().add(row)
+    db.session().flush()
+    for number, (leg, sid) in enumerate(zip((Leg.AGENT, Leg.VISITOR), sids, strict=False), 1):
+        db.session().add(
+            CallAttempt(
+                request_id=row.id, leg=leg, attempt_number=number, agent_id=agent.id, call_sid=sid
+            )
+        )
+    db.session().commit()
+    return row
+
+
+def end_request(row: CallbackRequest) -> None:
+    finish(db.session(), row, RequestStatus.COMPLETED, "talked")
+    db.session().commit()
+
+
+def work(redis: Redis) -> None:
+    SimpleWorker([CALLS_QUEUE], connection=redis, exception_handlers=[scrub_failure]).work(
+        burst=True, with_scheduler=True
+    )
+
+
+def sandbox_sids(sandbox: SandboxControl) -> set[str]:
+    return {call["sid"] for call in sandbox.calls()}
+
+
+def deletions(sandbox: SandboxControl) -> list[str]:
+    return [r["path"] for r in sandbox.requests() if r["method"] == "DELETE"]
+
+
+def test_ended_request_has_its_calls_deleted_at_twilio_and_audited(
+    app: Flask, redis: Redis, sandbox: SandboxControl
+) -> None:
+    sids = [place_call(sandbox, end=True), place_call(sandbox, end=True)]
+    row = request_with_calls(*sids)
+    end_request(row)
+    assert Job.exists(provider_job_id(row.id), connection=redis)
+    work(redis)
+    assert sandbox_sids(sandbox).isdisjoint(sids)
+    assert len(deletions(sandbox)) == 2
+    [entry] = db.session().scalars(
+        select(AuditEntry).filter_by(request_id=row.id, action="provider_records_deleted")
+    )
+    assert entry.details == {"calls": 2}
+
+
+def test_live_call_is_retried_with_backoff_until_it_can_be_deleted(
+    app: Flask, redis: Redis, sandbox: SandboxControl
+) -> None:
+    sid = place_call(sandbox, end=False)
+    row = request_with_calls(sid)
+    end_request(row)
+    work(redis)
+    job = Job.fetch(provider_job_id(row.id), connection=redis)
+    assert job.get_status() == JobStatus.SCHEDULED  # Twilio refused: the call is live
+    assert sid in sandbox_sids(sandbox)
+    end_call(sandbox, sid)
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=5)):
+        work(redis)
+    assert job.get_status() == JobStatus.FINISHED
+    assert sid not in sandbox_sids(sandbox)
+
+
+def test_nothing_is_deleted_at_twilio_when_the_setting_is_off(
+    app: Flask, redis: Redis, sandbox: SandboxControl
+) -> None:
+    app.config["ERASE_PROVIDER_RECORDS"] = False
+    row = request_with_calls(place_call(sandbox, end=True))
+    end_request(row)
+    assert not Job.exists(provider_job_id(row.id), connection=redis)

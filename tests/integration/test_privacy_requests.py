@@ -1,0 +1,144 @@
+"""Data-subject requests: export and erase by API and CLI, audited without the number."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from rq import Queue
+from sqlalchemy import Connection, select
+
+from callback import db
+from callback.models import AuditEntry, CallbackRequest, RequestStatus
+from callback.phone_hash import phone_key, phone_redis_key
+from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_widget
+from tests.residue import find_number
+from workers.queues import CALLS_QUEUE, dial_job_id
+
+EXPORT = "/api/v1/admin/privacy/export"
+ERASE = "/api/v1/admin/privacy/erase"
+
+
+def connection() -> Connection:
+    return db.session().connection()
+
+
+def submitted(client: FlaskClient, **body: object) -> uuid.UUID:
+    widget = make_widget()
+    response = client.post(
+        f"/api/v1/widgets/{widget.key}/callbacks",
+        json={"phone": VISITOR_TYPED, "consent": True, **body},
+        headers={"Origin": "https://www.example.com"},
+    )
+    assert response.status_code == 202, response.get_json()
+    return uuid.UUID(response.get_json()["id"])
+
+
+def audit(action: str) -> list[AuditEntry]:
+    return list(db.session().scalars(select(AuditEntry).filter_by(action=action)))
+
+
+def test_export_returns_the_requests_held_and_audits_without_the_number(
+    client: FlaskClient, admin_headers: dict[str, str], redis: Redis
+) -> None:
+    request_id = submitted(client, page_url="https://www.example.com/pricing")
+    response = client.post(EXPORT, json={"phone": "+44 20 7946 0123"}, headers=admin_headers)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["phone"] == VISITOR_LANDLINE
+    [held] = body["requests"]
+    assert held["id"] == str(request_id)
+    assert held["status"] == "queued"
+    assert held["page_url"] == "https://www.example.com/pricing"
+    assert held["consent_version"] == "2026-11"
+    assert held["attempts"] == []
+    assert {"created_at", "ended_at", "outcome", "audit"} <= set(held)
+    [entry] = audit("subject_export")
+    assert entry.details == {"requests": [str(request_id)]}
+    # Only the request itself still holds the number: not the audit trail.
+    assert find_number(VISITOR_LANDLINE, connection(), redis) == ["callback_requests.phone"]
+
+
+def test_erase_cancels_pending_requests_and_leaves_no_residue(
+    client: FlaskClient, admin_headers: dict[str, str], redis: Redis
+) -> None:
+    request_id = submitted(client)
+    redis.set(phone_redis_key(VISITOR_LANDLINE, "test"), 1, ex=3600)
+    # The rate limits' keys for this number, named by its keyed hash, and the one above.
+    about_number = list(redis.scan_iter(match=f"*{phone_key(VISITOR_LANDLINE)}*"))
+    assert len(about_number) >= 2
+    response = client.post(
+        ERASE, json={"phone": VISITOR_TYPED, "region": "gb"}, headers=admin_headers
+    )
+    assert response.status_code == 200
+    erased = response.get_json()["erased"]
+    assert erased["requests"] == erased["pending_canceled"] == 1
+    assert erased["jobs_deleted"] == 1
+    assert erased["redis_keys_deleted"] == len(about_number)
+    row = db.session().get_one(CallbackRequest, request_id)
+    db.session().refresh(row)
+    assert (row.status, row.outcome, row.phone) == (
+        RequestStatus.CANCELED,
+        "erased_on_request",
+        None,
+    )
+    assert dial_job_id(request_id, 1) not in Queue(CALLS_QUEUE, connection=redis).job_ids
+    assert not list(redis.scan_iter(match=f"*{phone_key(VISITOR_LANDLINE)}*"))
+    [entry] = audit("subject_erasure")
+    assert entry.details["requests"] == [str(request_id)]
+    assert find_number(VISITOR_LANDLINE, connection(), redis) == []
+
+
+def test_erase_also_clears_a_number_left_on_an_ended_request(
+    app: Flask, client: FlaskClient, admin_headers: dict[str, str], redis: Redis
+) -> None:
+    row = CallbackRequest(
+        widget=make_widget(),
+        phone=VISITOR_LANDLINE,
+        country="GB",
+        number_type="FIXED_LINE",
+        consent_version="t",
+        status=RequestStatus.FAILED,
+        outcome="no_agent_accepted",
+    )
+    db.session().add(row)
+    db.session().commit()
+    response = client.post(ERASE, json={"phone": VISITOR_LANDLINE}, headers=admin_headers)
+    assert response.get_json()["erased"]["pending_canceled"] == 0
+    db.session().refresh(row)
+    assert (row.status, row.outcome, row.phone) == (RequestStatus.FAILED, "no_agent_accepted", None)
+    assert row.erased_at is not None
+    assert find_number(VISITOR_LANDLINE, connection(), redis) == []
+
+
+def test_cli_exports_and_erases_a_number_typed_in_national_format(
+    app: Flask, client: FlaskClient, redis: Redis
+) -> None:
+    request_id = submitted(client)
+    runner = app.test_cli_runner()
+    exported = runner.invoke(args=["privacy", "export", "--phone", VISITOR_TYPED, "--region", "GB"])
+    assert exported.exit_code == 0, exported.output
+    assert [r["id"] for r in json.loads(exported.output)["requests"]] == [str(request_id)]
+    erased = runner.invoke(args=["privacy", "erase", "--phone", VISITOR_TYPED, "--region", "GB"])
+    assert erased.exit_code == 0, erased.output
+    assert "requests: 1" in erased.output
+    assert VISITOR_TYPED not in erased.output
+    assert find_number(VISITOR_LANDLINE, connection(), redis) == []
+    assert [e.actor for e in audit("subject_erasure")] == ["cli"]
+
+
+def test_national_number_without_a_region_is_refused(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    response = client.post(ERASE, json={"phone": VISITOR_TYPED}, headers=admin_headers)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "phone"
+    assert VISITOR_TYPED not in response.get_data(as_text=True)
+
+
+def test_privacy_endpoints_need_an_admin_token(client: FlaskClient) -> None:
+    assert client.post(EXPORT, json={"phone": VISITOR_LANDLINE}).status_code == 401
+    assert client.post(ERASE, json={"phone": VISITOR_LANDLINE}).status_code == 401

@@ -1,0 +1,85 @@
+"""The retention cap: no visitor number outlives RETENTION_MAX_HOURS, whatever happens.
+
+How it runs: RQ 3.0's cron (rq.cron.CronScheduler) enqueues `run_retention` every few
+minutes from the `callback cron` process (workers/cron.py). RQ's CronScheduler is a
+blocking loop that installs signal handlers, so it cannot share the `callback worker`
+process, which already blocks in Worker.work(); it runs as one process of its own and the
+workers run the jobs it enqueues. The job is idempotent: a run enqueued twice erases
+nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from rq.cron import CronScheduler
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from callback import db
+from callback.models import CallbackRequest, RequestStatus, utcnow
+from callback.privacy import forget
+from workers.context import job_context
+from workers.queues import CALLS_QUEUE, FAILURE_TTL_SECONDS
+
+RETENTION_EVERY_SECONDS = 300
+RETENTION_OUTCOME = "retention_cap"
+BATCH_SIZE = 500
+
+
+def expired_requests(session: Session, cap_hours: float) -> list[CallbackRequest]:
+    """Return requests holding a number past the cap (scheduled: their time plus the cap).
+
+    A retry round moves `scheduled_for` on, and counts as a scheduled time here too.
+    """
+    cutoff = utcnow() - timedelta(hours=cap_hours)
+    query = select(CallbackRequest).where(
+        CallbackRequest.phone.is_not(None),
+        CallbackRequest.created_at < cutoff,
+        or_(CallbackRequest.scheduled_for.is_(None), CallbackRequest.scheduled_for < cutoff),
+    )
+    return list(session.scalars(query.order_by(CallbackRequest.created_at).limit(BATCH_SIZE)))
+
+
+def erase_expired() -> int:
+    """End every request past the retention cap as expired, erasing its number; count them."""
+    from workers.queues import enqueue_hangups  # noqa: PLC0415 - keeps imports one-way
+
+    with job_context(__name__, "-") as job_log:
+        session = db.session()
+        cap = float(current_app.config["RETENTION_MAX_HOURS"])
+        erased, live = 0, []
+        while batch := expired_requests(session, cap):
+            for request in batch:
+                if not request.status.is_terminal:
+                    live.append(request.id)
+                erased += forget(session, request, RequestStatus.EXPIRED, RETENTION_OUTCOME)
+            session.commit()
+        for request_id in live:
+            enqueue_hangups(request_id)  # a call still up past the cap is ended too
+        job_log.info("retention cap: erased=%s", erased)
+        return erased
+
+
+def run_retention() -> int:
+    """The periodic job: erase numbers past the cap, then retry pending provider erasures."""
+    from workers.provider_records import sweep_provider_records  # noqa: PLC0415
+
+    erased = erase_expired()
+    with job_context(__name__, "-"):
+        if current_app.config.get("ERASE_PROVIDER_RECORDS"):
+            sweep_provider_records(db.session())
+    return erased
+
+
+def register_retention(scheduler: CronScheduler) -> None:
+    """Have RQ's cron scheduler enqueue the retention run every few minutes."""
+    scheduler.register(
+        run_retention,
+        queue_name=CALLS_QUEUE,
+        interval=RETENTION_EVERY_SECONDS,
+        job_timeout=300,
+        result_ttl=0,
+        failure_ttl=FAILURE_TTL_SECONDS,
+    )

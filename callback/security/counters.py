@@ -1,0 +1,77 @@
+"""Limits keyed by widget, by number and by distinct numbers per address.
+
+Fixed-window counters in the app's Redis, each with a TTL of its window. Keys about a
+number follow `callback.phone_hash` (`callback:phone:<hmac>:<purpose>`), so a
+data-subject erasure finds and deletes them; no key holds a number or an address.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from flask import current_app
+from limits import parse_many
+from redis.exceptions import RedisError
+
+from callback.models import Widget
+from callback.phone_hash import phone_redis_key
+from callback.redis_client import redis_connection
+from callback.security.ratelimit import RetryLater, client_key, limits_enabled
+
+log = logging.getLogger(__name__)
+
+SEEN_NUMBER_SECONDS = 3600
+
+
+class RateLimited(RetryLater):
+    def __init__(self, retry_after: int, locale: str | None = None) -> None:
+        super().__init__("rate_limited", retry_after, locale)
+
+
+def check_widget(widget: Widget, locale: str | None = None) -> None:
+    """Count one submission to `widget`, or raise RateLimited."""
+    _count("RATE_LIMIT_PER_WIDGET", f"callback:widget:{widget.id}:submissions", locale)
+
+
+def check_number(e164: str, locale: str | None = None) -> None:
+    """Count one request for `e164` and, if it is new from this address, one new number."""
+    _count("RATE_LIMIT_PER_NUMBER", phone_redis_key(e164, "submissions"), locale)
+    if not limits_enabled():
+        return
+    seen = phone_redis_key(e164, f"seen:{client_key()}")
+    try:
+        first_time = bool(redis_connection().set(seen, 1, nx=True, ex=SEEN_NUMBER_SECONDS))
+    except RedisError as exc:
+        log.warning("limit counter unreachable, new-number limit skipped: %s", exc)
+        return
+    if not first_time:
+        return
+    try:
+        _count("RATE_LIMIT_NEW_NUMBERS_PER_IP", f"callback:ip:{client_key()}:numbers", locale)
+    except RateLimited:
+        redis_connection().delete(seen)  # refused, so this number was not taken from here
+        raise
+
+
+def _count(setting: str, base_key: str, locale: str | None) -> None:
+    """Count one hit in every window of `setting`; raise RateLimited if any is full."""
+    if not limits_enabled():
+        return
+    now = time.time()
+    for item in parse_many(str(current_app.config[setting])):
+        period = item.get_expiry()
+        window = int(now // period)
+        key = f"{base_key}:{period}s:{window}"
+        try:
+            pipe = redis_connection().pipeline()
+            pipe.incr(key)
+            pipe.expire(key, period)
+            count = int(pipe.execute()[0])
+        except RedisError as exc:
+            # Fail open: the daily caps still bound the spend (see ratelimit.py).
+            log.warning("limit counter unreachable, %s skipped: %s", setting, exc)
+            return
+        if count > item.amount:
+            raise RateLimited(math.ceil((window + 1) * period - now), locale)

@@ -1,0 +1,101 @@
+"""Rate limits on visitor submissions, counted in Redis and shared by every process.
+
+Four limits: per client address (Flask-Limiter, on every POST of the visitor API and
+the form), and per widget, per number and distinct numbers per address (`counters.py`,
+called by `intake.submit`, which knows the parsed number). Addresses and numbers are
+keyed by HMAC, so Redis never holds either.
+
+Redis down, a deliberate choice: the limits fail open (the address limit falls back to
+per-process memory, the others are skipped with a warning) and the request is still
+taken, because the database is the source of truth and the daily caps (`caps.py`) then
+count in the database, so the spend stays bounded while the limits are blind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+
+from flask import Blueprint, Flask, Response, current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
+
+from callback.errors import ApiError, error_response
+from callback.messages import message
+from callback.redis_client import redis_url
+
+SUBMISSION_BLUEPRINTS = ("visitor_api", "form")
+
+
+class RetryLater(ApiError):
+    """A 429 that tells the client, in Retry-After, when to come back."""
+
+    def __init__(self, code: str, retry_after: int, locale: str | None = None) -> None:
+        super().__init__(429, code, message(code, locale))
+        self.retry_after = max(retry_after, 1)
+
+
+def client_key() -> str:
+    """Return a keyed hash of the client address (an IPv6 client counts by its /64)."""
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        ip = None
+    if ip is not None and ip.version == 6:
+        # One subscriber usually holds a whole /64; counting single addresses invites rotation.
+        address = str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    secret = str(current_app.config["PHONE_HASH_KEY"]).encode()
+    return hmac.new(secret, b"ip:" + address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def storage_uri(app: Flask) -> str:
+    """Return RATELIMIT_STORAGE_URI, or the app's Redis in the `limits` notation."""
+    configured = app.config.get("RATELIMIT_STORAGE_URI")
+    if configured:
+        return str(configured)
+    url = redis_url(app)
+    # `limits` names a unix-socket Redis redis+unix://; redis-py names it unix://.
+    return "redis+unix://" + url.removeprefix("unix://") if url.startswith("unix://") else url
+
+
+def limits_enabled() -> bool:
+    """Return whether rate limits are on (RATELIMIT_ENABLED, default true)."""
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
+def init_app(app: Flask) -> None:
+    """Limit submissions per client address on every blueprint that takes them."""
+    limiter = Limiter(
+        key_func=client_key,
+        storage_uri=storage_uri(app),
+        # Short timeouts: a stalled Redis must not stall the visitor's request.
+        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1},
+        strategy="moving-window",
+        key_prefix="callback",
+        headers_enabled=True,
+        in_memory_fallback_enabled=True,
+    )
+    limiter.init_app(app)
+    app.extensions["callback.limiter"] = limiter
+    per_address = limiter.shared_limit(
+        lambda: str(app.config["RATE_LIMIT_PER_IP"]), scope="submissions", methods=["POST"]
+    )
+    for name in SUBMISSION_BLUEPRINTS:
+        blueprint = app.blueprints[name]
+        assert isinstance(blueprint, Blueprint)  # Flask's, as Flask-Limiter's typing wants
+        per_address(blueprint)
+    app.register_error_handler(RateLimitExceeded, _limit_exceeded)
+    app.register_error_handler(RetryLater, _retry_later)
+
+
+def _limit_exceeded(err: RateLimitExceeded) -> tuple[Response, int] | RateLimitExceeded:
+    # Flask-Limiter's after-request hook adds Retry-After (headers_enabled).
+    if not request.path.startswith("/api/"):
+        return err
+    return error_response(429, "rate_limited", message("rate_limited"))
+
+
+def _retry_later(err: RetryLater) -> tuple[Response, int, dict[str, str]]:
+    response, status = error_response(err.status, err.code, err.message)
+    return response, status, {"Retry-After": str(err.retry_after)}

@@ -1,0 +1,132 @@
+"""The callbacks' figures, read from the database: outcomes, waits and per-minute series."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from callback.models import CallbackRequest, RequestStatus
+from callback.ops.metrics import waited_seconds
+
+FAILURE_STATUSES = frozenset({RequestStatus.FAILED, RequestStatus.EXPIRED})
+# Enough rows for any realistic hour; a flood beyond it is summarised by its newest part.
+ROW_LIMIT = 20000
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Return the nearest-rank percentile of `values`, or None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
+
+
+@dataclass
+class Outcomes:
+    submitted: int
+    ended: int
+    failed: int
+    by_outcome: dict[str, int]
+
+    @property
+    def failure_rate(self) -> float | None:
+        return self.failed / self.ended if self.ended else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "submitted": self.submitted,
+            "ended": self.ended,
+            "failed": self.failed,
+            "failure_rate": self.failure_rate,
+            "by_outcome": self.by_outcome,
+        }
+
+
+def outcomes(session: Session, since: datetime) -> Outcomes:
+    """Count requests submitted since `since`, and those that ended, by status/outcome."""
+    submitted = session.scalar(
+        select(func.count()).select_from(CallbackRequest).where(CallbackRequest.created_at >= since)
+    )
+    rows = session.execute(
+        select(CallbackRequest.status, CallbackRequest.outcome, func.count())
+        .where(CallbackRequest.ended_at >= since)
+        .group_by(CallbackRequest.status, CallbackRequest.outcome)
+    ).all()
+    by_outcome = {f"{status.value}/{outcome or '-'}": count for status, outcome, count in rows}
+    return Outcomes(
+        submitted=submitted or 0,
+        ended=sum(count for _, _, count in rows),
+        failed=sum(count for status, _, count in rows if status in FAILURE_STATUSES),
+        by_outcome=dict(sorted(by_outcome.items(), key=lambda item: -item[1])),
+    )
+
+
+def _waits(session: Session, column: Any, since: datetime) -> list[tuple[datetime, float]]:
+    rows = session.execute(
+        select(
+            CallbackRequest.created_at, CallbackRequest.scheduled_for, CallbackRequest.round, column
+        )
+        .where(column >= since)
+        .order_by(column.desc())
+        .limit(ROW_LIMIT)
+    ).all()
+    return [
+        (at, waited_seconds(created, scheduled, rnd, at)) for created, scheduled, rnd, at in rows
+    ]
+
+
+WAIT_NAMES = ("time_to_ring", "time_to_bridge")
+
+
+def no_waits() -> dict[str, dict[str, Any]]:
+    """Return a wait summary with nothing measured."""
+    return {name: {"count": 0, "p50_seconds": None, "p95_seconds": None} for name in WAIT_NAMES}
+
+
+def wait_summary(session: Session, since: datetime) -> dict[str, dict[str, Any]]:
+    """Return count, p50 and p95 of time-to-ring and time-to-bridge since `since`."""
+    summary = {}
+    for name, column in (
+        ("time_to_ring", CallbackRequest.agent_ringing_at),
+        ("time_to_bridge", CallbackRequest.connected_at),
+    ):
+        values = [wait for _, wait in _waits(session, column, since)]
+        summary[name] = {
+            "count": len(values),
+            "p50_seconds": percentile(values, 0.5),
+            "p95_seconds": percentile(values, 0.95),
+        }
+    return summary
+
+
+def series(
+    session: Session, now: datetime, hours: int, ring_bucket_minutes: int = 10
+) -> dict[str, Any]:
+    """Return requests per minute and the p50 time-to-ring per bucket for the last `hours`."""
+    start = (now - timedelta(hours=hours)).replace(second=0, microsecond=0)
+    created = session.scalars(
+        select(CallbackRequest.created_at)
+        .where(CallbackRequest.created_at >= start)
+        .limit(ROW_LIMIT)
+    ).all()
+    per_minute = Counter(int((at - start).total_seconds() // 60) for at in created)
+    minutes = hours * 60 + 1
+    buckets: dict[int, list[float]] = {}
+    for at, wait in _waits(session, CallbackRequest.agent_ringing_at, start):
+        index = int((at - start).total_seconds() // (ring_bucket_minutes * 60))
+        buckets.setdefault(index, []).append(wait)
+    return {
+        "start": start.isoformat(),
+        "requests_per_minute": [per_minute.get(i, 0) for i in range(minutes)],
+        "ring_bucket_minutes": ring_bucket_minutes,
+        "time_to_ring_p50": [
+            percentile(buckets.get(i, []), 0.5)
+            for i in range(math.ceil(minutes / ring_bucket_minutes))
+        ],
+    }

@@ -10,11 +10,17 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; `config` overrides settings read from the environment."""
-    from callback import db, errors, logs, redis_client, settings  # noqa: PLC0415
+    from callback import db, errors, logs, openapi, redis_client, security, settings  # noqa: PLC0415
     from callback.api import admin, visitor  # noqa: PLC0415
+    from callback.api import privacy as privacy_api  # noqa: PLC0415
+    from callback.api import schedule as schedule_api  # noqa: PLC0415
     from callback.cli import register_commands  # noqa: PLC0415
     from callback.forms import views as form_views  # noqa: PLC0415
+    from callback.ops import init_app as init_ops  # noqa: PLC0415
+    from callback.security import converters  # noqa: PLC0415
+    from callback.widget import init_app as init_widget  # noqa: PLC0415
     from webhooks import routes as webhook_routes  # noqa: PLC0415
+    from workers import provider_records  # noqa: PLC0415
 
     app = Flask(__name__, instance_path=str(settings.instance_dir()))
     app.config.from_mapping(settings.load_settings())
@@ -28,9 +34,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     redis_client.init_app(app)
     errors.init_app(app)
+    converters.init_app(app)  # before the blueprints: their rules use it
+    provider_records.init_app(app)
     app.register_blueprint(visitor.bp)
+    app.register_blueprint(schedule_api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(privacy_api.bp)
     app.register_blueprint(form_views.bp)
     app.register_blueprint(webhook_routes.bp)
+    init_widget(app)
+    security.init_app(app)
+    init_ops(app)
+    openapi.init_app(app)
     register_commands(app)
     return app

@@ -6,9 +6,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from callback.agents_cli import agents_group
 from callback.devserver import dev_command
 from callback.migrate import upgrade
+from callback.ops.cli import register as register_ops_commands
 from callback.privacy_cli import privacy_group
+from callback.sandbox.cli import sandbox_command
 from workers.cron import cron_command
 from workers.worker import worker_command
 
@@ -36,8 +39,10 @@ def register_commands(app: Flask) -> None:
     """Add the app-level commands to `app.cli`."""
     app.cli.add_command(db_group)
     app.cli.add_command(worker_command)
+    app.cli.add_command(agents_group)
     app.cli.add_command(privacy_group)
     app.cli.add_command(cron_command)
+    register_ops_commands(app.cli)
 
 
 main = FlaskGroup(
@@ -47,6 +52,7 @@ main = FlaskGroup(
     help="Callback: website callback service.",
 )
 main.add_command(dev_command)
+main.add_command(sandbox_command)
 
 if __name__ == "__main__":
     main()

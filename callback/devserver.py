@@ -59,7 +59,11 @@ def dev_command(host: str, port: int, sandbox_port: int) -> None:
     upgrade(env["DATABASE_URL"])
     with app.app_context():
         session = database(app).sessionmaker()
-        origins = [f"http://{host}:{port}", f"http://localhost:{port}"]
+        origins = [
+            f"http://{host}:{port}",
+            f"http://localhost:{port}",
+            f"http://{host}:{port + 60}",  # the demo site, callback/widget/demo_site.py
+        ]
         widget = ensure_demo(session, origins)
         widget_key = widget.key
         session.close()
@@ -79,7 +83,14 @@ def dev_command(host: str, port: int, sandbox_port: int) -> None:
         f"{python} -m callback.cli sandbox --host {host} --port {sandbox_port} --time-scale 1",
         env=env,
     )
+    manager.add_process(
+        "site",
+        f"{python} -m callback.widget.demo_site --host {host} --port {port + 60} "
+        f"--web http://{host}:{port} --key {widget_key}",
+        env=env,
+    )
     click.echo(
+        f"\n  Demo site:     http://{host}:{port + 60}/ (the widget on a sample company site)"
         f"\n  Demo form:     http://{host}:{port}/w/{widget_key}"
         f"\n  Phones (sandbox): http://{host}:{sandbox_port}/"
         f"\n  Admin token:   {env['ADMIN_TOKENS'].split(',')[0]}"

@@ -14,18 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callback.models import (
-    Agent,
     CallAttempt,
     CallbackRequest,
     Leg,
     RequestStatus,
     utcnow,
 )
+from callback.ops import metrics
 from callback.privacy import advance, finish
 
-LIVE_CALL_STATUSES = frozenset(
-    {"pending", "unknown", "queued", "initiated", "ringing", "in-progress"}
-)
 UNANSWERED_STATUSES = frozenset({"busy", "no-answer", "failed", "canceled"})
 
 
@@ -37,30 +34,7 @@ class FollowUp:
     round_number: int
     step: int = 0
     at: datetime | None = None
-
-
-def agents_tried(session: Session, request: CallbackRequest) -> set[int]:
-    """Return the ids of agents already rung in the request's current round."""
-    rows = session.scalars(
-        select(CallAttempt.agent_id).where(
-            CallAttempt.request_id == request.id,
-            CallAttempt.leg == Leg.AGENT,
-            CallAttempt.round == request.round,
-            CallAttempt.status != "not_created",
-        )
-    )
-    return {agent_id for agent_id in rows if agent_id is not None}
-
-
-def next_agent(session: Session, request: CallbackRequest) -> Agent | None:
-    """Return the team's first available agent by priority not yet rung this round."""
-    tried = agents_tried(session, request)
-    candidates = session.scalars(
-        select(Agent)
-        .where(Agent.team == request.widget.team, Agent.active, Agent.available)
-        .order_by(Agent.priority, Agent.id)
-    )
-    return next((agent for agent in candidates if agent.id not in tried), None)
+    tag: str = ""  # tells apart several dials of one step (waits for a busy agent)
 
 
 def next_attempt_number(session: Session, request: CallbackRequest, leg: Leg) -> int:
@@ -81,6 +55,9 @@ def retry_later(session: Session, request: CallbackRequest, reason: str) -> Foll
         return None
     intervals = widget.retry_intervals or [0]
     delay = intervals[min(request.round - 1, len(intervals) - 1)]
+    if utcnow() + timedelta(seconds=delay) > deadline(request):
+        finish(session, request, RequestStatus.EXPIRED, "max_wait_exceeded")
+        return None
     request.round += 1
     # A new round starts over from "scheduled"; stale callbacks of the old round are
     # recognised by their attempt's round and ignored.
@@ -97,9 +74,8 @@ def agent_leg_ended(
         return None
     if attempt.digits == "1" or request.status != RequestStatus.CALLING_AGENT:
         return None  # this agent accepted; the visitor leg decides the outcome
-    if next_agent(session, request) is not None:
-        return FollowUp(request.id, request.round, step=attempt.attempt_number)
-    return retry_later(session, request, "no_agent_accepted")
+    # The dial job picks the next agent, waits for a busy one, or starts a later round.
+    return FollowUp(request.id, request.round, step=attempt.attempt_number)
 
 
 def visitor_leg_ended(
@@ -117,6 +93,7 @@ def visitor_leg_ended(
         # callbacks came in, so this call was a conversation.
         if advance(request, RequestStatus.CONNECTED):
             request.connected_at = utcnow()
+            metrics.bridged(request)
         request.talk_seconds = talk_seconds
         finish(session, request, RequestStatus.COMPLETED, "talked")
         return None
@@ -124,3 +101,14 @@ def visitor_leg_ended(
         # canceled here means the agent hung up while the visitor's phone rang.
         return retry_later(session, request, "visitor_" + status.replace("-", "_"))
     return None
+
+
+def deadline(request: CallbackRequest) -> datetime:
+    """Return the instant after which the visitor is no longer rung for this request."""
+    wanted = request.wanted_at or request.created_at
+    return wanted + timedelta(minutes=request.widget.max_wait_minutes)
+
+
+def waited_too_long(request: CallbackRequest) -> bool:
+    """Return whether ringing now would call the visitor later than the widget allows."""
+    return utcnow() > deadline(request)

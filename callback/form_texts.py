@@ -1,59 +1,42 @@
-"""Texts of the server-rendered form and status page, by language."""
+"""Texts of the server-rendered form and status page (words in callback/translations)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-FORM_TEXTS: dict[str, dict[str, Any]] = {
-    "en": {
-        "title": "Get a call back",
-        "intro": "Leave your number and {} will call you back in moments.",
-        "phone_label": "Your phone number",
-        "consent": "I agree to be called back about my enquiry.",
-        "notice": "We use your number only to call you back (art. 6(1)(b) GDPR) and "
-        "delete it as soon as the call is over, or within 24 hours at most.",
-        "privacy_link": "Privacy policy",
-        "submit": "Call me back",
-        "status_title": "Your callback",
-        "cancel": "Cancel my request",
-        "statuses": {
-            "scheduled": "We'll call you at",
-            "queued": "Waiting for an agent…",
-            "calling_agent": "Calling you now: an agent is being connected.",
-            "calling_visitor": "An agent is joining: your phone will ring.",
-            "connected": "Connected.",
-            "completed": "Call finished. Thank you!",
-            "failed": "Sorry, we couldn't reach you. Please try again later.",
-            "canceled": "Your request was cancelled and your number deleted.",
-            "expired": "Your request expired and your number was deleted.",
-        },
-    },
-    "pl": {
-        "title": "Zamów rozmowę",
-        "intro": "Zostaw numer, a {} oddzwoni do Ciebie za chwilę.",
-        "phone_label": "Twój numer telefonu",
-        "consent": "Zgadzam się na oddzwonienie w sprawie mojego zapytania.",
-        "notice": "Używamy numeru wyłącznie, by oddzwonić (art. 6 ust. 1 lit. b RODO), "
-        "i usuwamy go zaraz po rozmowie, najpóźniej po 24 godzinach.",
-        "privacy_link": "Polityka prywatności",
-        "submit": "Zadzwońcie do mnie",
-        "status_title": "Twoja prośba o kontakt",
-        "cancel": "Anuluj prośbę",
-        "statuses": {
-            "scheduled": "Zadzwonimy o",
-            "queued": "Czekamy na konsultanta…",
-            "calling_agent": "Dzwonimy: łączymy konsultanta.",
-            "calling_visitor": "Konsultant dołącza: zaraz zadzwoni Twój telefon.",
-            "connected": "Połączono.",
-            "completed": "Rozmowa zakończona. Dziękujemy!",
-            "failed": "Niestety nie udało się połączyć. Spróbuj ponownie później.",
-            "canceled": "Prośba anulowana, numer usunięty.",
-            "expired": "Prośba wygasła, numer usunięty.",
-        },
-    },
+from callback.translations import N_, translate
+
+FORM_KEYS = {
+    "title": N_("form.title"),
+    "intro": N_("form.intro"),
+    "phone_label": N_("form.phone_label"),
+    "consent": N_("form.consent"),
+    "notice": N_("form.notice"),
+    "privacy_link": N_("form.privacy_link"),
+    "submit": N_("form.submit"),
+    "status_title": N_("form.status_title"),
+    "cancel": N_("form.cancel"),
+}
+STATUS_KEYS = {
+    "scheduled": N_("status.scheduled"),
+    "queued": N_("status.queued"),
+    "calling_agent": N_("status.calling_agent"),
+    "calling_visitor": N_("status.calling_visitor"),
+    "connected": N_("status.connected"),
+    "completed": N_("status.completed"),
+    "failed": N_("status.failed"),
+    "canceled": N_("status.canceled"),
+    "expired": N_("status.expired"),
 }
 
 
 def form_texts(language: str | None) -> dict[str, Any]:
     """Return the form's texts in `language`, English when it is not offered."""
-    return FORM_TEXTS.get((language or "en").split("-")[0].lower(), FORM_TEXTS["en"])
+    texts: dict[str, Any] = {name: translate(key, language) for name, key in FORM_KEYS.items()}
+    texts["statuses"] = status_texts(language)
+    return texts
+
+
+def status_texts(language: str | None) -> dict[str, str]:
+    """Return what the visitor reads for each request status, in `language`."""
+    return {status: translate(key, language) for status, key in STATUS_KEYS.items()}

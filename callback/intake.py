@@ -9,12 +9,16 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from callback import db
 from callback.errors import ApiError
+from callback.hours import widget_schedule
 from callback.messages import message
 from callback.models import PENDING_STATUSES, CallbackRequest, RequestStatus, Widget, utcnow
 from callback.phone import PhoneRejected, parse_visitor_number
+from callback.security import caps, counters
+from callback.slots import slot_taking
 from workers.queues import enqueue_dial
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
@@ -30,6 +34,7 @@ class Accepted:
 def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
     """Validate a visitor's submission and store it, or return their pending request."""
     locale = _locale(form.get("locale")) or widget.language
+    counters.check_widget(widget, locale)
     if str(form.get("consent", "")).strip().lower() not in TRUE_WORDS:
         raise ApiError(422, "consent_required", message("consent_required", locale), "consent")
     try:
@@ -42,7 +47,8 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
         )
     except PhoneRejected as rejected:
         raise ApiError(422, rejected.code, rejected.message, rejected.field) from None
-    scheduled_for = _preferred_time(form.get("preferred_time"), widget.timezone, locale)
+    counters.check_number(number.e164, locale)
+    preferred = _preferred_time(form.get("preferred_time"), widget.timezone, locale)
 
     session = db.session()
     pending = session.scalars(
@@ -54,6 +60,8 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
     ).first()
     if pending is not None:
         return Accepted(pending, created=False)
+    scheduled_for = _when_to_call(session, widget, preferred, locale)
+    caps.reserve_call(widget, locale)  # last check: only a request about to be stored counts
 
     request = CallbackRequest(
         widget=widget,
@@ -65,11 +73,31 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
         consent_version=widget.consent_version,
         status=RequestStatus.SCHEDULED if scheduled_for else RequestStatus.QUEUED,
         scheduled_for=scheduled_for,
+        wanted_at=scheduled_for or utcnow(),
     )
     session.add(request)
     session.commit()
     enqueue_dial(request.id, request.round, at=scheduled_for)
     return Accepted(request, created=True)
+
+
+def _when_to_call(
+    session: Session, widget: Widget, preferred: datetime | None, locale: str | None
+) -> datetime | None:
+    """Return when to ring: None for now, the visitor's slot, or the next opening."""
+    now = utcnow()
+    if preferred is not None:
+        if slot_taking(session, widget, preferred, now) is None:
+            code = "slot_unavailable"
+            raise ApiError(422, code, message(code, locale), "preferred_time")
+        return preferred
+    schedule = widget_schedule(widget)
+    if schedule.is_open(now):
+        return None
+    opening = schedule.next_opening(now)
+    if opening is None:
+        raise ApiError(422, "no_opening_soon", message("no_opening_soon", locale))
+    return opening
 
 
 def _locale(value: object) -> str | None:

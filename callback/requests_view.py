@@ -7,10 +7,12 @@ from typing import Any
 from callback import db
 from callback.models import CallbackRequest, RequestStatus
 from callback.privacy import finish
+from callback.queue_estimate import estimate
 
 
 def public_status(request: CallbackRequest) -> dict[str, Any]:
     """Return the request's status as the visitor sees it: never the number."""
+    wait = estimate(db.session(), request)
     return {
         "id": str(request.id),
         "status": request.status.value,
@@ -19,6 +21,8 @@ def public_status(request: CallbackRequest) -> dict[str, Any]:
         "created_at": iso(request.created_at),
         "updated_at": iso(request.updated_at),
         "ended_at": iso(request.ended_at),
+        "queue_position": wait.position,
+        "estimated_wait_seconds": wait.seconds,
     }
 
 

@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from callback.security.config import load_security_settings
+from callback.security.production import check_production
+
 INSTANCE_DIR_ENV = "CALLBACK_INSTANCE_DIR"
 BOOLEAN_TRUE = {"1", "true", "yes", "on"}
 
@@ -55,15 +58,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RETENTION_MAX_HOURS": float(env.get("RETENTION_MAX_HOURS") or 24),
         "ERASE_PROVIDER_RECORDS": _flag(env.get("ERASE_PROVIDER_RECORDS")),
         "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",
+        # A create whose answer takes longer than the read timeout becomes "unknown".
+        "TWILIO_CONNECT_TIMEOUT": float(env.get("TWILIO_CONNECT_TIMEOUT") or 3.05),
+        "TWILIO_READ_TIMEOUT": float(env.get("TWILIO_READ_TIMEOUT") or 10),
+        # An agent who lets this many calls in a row ring out is paused (ops are told).
+        "AGENT_MAX_MISSES": int(env.get("AGENT_MAX_MISSES") or 3),
+        # Work untouched this long is presumed lost by the reconciler and put back.
+        "RECONCILE_STALE_SECONDS": float(env.get("RECONCILE_STALE_SECONDS") or 30),
+        # A call with no final status after this long is fetched from the REST API.
+        "RECONCILE_SILENT_CALL_SECONDS": float(env.get("RECONCILE_SILENT_CALL_SECONDS") or 120),
     }
+    settings.update(load_security_settings(env))
     if production:
-        missing = [
-            k
-            for k in ("SECRET_KEY", "PHONE_HASH_KEY", "DATABASE_URL", "REDIS_URL")
-            if not settings[k]
-        ]
-        if missing:
-            raise RuntimeError("production mode needs these settings: " + ", ".join(missing))
+        check_production(settings)
     return settings
 
 

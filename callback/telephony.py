@@ -6,9 +6,6 @@ from flask import Flask, current_app
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-# Connect fast or give up; a create whose answer is late becomes an "unknown" attempt.
-CONNECT_TIMEOUT_SECONDS = 3.05
-READ_TIMEOUT_SECONDS = 10.0
 RETRYABLE_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_TWILIO_CODES = frozenset({20429, 20500, 20503})
 
@@ -18,7 +15,7 @@ def twilio_client(app: Flask | None = None) -> Client:
     config = (app or current_app).config
     http_client = TwilioHttpClient()
     # requests takes a (connect, read) pair; the constructor's check only allows one float.
-    http_client.timeout = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+    http_client.timeout = (config["TWILIO_CONNECT_TIMEOUT"], config["TWILIO_READ_TIMEOUT"])
     client = Client(
         config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client
     )

@@ -1,50 +1,33 @@
-"""What the agent hears, in the widget's language."""
+"""What the agent hears, in the widget's language (words in callback/translations)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-VOICE_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "whisper": "Callback request from {site}, {page}. "
-        "Press 1 to connect, any other key to pass.",
-        "unknown_page": "no page given",
-        "no_key": "No key pressed. Passing this callback to a colleague. Goodbye.",
-        "passed": "Passed to a colleague. Goodbye.",
-        "connecting": "Connecting you to the visitor now.",
-        "taken": "This callback has been taken or withdrawn. Goodbye.",
-        "visitor_unavailable": "The visitor did not answer. We will try again later. Goodbye.",
-        "page_suffix": "{name} page",
-        "home_page": "home page",
-    },
-    "pl": {
-        "whisper": "Prośba o oddzwonienie ze strony {site}, {page}. "
-        "Naciśnij 1, aby połączyć, lub inny klawisz, aby przekazać.",
-        "unknown_page": "strona nieznana",
-        "no_key": "Nie wybrano klawisza. Przekazuję prośbę dalej. Do widzenia.",
-        "passed": "Przekazano dalej. Do widzenia.",
-        "connecting": "Łączę z klientem.",
-        "taken": "Ta prośba została już obsłużona lub wycofana. Do widzenia.",
-        "visitor_unavailable": "Klient nie odebrał. Spróbujemy później. Do widzenia.",
-        "page_suffix": "strona {name}",
-        "home_page": "strona główna",
-    },
+from callback.translations import N_, language_of, translate
+
+VOICE_KEYS = {
+    "whisper": N_("voice.whisper"),
+    "unknown_page": N_("voice.unknown_page"),
+    "no_key": N_("voice.no_key"),
+    "passed": N_("voice.passed"),
+    "connecting": N_("voice.connecting"),
+    "taken": N_("voice.taken"),
+    "visitor_unavailable": N_("voice.visitor_unavailable"),
+    "page_suffix": N_("voice.page_suffix"),
+    "home_page": N_("voice.home_page"),
 }
 SAY_LANGUAGES = {"en": "en-GB", "pl": "pl-PL"}
 
 
-def _catalog(language: str) -> dict[str, str]:
-    return VOICE_TEXTS.get(language.split("-")[0].lower(), VOICE_TEXTS["en"])
-
-
 def text(key: str, language: str, **values: str) -> str:
     """Return the spoken text `key` in `language`, filled with `values`."""
-    return _catalog(language)[key].format(**values)
+    return translate(VOICE_KEYS[key], language).format(**values)
 
 
 def say_language(language: str) -> str:
     """Return the `<Say language>` value for a widget language."""
-    return SAY_LANGUAGES.get(language.split("-")[0].lower(), "en-GB")
+    return SAY_LANGUAGES[language_of(language)]
 
 
 def describe_page(page_url: str | None, language: str) -> tuple[str | None, str | None]:

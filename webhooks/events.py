@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC
 from email.utils import parsedate_to_datetime
+from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callback.models import CallAttempt, CallEvent, utcnow
+from callback.ops import metrics
 
 # Parameters worth keeping; To, From, Called, Caller and the like are never stored.
 KEPT_PARAMETERS = (
@@ -23,34 +28,58 @@ KEPT_PARAMETERS = (
 )
 CALL_STATUS_ORDER = ("pending", "unknown", "queued", "initiated", "ringing", "in-progress")
 FINAL_CALL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+# Dialects whose INSERT can skip a duplicate itself (ON CONFLICT DO NOTHING).
+UPSERT_INSERTS: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def record_event(session: Session, attempt: CallAttempt, form: Mapping[str, str]) -> bool:
     """Append the callback as a CallEvent; return False if it was seen before."""
-    sequence = form.get("SequenceNumber", "")
-    event = CallEvent(
-        call_sid=form.get("CallSid", "")[:34],
-        attempt_id=attempt.id,
-        sequence_number=int(sequence) if sequence.isdigit() else -1,
-        status=form.get("CallStatus", "")[:20],
-        timestamp=_timestamp(form.get("Timestamp")),
-        params={k: form[k][:64] for k in KEPT_PARAMETERS if k in form},
-    )
+    sequence = small_int(form.get("SequenceNumber"))
+    values = {
+        "call_sid": form.get("CallSid", "")[:34],
+        "attempt_id": attempt.id,
+        "sequence_number": -1 if sequence is None else sequence,
+        "status": form.get("CallStatus", "")[:20],
+        "timestamp": _timestamp(form.get("Timestamp")),
+        "params": {k: form[k][:64] for k in KEPT_PARAMETERS if k in form},
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect in UPSERT_INSERTS:
+        # One statement instead of SAVEPOINT, INSERT, RELEASE (a webhook's hot path):
+        # a duplicate (call SID, sequence number) inserts nothing and returns no row.
+        statement = (
+            UPSERT_INSERTS[dialect](CallEvent)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["call_sid", "sequence_number"])
+            .returning(CallEvent.id)
+        )
+        return session.execute(statement).first() is not None
     try:
         with session.begin_nested():
-            session.add(event)
+            session.add(CallEvent(**values))
     except IntegrityError:
         return False
     return True
+
+
+def small_int(value: str | None) -> int | None:
+    """Return `value` as an int if it is up to 9 ASCII digits (Twilio's counters), else None."""
+    text = value or ""
+    # isdigit() alone accepts "²" and other digits int() refuses; 9 digits fit any column.
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)
 
 
 def _timestamp(value: str | None) -> object:
     if not value:
         return None
     try:
-        return parsedate_to_datetime(value)
+        parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    # RFC 2822 "-0000" means UTC with the sender's zone unknown; it parses as naive.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _rank(status: str) -> int:
@@ -64,13 +93,13 @@ def apply_call_status(attempt: CallAttempt, status: str, form: Mapping[str, str]
     if _rank(status) <= _rank(attempt.status) or _rank(status) < 0:
         return False
     attempt.status = status
+    metrics.call_leg_status(attempt.leg, status)
     now = utcnow()
     if status == "in-progress":
         attempt.answered_at = now
     if status in FINAL_CALL_STATUSES:
         attempt.ended_at = now
-        duration = form.get("CallDuration", "")
-        attempt.duration_seconds = int(duration) if duration.isdigit() else None
+        attempt.duration_seconds = small_int(form.get("CallDuration"))
     if form.get("AnsweredBy"):
         attempt.answered_by = form["AnsweredBy"][:32]
     return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from callback import db
 from callback.flow import FollowUp, next_attempt_number, visitor_leg_ended
@@ -11,10 +11,10 @@ from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, ut
 from callback.telephony import public_url
 from callback.voice_text import describe_page
 from webhooks import twiml
-from webhooks.events import apply_call_status, is_final, record_event
+from webhooks.events import apply_call_status, is_final, record_event, small_int
 from webhooks.progress import apply_status
 from webhooks.signature import twilio_signed
-from workers.queues import enqueue_follow_up
+from workers.queues import enqueue_follow_up, enqueue_losers_hangup
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
@@ -24,10 +24,16 @@ def _xml(body: str) -> Response:
 
 
 def _attempt(attempt_id: int) -> tuple[CallAttempt, CallbackRequest]:
-    attempt = db.session().get(CallAttempt, attempt_id)
-    if attempt is None:
+    # One query for both rows (every webhook needs them); later gets hit the identity map.
+    query = (
+        select(CallAttempt, CallbackRequest)
+        .join(CallbackRequest, CallbackRequest.id == CallAttempt.request_id)
+        .where(CallAttempt.id == attempt_id)
+    )
+    found = db.session().execute(query).first()
+    if found is None:
         abort(404)
-    return attempt, db.session().get_one(CallbackRequest, attempt.request_id)
+    return found[0], found[1]
 
 
 def _is_current(attempt: CallAttempt, request_row: CallbackRequest) -> bool:
@@ -81,6 +87,8 @@ def key_pressed(attempt_id: int) -> Response:
     )
     session.add(visitor_leg)
     session.commit()
+    if request_row.widget.ring_strategy == "simultaneous":
+        enqueue_losers_hangup(request_row.id, attempt.round)
     session.refresh(request_row)
     caller_id = request_row.widget.caller_id or current_app.config.get("TWILIO_FROM_NUMBER") or ""
     return _xml(
@@ -105,8 +113,7 @@ def dial_result(attempt_id: int) -> Response:
         visitor_leg.call_sid = request.form["DialCallSid"][:34]
     if is_final(status):
         apply_call_status(visitor_leg, status, request.form)
-        duration = request.form.get("DialCallDuration", "")
-        talk = int(duration) if duration.isdigit() else None
+        talk = small_int(request.form.get("DialCallDuration"))
         follow_up = visitor_leg_ended(session, request_row, visitor_leg, status, talk)
     session.commit()
     enqueue_follow_up(follow_up)

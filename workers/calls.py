@@ -90,24 +90,44 @@ def resolve_unsent(session: Session, attempt: CallAttempt, log: JobLog) -> bool:
 def end_calls(request_id: str) -> int:
     """End every live call of a withdrawn or finished request; return how many."""
     with job_context(__name__, request_id) as log:
-        session = db.session()
-        attempts = session.scalars(
+        return _end(_live_legs(uuid.UUID(request_id)), log)
+
+
+def end_losing_agent_legs(request_id: str) -> int:
+    """End the other agents' phones once one agent took the call (simultaneous ring)."""
+    with job_context(__name__, request_id) as log:
+        legs = [
+            leg
+            for leg in _live_legs(uuid.UUID(request_id))
+            if leg.leg == Leg.AGENT and leg.digits != "1"
+        ]
+        return _end(legs, log)
+
+
+def _live_legs(request_id: uuid.UUID) -> list[CallAttempt]:
+    return list(
+        db.session().scalars(
             select(CallAttempt).where(
-                CallAttempt.request_id == uuid.UUID(request_id),
+                CallAttempt.request_id == request_id,
                 CallAttempt.call_sid.is_not(None),
                 CallAttempt.status.in_(["queued", "initiated", "ringing", "in-progress"]),
             )
-        ).all()
-        ended = 0
-        client = twilio_client()
-        for attempt in sorted(attempts, key=lambda a: a.leg != Leg.AGENT):
-            new_status = "completed" if attempt.status == "in-progress" else "canceled"
-            try:
-                client.calls(attempt.call_sid).update(status=new_status)
-                ended += 1
-            except TwilioRestException as exc:
-                if is_retryable_error(exc):
-                    raise
-                # 21220 and friends: the call already ended on its own.
-                log.info("call already over: attempt=%s code=%s", attempt.id, exc.code)
-        return ended
+        )
+    )
+
+
+def _end(attempts: list[CallAttempt], log: JobLog) -> int:
+    """Ask Twilio to end each call (agent legs first); calls already over are skipped."""
+    ended = 0
+    client = twilio_client()
+    for attempt in sorted(attempts, key=lambda a: a.leg != Leg.AGENT):
+        new_status = "completed" if attempt.status == "in-progress" else "canceled"
+        try:
+            client.calls(attempt.call_sid).update(status=new_status)
+            ended += 1
+        except TwilioRestException as exc:
+            if is_retryable_error(exc):
+                raise
+            # 21220 and friends: the call already ended on its own.
+            log.info("call already over: attempt=%s code=%s", attempt.id, exc.code)
+    return ended

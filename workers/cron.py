@@ -10,6 +10,7 @@ from rq.cron import CronScheduler
 from callback.redis_client import redis_connection
 from workers.queues import CALLS_QUEUE, FAILURE_TTL_SECONDS
 from workers.reconcile import reconcile
+from workers.retention import register_retention
 
 RECONCILE_EVERY_SECONDS = 30
 
@@ -27,6 +28,7 @@ def build_scheduler() -> CronScheduler:
         result_ttl=0,
         failure_ttl=FAILURE_TTL_SECONDS,
     )
+    register_retention(scheduler)
     return scheduler
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from redis import Redis
@@ -35,9 +36,11 @@ def calls_queue(connection: Redis | None = None) -> Queue:
     return Queue(CALLS_QUEUE, connection=connection or redis_connection())
 
 
-def dial_job_id(request_id: uuid.UUID | str, round_number: int, step: int = 0) -> str:
+def dial_job_id(
+    request_id: uuid.UUID | str, round_number: int, step: int = 0, tag: str = ""
+) -> str:
     """Return the id of the dial job for one round (and agent step) of a request."""
-    return f"dial-{request_id}-r{round_number}-s{step}"
+    return f"dial-{request_id}-r{round_number}-s{step}" + (f"-{tag}" if tag else "")
 
 
 def enqueue_dial(
@@ -45,6 +48,7 @@ def enqueue_dial(
     round_number: int,
     step: int = 0,
     at: datetime | None = None,
+    tag: str = "",
 ) -> Job | None:
     """Enqueue (or schedule `at`) the dial job; None if it exists already or Redis is down.
 
@@ -54,7 +58,7 @@ def enqueue_dial(
     from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
 
     options = {
-        "job_id": dial_job_id(request_id, round_number, step),
+        "job_id": dial_job_id(request_id, round_number, step, tag),
         "job_timeout": DIAL_TIMEOUT_SECONDS,
         "result_ttl": RESULT_TTL_SECONDS,
         "failure_ttl": FAILURE_TTL_SECONDS,
@@ -104,7 +108,11 @@ def enqueue_follow_up(follow_up: FollowUp | None) -> Job | None:
     if follow_up is None:
         return None
     return enqueue_dial(
-        follow_up.request_id, follow_up.round_number, follow_up.step, at=follow_up.at
+        follow_up.request_id,
+        follow_up.round_number,
+        follow_up.step,
+        at=follow_up.at,
+        tag=follow_up.tag,
     )
 
 
@@ -112,11 +120,25 @@ def enqueue_hangups(request_id: uuid.UUID) -> Job | None:
     """Enqueue the job that ends the live calls of a request that has ended."""
     from workers.calls import end_calls  # noqa: PLC0415
 
+    return _enqueue_hangup_job(end_calls, request_id, f"hangup-{request_id}")
+
+
+def enqueue_losers_hangup(request_id: uuid.UUID, round_number: int) -> Job | None:
+    """Enqueue the job that ends the other agents' phones once one agent took the call."""
+    from workers.calls import end_losing_agent_legs  # noqa: PLC0415
+
+    job_id = f"hangup-losers-{request_id}-r{round_number}"
+    return _enqueue_hangup_job(end_losing_agent_legs, request_id, job_id)
+
+
+def _enqueue_hangup_job(
+    function: Callable[[str], int], request_id: uuid.UUID, job_id: str
+) -> Job | None:
     try:
         return calls_queue().enqueue(
-            end_calls,
+            function,
             str(request_id),
-            job_id=f"hangup-{request_id}",
+            job_id=job_id,
             job_timeout=DIAL_TIMEOUT_SECONDS,
             result_ttl=RESULT_TTL_SECONDS,
             failure_ttl=FAILURE_TTL_SECONDS,

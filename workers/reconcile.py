@@ -9,38 +9,63 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import or_, select
 from twilio.base.exceptions import TwilioRestException
 
 from callback import db
 from callback.flow import FollowUp
 from callback.models import CallAttempt, CallbackRequest, RequestStatus, utcnow
+from callback.ops import metrics
 from callback.telephony import twilio_client
 from webhooks.progress import apply_status
-from workers.context import job_context
+from workers.calls import resolve_unsent
+from workers.context import JobLog, job_context
 from workers.queues import enqueue_follow_up, enqueue_reconcile_dial
 
 log = logging.getLogger(__name__)
 
-# Work untouched for this long is presumed lost rather than merely queued.
-STALE_AFTER = timedelta(seconds=30)
-# A call that has not reported an end for this long is asked about at Twilio.
-SILENT_CALL_AFTER = timedelta(minutes=2)
 LIVE_AT_TWILIO = ("queued", "initiated", "ringing", "in-progress")
 
 
 def reconcile() -> dict[str, int]:
     """Re-enqueue lost or overdue dials and finish calls whose end was never reported."""
-    with job_context(__name__, "-"):
+    with job_context(__name__, "-") as job_log:
+        # Lost creates first, then silent calls: a call found ended may decide the next dial.
+        unknown = _resolve_lost_creates(job_log)
+        calls_checked = _finish_silent_calls()
         return {
+            "lost_creates": unknown,
+            "calls_checked": calls_checked,
             "requeued": _requeue_lost_dials(),
-            "calls_checked": _finish_silent_calls(),
         }
+
+
+def _resolve_lost_creates(job_log: JobLog) -> int:
+    """Find the call behind every attempt whose create got no answer, or rule it out.
+
+    Only attempts older than any create could still be in flight are looked at; the
+    request may have ended meanwhile, but its call still has to be accounted for.
+    """
+    config = current_app.config
+    in_flight = config["TWILIO_CONNECT_TIMEOUT"] + config["TWILIO_READ_TIMEOUT"] + 5
+    cutoff = utcnow() - timedelta(seconds=max(config["RECONCILE_STALE_SECONDS"], in_flight))
+    session = db.session()
+    lost = session.scalars(
+        select(CallAttempt).where(
+            CallAttempt.status.in_(("pending", "unknown")), CallAttempt.created_at < cutoff
+        )
+    ).all()
+    for attempt in lost:
+        resolve_unsent(session, attempt, job_log)
+        metrics.reconciler_action("resolved_lost_create")
+    session.commit()
+    return len(lost)
 
 
 def _requeue_lost_dials() -> int:
     session = db.session()
-    cutoff = utcnow() - STALE_AFTER
+    cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_STALE_SECONDS"])
     waiting = session.scalars(
         select(CallbackRequest).where(
             or_(
@@ -57,6 +82,7 @@ def _requeue_lost_dials() -> int:
     for request_row in waiting:
         if enqueue_reconcile_dial(request_row.id, request_row.round) is not None:
             requeued += 1
+            metrics.reconciler_action("requeued_dial")
     if requeued:
         log.info("reconciler re-enqueued %d dial jobs", requeued)
     return requeued
@@ -68,7 +94,8 @@ def _finish_silent_calls() -> int:
         select(CallAttempt).where(
             CallAttempt.call_sid.is_not(None),
             CallAttempt.status.in_(LIVE_AT_TWILIO),
-            CallAttempt.created_at < utcnow() - SILENT_CALL_AFTER,
+            CallAttempt.created_at
+            < utcnow() - timedelta(seconds=current_app.config["RECONCILE_SILENT_CALL_SECONDS"]),
         )
     ).all()
     client = twilio_client()
@@ -85,6 +112,7 @@ def _finish_silent_calls() -> int:
             if follow_up is not None:
                 follow_ups.append(follow_up)
             log.info("finished silent call: attempt=%s status=%s", attempt.id, call.status)
+            metrics.reconciler_action("finished_silent_call")
     session.commit()
     for follow_up in follow_ups:
         enqueue_follow_up(follow_up)

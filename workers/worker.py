@@ -10,6 +10,7 @@ from redis.exceptions import ResponseError
 from rq import SimpleWorker, Worker
 
 from callback.redis_client import redis_connection
+from workers.failures import scrub_failure
 from workers.queues import CALLS_QUEUE
 
 SAFE_EVICTION_POLICIES = frozenset({"noeviction"})
@@ -49,7 +50,9 @@ def worker_command(burst: bool, fork: bool, name: str | None) -> None:
     connection = redis_connection()
     check_eviction_policy(connection)
     worker_class = Worker if fork else SimpleWorker
-    worker = worker_class([CALLS_QUEUE], connection=connection, name=name)
+    worker = worker_class(
+        [CALLS_QUEUE], connection=connection, name=name, exception_handlers=[scrub_failure]
+    )
     if fork:
         # A forked child must not reuse the parent's pooled database connections.
         current_app.extensions["db"].engine.dispose(close=False)

@@ -11,10 +11,12 @@ from callback import db
 from callback.api import validation as v
 from callback.api.admin_auth import require_admin
 from callback.errors import ApiError
+from callback.hours import validate_hours
 from callback.models import Agent, CallbackRequest, Widget
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phone import mask
 from callback.requests_view import iso
+from callback.widget import theme
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 bp.before_request(require_admin(lambda: None))
@@ -34,6 +36,16 @@ WIDGET_FIELDS: dict[str, v.Validator] = {
     "retry_intervals": v.list_of(v.integer(0, 86400), 9),
     "privacy_policy_url": v.optional(v.url),
     "consent_version": v.text(40),
+    "privacy_notice": v.optional(v.text(1000)),
+    "daily_call_cap": v.integer(0, 100_000),
+    "theme_color": v.optional(theme.colour),
+    "theme_position": v.optional(theme.position),
+    "theme_texts": v.optional(theme.texts),
+    "business_hours": v.optional(validate_hours),
+    "holidays_region": v.optional(v.holidays_region),
+    "closed_dates": v.list_of(v.iso_date, 366),
+    "max_wait_minutes": v.integer(1, 7 * 24 * 60),
+    "slot_minutes": v.one_of_ints(5, 10, 15, 20, 30, 60),
 }
 AGENT_FIELDS: dict[str, v.Validator] = {
     "name": v.text(200),
@@ -43,6 +55,9 @@ AGENT_FIELDS: dict[str, v.Validator] = {
     "active": v.boolean,
     "available": v.boolean,
     "languages": v.list_of(v.one_of(*v.LANGUAGES)),
+    "hours": v.optional(validate_hours),
+    "timezone": v.timezone,
+    "missed_in_row": v.integer(0, 0),  # only to clear the count; it is counted by calls
 }
 
 
@@ -145,7 +160,8 @@ def delete_agent(agent_id: int) -> tuple[str, int]:
 
 @bp.get("/callbacks")
 def list_callbacks() -> Response:
-    limit = min(request.args.get("limit", 100, type=int) or 100, 500)
+    # Clamped both ways: a negative LIMIT means "no limit" to SQLite, a huge one overflows.
+    limit = max(1, min(request.args.get("limit", 100, type=int) or 100, 500))
     rows = db.session().scalars(
         select(CallbackRequest).order_by(CallbackRequest.created_at.desc()).limit(limit)
     )

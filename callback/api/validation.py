@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -135,3 +136,30 @@ def url(value: Any) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc or len(value) > 2048:
         raise ValueError("must be an http(s) URL")
     return str(value)
+
+
+def holidays_region(value: Any) -> str:
+    """Accept a country known to the holidays package, optionally with a subdivision."""
+    import holidays  # noqa: PLC0415 - only admin edits need the country list
+
+    country, _, subdivision = str(value).upper().partition("-")
+    supported = holidays.list_supported_countries()
+    if country not in supported or (subdivision and subdivision not in supported[country]):
+        raise ValueError(f"{value!r} is not a country (or country-subdivision) with holidays")
+    return f"{country}-{subdivision}" if subdivision else country
+
+
+def iso_date(value: Any) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date like 2026-12-24") from None
+
+
+def one_of_ints(*choices: int) -> Validator:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or value not in choices:
+            raise ValueError("must be one of " + ", ".join(str(c) for c in choices))
+        return int(value)
+
+    return check

@@ -16,8 +16,10 @@ from callback.messages import message
 from callback.models import CallbackRequest, Widget
 from callback.requests_view import cancel_request, iso, public_status
 from callback.tokens import status_token, token_matches
+from callback.widget.cors import visitor_cors
 
 bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
+bp.after_request(visitor_cors)  # the widget on the host page must read every answer
 
 
 def _submission() -> dict[str, Any]:
@@ -40,7 +42,8 @@ def load_widget(key: str) -> Widget:
     return widget
 
 
-@bp.post("/widgets/<key>/callbacks")
+# No automatic OPTIONS: it would answer preflights itself, without the CORS headers.
+@bp.post("/widgets/<key>/callbacks", provide_automatic_options=False)
 def create_callback(key: str) -> tuple[Response, int, dict[str, str]]:
     widget = load_widget(key)
     check_origin(widget)

@@ -67,6 +67,9 @@ class CallbackRequest(Base):
     outcome: Mapped[str | None] = mapped_column(String(64))
     round: Mapped[int] = mapped_column(default=1)
     scheduled_for: Mapped[datetime | None] = mapped_column()
+    # When the visitor wanted the call (now, their chosen time or the next opening); the
+    # widget's maximum wait counts from here, whatever later rounds reschedule.
+    wanted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     agent_ringing_at: Mapped[datetime | None] = mapped_column()

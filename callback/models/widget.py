@@ -13,6 +13,8 @@ from callback.models.base import Base, utcnow
 
 DEFAULT_ALLOWED_NUMBER_TYPES = ["MOBILE", "FIXED_LINE", "FIXED_LINE_OR_MOBILE"]
 DEFAULT_RETRY_INTERVALS = [120, 600]
+# Accepted requests per UTC day: a runaway form costs at most this many calls a day.
+DEFAULT_DAILY_CALL_CAP = 100
 
 
 def new_widget_key() -> str:
@@ -47,6 +49,19 @@ class Widget(Base):
     )
     privacy_policy_url: Mapped[str | None] = mapped_column(String(2048))
     consent_version: Mapped[str] = mapped_column(String(40), default="2026-11")
+    # Replaces the standard notice under the form; bump consent_version when it changes.
+    privacy_notice: Mapped[str | None] = mapped_column(String(1000))
+    daily_call_cap: Mapped[int] = mapped_column(
+        default=DEFAULT_DAILY_CALL_CAP, server_default=str(DEFAULT_DAILY_CALL_CAP)
+    )
+    # The widget's look (callback/widget/theme.py); None means the standard one.
+    theme_color: Mapped[str | None] = mapped_column(String(7))
+    theme_position: Mapped[str | None] = mapped_column(String(12))
+    theme_texts: Mapped[dict[str, Any] | None] = mapped_column()
+    # A request not rung within this many minutes of the time it was wanted expires.
+    max_wait_minutes: Mapped[int] = mapped_column(default=240, server_default="240")
+    # Length of the bookable slots offered to visitors outside business hours.
+    slot_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -62,4 +77,9 @@ class Agent(Base):
     available: Mapped[bool] = mapped_column(default=True)
     priority: Mapped[int] = mapped_column(default=100)
     languages: Mapped[list[str]] = mapped_column(default=list)
+    # The agent's own working hours ({"mon": [["09:00", "17:00"]], ...}); None: any time.
+    hours: Mapped[dict[str, Any] | None] = mapped_column()
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # Calls in a row rung out or sent to voicemail; at the limit the agent is paused.
+    missed_in_row: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

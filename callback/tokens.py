@@ -9,6 +9,9 @@ import uuid
 
 from flask import current_app
 
+from callback import db
+from callback.models import CallbackRequest
+
 
 def status_token(request_id: uuid.UUID) -> str:
     """Return the token that lets a visitor see or withdraw request `request_id`."""
@@ -20,3 +23,17 @@ def status_token(request_id: uuid.UUID) -> str:
 def token_matches(request_id: uuid.UUID, token: str | None) -> bool:
     """Return whether `token` is the request's status token, in constant time."""
     return hmac.compare_digest(status_token(request_id), token or "")
+
+
+def owned_request(request_id: str, token: str | None) -> CallbackRequest | None:
+    """Return the request whose status token is `token`; None for any other case alike.
+
+    A malformed id, an unknown id and a wrong token are indistinguishable, so ids
+    cannot be probed.
+    """
+    try:
+        parsed = uuid.UUID(request_id)
+    except ValueError:
+        return None
+    found = db.session().get(CallbackRequest, parsed)
+    return found if found is not None and token_matches(parsed, token) else None

@@ -8,7 +8,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from callback import db
-from callback.models import Agent, Widget
+from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, Widget
 
 # Ofcom drama numbers: valid to phonenumbers, never assigned to anyone.
 VISITOR_LANDLINE = "+442079460123"
@@ -45,3 +45,31 @@ def make_agent(**overrides: Any) -> Agent:
     db.session().add(agent)
     db.session().commit()
     return agent
+
+
+def make_agent_leg(
+    call_sid: str | None = None, status: str = "queued", **widget_fields: Any
+) -> CallAttempt:
+    """Return the agent leg of a request that is ringing its first agent."""
+    request_row = CallbackRequest(
+        widget=make_widget(**widget_fields),
+        phone=VISITOR_LANDLINE,
+        country="GB",
+        number_type="FIXED_LINE",
+        page_url="https://www.example.com/pricing",
+        consent_version="t",
+        status=RequestStatus.CALLING_AGENT,
+    )
+    db.session().add(request_row)
+    db.session().flush()
+    attempt = CallAttempt(
+        request_id=request_row.id,
+        leg=Leg.AGENT,
+        attempt_number=1,
+        agent_id=make_agent().id,
+        call_sid=call_sid,
+        status=status,
+    )
+    db.session().add(attempt)
+    db.session().commit()
+    return attempt

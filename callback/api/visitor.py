@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from callback import db
@@ -15,7 +14,7 @@ from callback.intake import submit
 from callback.messages import message
 from callback.models import CallbackRequest, Widget
 from callback.requests_view import cancel_request, iso, public_status
-from callback.tokens import status_token, token_matches
+from callback.tokens import owned_request, status_token
 from callback.widget.cors import visitor_cors
 
 bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
@@ -73,13 +72,8 @@ def preflight(key: str) -> tuple[str, int, dict[str, str]]:
 
 
 def _owned_request(request_id: str) -> CallbackRequest:
-    try:
-        parsed = uuid.UUID(request_id)
-    except ValueError:
-        abort(404)
-    found = db.session().get(CallbackRequest, parsed)
-    # Unknown id and wrong token look the same, so ids cannot be probed.
-    if found is None or not token_matches(parsed, request.args.get("token")):
+    found = owned_request(request_id, request.args.get("token"))
+    if found is None:
         raise ApiError(404, "not_found", "No such callback request.")
     return found
 

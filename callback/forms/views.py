@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
@@ -15,7 +13,7 @@ from callback.intake import submit
 from callback.messages import message
 from callback.models import CallbackRequest, Widget
 from callback.requests_view import cancel_request
-from callback.tokens import status_token, token_matches
+from callback.tokens import owned_request, status_token
 
 bp = Blueprint("form", __name__, url_prefix="/w")
 bp.app_context_processor(lambda: {"form_texts": form_texts})
@@ -72,12 +70,8 @@ def post_form(key: str) -> Response | tuple[str, int]:
 
 
 def _owned(request_id: str) -> CallbackRequest:
-    try:
-        parsed = uuid.UUID(request_id)
-    except ValueError:
-        abort(404)
-    found = db.session().get(CallbackRequest, parsed)
-    if found is None or not token_matches(parsed, request.values.get("token")):
+    found = owned_request(request_id, request.values.get("token"))
+    if found is None:
         abort(404)
     return found
 

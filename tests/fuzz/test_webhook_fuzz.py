@@ -8,9 +8,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from callback import db
-from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
-from tests.factories import VISITOR_LANDLINE, make_agent, make_widget
+from callback.models import CallAttempt
+from tests.factories import make_agent_leg
 from tests.twilio_signing import signed_post
 
 FUZZ = settings(
@@ -52,26 +51,7 @@ ROUTES = st.sampled_from(["status", "whisper", "key", "dial-result"])
 
 
 def calling_agent() -> CallAttempt:
-    request_row = CallbackRequest(
-        widget=make_widget(),
-        phone=VISITOR_LANDLINE,
-        country="GB",
-        number_type="FIXED_LINE",
-        consent_version="t",
-        status=RequestStatus.CALLING_AGENT,
-    )
-    db.session().add(request_row)
-    db.session().flush()
-    attempt = CallAttempt(
-        request_id=request_row.id,
-        leg=Leg.AGENT,
-        attempt_number=1,
-        agent_id=make_agent().id,
-        status="queued",
-    )
-    db.session().add(attempt)
-    db.session().commit()
-    return attempt
+    return make_agent_leg()
 
 
 @pytest.mark.slow

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from callback import create_app, db
-from callback.models import CallAttempt, CallbackRequest, CallEvent, Leg, RequestStatus
+from callback.models import CallAttempt, CallbackRequest, CallEvent
 from callback.settings import SANDBOX_AUTH_TOKEN, load_settings
 from tests.conftest import PUBLIC_BASE_URL
-from tests.factories import AGENT_PHONE, VISITOR_LANDLINE, make_agent, make_widget
+from tests.factories import AGENT_PHONE, make_agent_leg
 from tests.twilio_signing import signature, signed_post
 
 CALL_SID = "CA" + "b" * 32
@@ -32,27 +32,7 @@ PRODUCTION_ENV = {
 
 @pytest.fixture
 def attempt(client: FlaskClient) -> CallAttempt:
-    request_row = CallbackRequest(
-        widget=make_widget(),
-        phone=VISITOR_LANDLINE,
-        country="GB",
-        number_type="FIXED_LINE",
-        consent_version="t",
-        status=RequestStatus.CALLING_AGENT,
-    )
-    db.session().add(request_row)
-    db.session().flush()
-    row = CallAttempt(
-        request_id=request_row.id,
-        leg=Leg.AGENT,
-        attempt_number=1,
-        agent_id=make_agent().id,
-        call_sid=CALL_SID,
-        status="ringing",
-    )
-    db.session().add(row)
-    db.session().commit()
-    return row
+    return make_agent_leg(CALL_SID, status="ringing")
 
 
 def twilio_paths(app: Flask, attempt_id: int) -> list[str]:

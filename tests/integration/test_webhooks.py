@@ -10,37 +10,14 @@ from sqlalchemy import func, select
 
 from callback import db
 from callback.models import CallAttempt, CallbackRequest, CallEvent, Leg, RequestStatus
-from tests.factories import AGENT_PHONE, VISITOR_LANDLINE, make_agent, make_widget
+from tests.factories import AGENT_PHONE, VISITOR_LANDLINE, make_agent_leg
 from tests.twilio_signing import signature, signed_post
 
 
 @pytest.fixture
 def calling_agent(client: FlaskClient) -> CallAttempt:
     """A request whose agent leg has been created (status calling_agent)."""
-    widget = make_widget(caller_id="+442079460999")
-    agent = make_agent()
-    request_row = CallbackRequest(
-        widget=widget,
-        phone=VISITOR_LANDLINE,
-        country="GB",
-        number_type="FIXED_LINE",
-        page_url="https://www.example.com/pricing",
-        consent_version="t",
-        status=RequestStatus.CALLING_AGENT,
-    )
-    db.session().add(request_row)
-    db.session().flush()
-    attempt = CallAttempt(
-        request_id=request_row.id,
-        leg=Leg.AGENT,
-        attempt_number=1,
-        agent_id=agent.id,
-        call_sid="CA" + "a" * 32,
-        status="queued",
-    )
-    db.session().add(attempt)
-    db.session().commit()
-    return attempt
+    return make_agent_leg("CA" + "a" * 32, caller_id="+442079460999")
 
 
 def status_params(call_sid: str, status: str, sequence: int, **extra: str) -> dict[str, str]:

@@ -24,6 +24,8 @@ def _dev_admin_token() -> str:
 
 def _environment(host: str, port: int, sandbox_port: int, redis_url: str) -> dict[str, str]:
     env = dict(os.environ)
+    # Set by the flask CLI we run under; a child that inherits it refuses app.run().
+    env.pop("FLASK_RUN_FROM_CLI", None)
     env.setdefault("DATABASE_URL", f"sqlite:///{instance_dir() / 'callback.sqlite3'}")
     env.update(
         {

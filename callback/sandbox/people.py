@@ -18,6 +18,8 @@ MAGIC_TO_ERRORS: dict[str, tuple[int, str]] = {
     ),
     "+15005550004": (21216, "Account not allowed to call this number (blocked)."),
 }
+# Twilio's magic "To" number that cannot be reached: the call is placed, then fails.
+UNREACHABLE_NUMBERS = frozenset({"+15005550009"})
 # The magic "From" number Twilio refuses as a caller ID.
 MAGIC_FROM_ERRORS: dict[str, tuple[int, str]] = {
     "+15005550001": (21212, "The 'From' phone number provided is not a valid phone number."),
@@ -86,10 +88,11 @@ class PhoneBook:
     def reset(self) -> None:
         """Go back to the scenario's phones."""
         default = behaviour_from(self._scenario.get("default", {}))
-        phones = {
-            number: behaviour_from(settings, default)
+        phones = {number: replace(default, fail=True) for number in UNREACHABLE_NUMBERS}
+        phones.update(
+            (number, behaviour_from(settings, default))
             for number, settings in self._scenario.get("phones", {}).items()
-        }
+        )
         with self._lock:
             self._default, self._phones = default, phones
 

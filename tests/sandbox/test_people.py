@@ -45,6 +45,15 @@ def test_a_failing_phone_ends_the_call_as_failed(sandbox, customer, client):
     assert ended(sandbox, call.sid)["status"] == "failed"
 
 
+def test_twilios_unreachable_magic_number_is_placed_then_fails(sandbox, customer, client):
+    call = place(client, customer, to="+15005550009")
+
+    played = ended(sandbox, call.sid)
+
+    assert played["status"] == "failed"
+    assert customer.received("voice") == []
+
+
 def test_voicemail_answers_but_never_presses_keys(sandbox, customer, client):
     sandbox.control.set_phone(AGENT, voicemail=True)
     customer.twiml["voice"] = GATHER

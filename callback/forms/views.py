@@ -7,6 +7,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from callback import db
+from callback.api.validation import LANGUAGES
 from callback.errors import ApiError
 from callback.form_texts import form_texts
 from callback.intake import submit
@@ -31,12 +32,19 @@ def _widget(key: str) -> Widget:
     return widget
 
 
+def page_language(widget: Widget, asked: str | None) -> str:
+    """Return the language a page asked for (`?lang=`, the visitor's locale), or the widget's."""
+    language = (asked or "").split("-")[0].split("_")[0].lower()
+    return language if language in LANGUAGES else widget.language
+
+
 def _render_form(
     widget: Widget, error: ApiError | None = None, status: int = 200
 ) -> tuple[str, int]:
     return render_template(
         "form.html",
         widget=widget,
+        language=page_language(widget, request.args.get("lang")),
         error=error,
         values=request.form,
         csrf_token=_csrf().dumps(widget.key),
@@ -55,7 +63,8 @@ def post_form(key: str) -> Response | tuple[str, int]:
         if _csrf().loads(request.form.get("csrf_token", ""), max_age=CSRF_MAX_AGE_SECONDS) != key:
             raise BadSignature("other widget")
     except BadSignature:
-        error = ApiError(400, "form_expired", message("form_expired", widget.language))
+        language = page_language(widget, request.args.get("lang"))
+        error = ApiError(400, "form_expired", message("form_expired", language))
         return _render_form(widget, error, 400)
     try:
         accepted = submit(widget, request.form.to_dict())
@@ -83,7 +92,7 @@ def status_page(request_id: str) -> str:
         "status.html",
         request_row=callback_request,
         token=request.args["token"],
-        language=callback_request.widget.language,
+        language=page_language(callback_request.widget, callback_request.locale),
     )
 
 

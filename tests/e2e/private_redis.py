@@ -14,8 +14,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 class PrivateRedis:
     """One redis-server on a unix socket in `folder`; the URL stays the same across restarts."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, maxmemory_policy: str = "noeviction") -> None:
         self.socket = folder / "private-redis.sock"
+        self.maxmemory_policy = maxmemory_policy
         self.url = f"unix://{self.socket}"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -32,7 +33,7 @@ class PrivateRedis:
                 "--appendonly",
                 "no",
                 "--maxmemory-policy",
-                "noeviction",
+                self.maxmemory_policy,
             ],
             stdout=subprocess.DEVNULL,
         )

@@ -201,3 +201,18 @@ def test_forged_status_callback_changes_nothing(stack: Stack, widget: Widget) ->
     stack.sandbox.press(call["sid"], "1")
     done = stack.wait_for_status(body["id"], RequestStatus.COMPLETED, RequestStatus.FAILED)
     assert done.status == RequestStatus.COMPLETED
+
+
+def test_twilio_refusing_the_create_fails_the_request_with_its_code(
+    stack: Stack, db_session: Session
+) -> None:
+    widget = make_widget(db_session)
+    # Twilio's magic number for "no international permission" (geo permissions, 21215).
+    make_agent(db_session, "+15005550003")
+    body = stack.submit(widget.key, TYPED_VISITOR)
+    done = stack.wait_for_status(body["id"], RequestStatus.FAILED, RequestStatus.COMPLETED)
+    assert done.status == RequestStatus.FAILED
+    assert done.outcome == "twilio_error_21215"
+    assert done.phone is None
+    assert [a.error_code for a in stack.attempts(body["id"])] == [21215]
+    assert stack.sandbox.calls() == []

@@ -53,3 +53,17 @@ def test_form_without_csrf_token_is_refused(client: FlaskClient) -> None:
 
 def test_form_for_unknown_widget_is_404(client: FlaskClient) -> None:
     assert client.get("/w/wk_nope").status_code == 404
+
+
+def test_form_and_status_page_follow_the_language_the_page_asks_for(client: FlaskClient) -> None:
+    widget = make_widget(language="en")
+    page = client.get(f"/w/{widget.key}?lang=pl").get_data(as_text=True)
+    assert '<html lang="pl">' in page
+    response = client.post(
+        f"/w/{widget.key}?lang=pl",
+        data={"phone": VISITOR_TYPED, "consent": "true", "csrf_token": _csrf(page), "locale": "pl"},
+    )
+    status_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<html lang="pl">' in status_page
+    english = client.get(f"/w/{widget.key}").get_data(as_text=True)
+    assert '<html lang="en">' in english

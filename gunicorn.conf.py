@@ -29,3 +29,11 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess  # noqa: PLC0415 - after the variable is set
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Give each worker its own database connections (the app was loaded before the fork)."""
+    app = getattr(server.app, "callable", None)
+    database = getattr(app, "extensions", {}).get("db")
+    if database is not None:
+        database.engine.dispose(close=False)  # SQLAlchemy's recipe for forked processes

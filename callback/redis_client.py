@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 from flask import Flask, current_app
@@ -21,6 +23,8 @@ class RedisHolder:
         self._url = url
         self._embedded: Any = None
         self._client: Redis | None = None
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -35,12 +39,24 @@ class RedisHolder:
         return f"unix://{self._embedded.socket_file}"
 
     def client(self) -> Redis:
-        """Return the shared client (binary responses, as RQ needs)."""
-        if self._client is None:
-            self._client = Redis.from_url(
-                self.url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
-            )
-        return self._client
+        """Return this process's client (binary responses, as RQ needs).
+
+        Made once per process, under a lock: two threads of a fresh gunicorn worker
+        each making a client left one unreferenced, and redis-py closes a client's pool
+        when it is collected, which closed the other thread's socket mid-handshake. A
+        client made before a fork (gunicorn --preload) is not reused after it.
+        """
+        with self._lock:
+            if self._client is None or self._pid != os.getpid():
+                self._client = Redis.from_url(
+                    self.url,
+                    protocol=2,  # RESP2: what RQ is written for
+                    socket_connect_timeout=2,
+                    socket_timeout=5,
+                    health_check_interval=30,
+                )
+                self._pid = os.getpid()
+            return self._client
 
 
 def init_app(app: Flask) -> None:

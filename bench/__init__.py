@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints its figures and a ratio to a same-run baseline."""

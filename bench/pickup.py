@@ -1,0 +1,159 @@
+"""Job pickup: enqueue -> the sandbox receiving the Calls create, against raw BLPOP/RPUSH.
+
+Requests are stored first (status queued), then their dial jobs are enqueued from this
+process at 10/s and 100/s (5 s each) and as a burst of 1,000, timing each from the
+enqueue call to the create the sandbox logs. The baseline is the same pattern through a
+bare Redis list: RPUSH a timestamp, a consumer process BLPOPs it. Workers compared:
+SimpleWorker (`callback worker`, the default), the forking Worker (`--fork`) and RQ's
+WorkerPool of two in-process workers (bench/pool_worker.py). 100 agents, calls played at
+time scale 0, TWILIO_CPS raised to 10,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import time
+import uuid
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bench.env import BenchEnv, add_env_option
+from bench.fixtures import make_agents, make_widget
+from bench.numbers import visitor_numbers
+from bench.stack import running
+from bench.stats import median, ms, percentile
+from callback import create_app
+from callback.models import CallAttempt, CallbackRequest, RequestStatus, Widget
+from workers.queues import enqueue_dial
+
+RAW_KEY = "bench:raw"
+LOADS = {"10/s": (10.0, 50), "100/s": (100.0, 300), "burst 1000": (None, 1000)}
+# The 100/s and burst runs take minutes (a backlog drains at the worker's pace): run once.
+REPEATED_LOADS = {"10/s"}
+
+
+def schedule(rate: float | None, count: int) -> Iterator[int]:
+    """Yield 0..count-1, sleeping so item i goes at start + i/rate (all at once if None)."""
+    start = time.perf_counter()
+    for i in range(count):
+        if rate:
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        yield i
+
+
+def _consume(url: str, count: int) -> None:
+    from redis import Redis  # noqa: PLC0415 - in the child process
+
+    connection = Redis.from_url(url)
+    for _ in range(count):
+        _key, sent = connection.blpop([RAW_KEY])  # type: ignore[misc]
+        connection.rpush(RAW_KEY + ":lat", time.time() - float(sent))
+
+
+def raw_round_trip(env: BenchEnv, rate: float | None, count: int) -> list[float]:
+    """Latencies of RPUSH -> BLPOP in another process."""
+    connection = env.redis()
+    connection.delete(RAW_KEY, RAW_KEY + ":lat")
+    consumer = multiprocessing.get_context("spawn").Process(
+        target=_consume, args=(env.redis_url, count)
+    )
+    consumer.start()
+    time.sleep(0.5)
+    for _ in schedule(rate, count):
+        connection.rpush(RAW_KEY, time.time())
+    consumer.join()
+    return [float(v) for v in connection.lrange(RAW_KEY + ":lat", 0, -1)]
+
+
+def store_requests(env: BenchEnv, key: str, count: int, numbers: Iterator[str]) -> list[uuid.UUID]:
+    with Session(env.engine) as session:
+        widget = session.scalars(select(Widget).filter_by(key=key)).one()
+        rows = [
+            CallbackRequest(
+                id=uuid.uuid4(), widget_id=widget.id, phone=next(numbers), country="GB",
+                number_type="FIXED_LINE", locale="en", consent_version=widget.consent_version,
+                status=RequestStatus.QUEUED,
+            )
+            for _ in range(count)
+        ]  # fmt: skip
+        session.add_all(rows)
+        session.commit()
+        return [row.id for row in rows]
+
+
+def first_creates(env: BenchEnv, creates: dict[int, float]) -> dict[uuid.UUID, float]:
+    """Map each request to the time its first agent leg's create reached the sandbox."""
+    with Session(env.engine) as session:
+        pairs = session.execute(select(CallAttempt.id, CallAttempt.request_id)).all()
+    first: dict[uuid.UUID, float] = {}
+    for attempt_id, request_id in pairs:
+        if attempt_id in creates:
+            first[request_id] = min(first.get(request_id, float("inf")), creates[attempt_id])
+    return first
+
+
+def pickup(env: BenchEnv, kind: str, key: str, rate: float | None, count: int) -> list[float]:
+    env.clear_requests()
+    ids = store_requests(env, key, count, visitor_numbers())
+    app = create_app(env.app_config())
+    enqueued: dict[uuid.UUID, float] = {}
+    with running(env, [kind], tag=f"pickup-{kind}") as stack, app.app_context():
+        for i in schedule(rate, count):
+            enqueued[ids[i]] = time.time()
+            enqueue_dial(ids[i], 1)
+        deadline = time.monotonic() + 60 + count / 20
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            if len(first_creates(env, stack.creates.creates)) >= count:
+                break
+        time.sleep(0.3)
+    first = first_creates(env, stack.creates.creates)
+    app.extensions["db"].engine.dispose()
+    missing = count - len(first)
+    if missing:
+        print(f"    ({kind}: {missing} of {count} requests had no create within the wait)")
+    return [first[i] - enqueued[i] for i in ids if i in first]
+
+
+def summary(values: list[float]) -> str:
+    return f"p50 {ms(percentile(values, 0.5)):>10}  p95 {ms(percentile(values, 0.95)):>10}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_env_option(parser)
+    parser.add_argument("--workers", default="simple,fork,pool")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    env = BenchEnv(embedded=args.embedded)
+    env.reset()
+    key = make_widget(env.engine)
+    make_agents(env.engine, 100)
+    print(
+        f"pickup: enqueue -> sandbox create; 10/s: median of {args.repeat} runs, 100/s "
+        f"(300 jobs) and burst: one run each; logs in {env.work_dir}"
+    )
+    for load, (rate, count) in LOADS.items():
+        repeat = args.repeat if load in REPEATED_LOADS else 1
+        raw = [raw_round_trip(env, rate, count) for _ in range(repeat)]
+        raw_p50 = median([percentile(r, 0.5) for r in raw])
+        raw_p95 = median([percentile(r, 0.95) for r in raw])
+        print(f"  {load:<11} raw BLPOP          p50 {ms(raw_p50):>10}  p95 {ms(raw_p95):>10}")
+        for kind in args.workers.split(","):
+            runs = [pickup(env, kind, key, rate, count) for _ in range(repeat)]
+            p50 = median([percentile(r, 0.5) for r in runs])
+            p95 = median([percentile(r, 0.95) for r in runs])
+            print(
+                f"  {load:<11} {kind + ' worker':<18} p50 {ms(p50):>10}  p95 {ms(p95):>10}"
+                f"  ratio p50 to raw {p50 / raw_p50:6.1f}x"
+            )
+    env.close()
+
+
+if __name__ == "__main__":
+    main()

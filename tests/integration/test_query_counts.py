@@ -1,0 +1,129 @@
+"""What one submission and one status callback cost, in statements and commands.
+
+Counts, not timings: they do not depend on the machine, so they may only go down. The
+limits are the figures recorded in BENCHMARKS.md; raise one only with a reason there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import Connection, Engine
+
+from bench.counting import Counts, counting
+from callback import db
+from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
+from tests.app_with import app_with
+from tests.factories import make_agent, make_widget
+from tests.twilio_signing import signed_post
+
+# Widget lookup, pending-request lookup, INSERT (issue #11 allows at most 3).
+MAX_SQL_PER_SUBMISSION = 3
+# Rate limits on: Flask-Limiter's moving window (2 EVALSHA before, 2 for its headers),
+# per-widget, per-number (2 windows) and new-number counters (MULTI/INCRBY/EXPIRE/EXEC
+# each, SET NX), daily caps (one MULTI of 2 INCRBY + 2 EXPIRE), RQ enqueue (MULTI SADD
+# EXEC, EVALSHA). MULTI and EXEC count as commands.
+MAX_REDIS_PER_SUBMISSION = 30
+# Rate limits off: only the daily caps (6) and RQ's enqueue (4).
+MAX_REDIS_PER_SUBMISSION_UNLIMITED = 10
+# Attempt and request in one SELECT, INSERT ... ON CONFLICT DO NOTHING, UPDATE attempt,
+# UPDATE request (ringing time).
+MAX_SQL_PER_WEBHOOK = 4
+MAX_REDIS_PER_WEBHOOK = 0
+ORIGIN = "https://www.example.com"
+# The test harness turns each commit into SAVEPOINT ... RELEASE (tests/conftest.py); one
+# pair is that commit, where a server sends BEGIN ... COMMIT, which are not counted.
+HARNESS_SAVEPOINT_STATEMENTS = 2
+
+
+def _queries(counts: Counts) -> int:
+    """Return the statements sent, the harness's savepoint pair for the commit aside."""
+    savepoints = [s for s in counts.sql if s.upper().startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(savepoints) <= HARNESS_SAVEPOINT_STATEMENTS, counts.summary()
+    return counts.sql_count - len(savepoints)
+
+
+def _submit(client: FlaskClient, key: str, phone: str) -> None:
+    answer = client.post(
+        f"/api/v1/widgets/{key}/callbacks",
+        json={"phone": phone, "consent": True},
+        headers={"Origin": ORIGIN},
+    )
+    assert answer.status_code == 202, answer.get_data(as_text=True)
+
+
+def _bound_connection(app: Flask) -> Connection:
+    """Return the connection the test's sessions share (its statements are the ones sent)."""
+    bind: Connection = db.database(app).sessionmaker.kw["bind"]
+    return bind
+
+
+def _count_submission(app: Flask, client: FlaskClient, redis: Redis) -> Counts:
+    widget = make_widget()
+    _submit(client, widget.key, "+442079460101")  # warms pools and statement caches
+    with counting(_bound_connection(app), redis) as counts:
+        _submit(client, widget.key, "+442079460102")
+    return counts
+
+
+def test_a_submission_stays_within_its_sql_and_redis_budget(
+    app: Flask, client: FlaskClient, redis: Redis
+) -> None:
+    counts = _count_submission(app, client, redis)
+    assert _queries(counts) <= MAX_SQL_PER_SUBMISSION, counts.summary()
+    assert counts.redis_count <= MAX_REDIS_PER_SUBMISSION, counts.summary()
+
+
+def test_without_rate_limits_a_submission_sends_a_handful_of_redis_commands(
+    settings: dict[str, Any], engine: Engine, redis: Redis
+) -> None:
+    with app_with({**settings, "RATELIMIT_ENABLED": False}, engine) as app:
+        counts = _count_submission(app, app.test_client(), redis)
+    assert _queries(counts) <= MAX_SQL_PER_SUBMISSION, counts.summary()
+    assert counts.redis_count <= MAX_REDIS_PER_SUBMISSION_UNLIMITED, counts.summary()
+
+
+def _ringing_leg() -> CallAttempt:
+    widget = make_widget()
+    agent = make_agent()
+    session = db.session()
+    request = CallbackRequest(
+        widget=widget,
+        phone="+442079460103",
+        country="GB",
+        number_type="FIXED_LINE",
+        locale="en",
+        consent_version=widget.consent_version,
+        status=RequestStatus.CALLING_AGENT,
+    )
+    session.add(request)
+    session.flush()
+    attempt = CallAttempt(
+        request_id=request.id,
+        leg=Leg.AGENT,
+        attempt_number=1,
+        round=1,
+        agent_id=agent.id,
+        status="queued",
+        call_sid="CA" + "1" * 32,
+    )
+    session.add(attempt)
+    session.commit()
+    return attempt
+
+
+def test_a_status_callback_stays_within_its_sql_and_redis_budget(
+    app: Flask, client: FlaskClient, redis: Redis
+) -> None:
+    attempt = _ringing_leg()
+    path = f"/twilio/attempts/{attempt.id}/status"
+    form = {"CallSid": str(attempt.call_sid), "CallStatus": "initiated", "SequenceNumber": "0"}
+    assert signed_post(client, path, form).status_code == 204  # warms the statement cache
+    with counting(_bound_connection(app), redis) as counts:
+        answer = signed_post(client, path, {**form, "CallStatus": "ringing", "SequenceNumber": "1"})
+    assert answer.status_code == 204
+    assert _queries(counts) <= MAX_SQL_PER_WEBHOOK, counts.summary()
+    assert counts.redis_count <= MAX_REDIS_PER_WEBHOOK, counts.summary()

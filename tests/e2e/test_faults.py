@@ -179,7 +179,7 @@ def test_create_that_never_answers_is_found_by_listing_not_redialled(
         assert done.status == RequestStatus.COMPLETED
         # The request ended without the agent leg's callbacks: the reconciler lists the
         # agent's calls to find it, then asks the REST API how it ended.
-        live.wait_until(lambda: _reconciled(live, request_id), "the lost create to be found")
+        live.wait_until(lambda: _reconciled(live), "the lost create to be found")
         legs = live.wait_settled(request_id)
         assert len([leg for leg in legs if leg.leg == Leg.AGENT]) == 1
         assert len([c for c in live.sandbox.calls() if c["to"] in AGENTS]) == 1
@@ -201,7 +201,7 @@ def test_dropped_status_callbacks_are_finished_by_the_reconciler(
     assert [leg.status for leg in legs] == ["completed", "completed"]
 
 
-def _reconciled(stack: Stack, request_id: str) -> bool:
+def _reconciled(stack: Stack) -> bool:
     if "adopted lost call" in stack.worker_logs():
         return True
     run_reconciler(stack)

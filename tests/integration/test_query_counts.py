@@ -15,9 +15,8 @@ from sqlalchemy import Connection, Engine
 
 from bench.counting import Counts, counting
 from callback import db
-from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
 from tests.app_with import app_with
-from tests.factories import make_agent, make_widget
+from tests.factories import make_agent_leg, make_widget
 from tests.twilio_signing import signed_post
 
 # Widget lookup, pending-request lookup, INSERT (issue #11 allows at most 3).
@@ -86,39 +85,10 @@ def test_without_rate_limits_a_submission_sends_a_handful_of_redis_commands(
     assert counts.redis_count <= MAX_REDIS_PER_SUBMISSION_UNLIMITED, counts.summary()
 
 
-def _ringing_leg() -> CallAttempt:
-    widget = make_widget()
-    agent = make_agent()
-    session = db.session()
-    request = CallbackRequest(
-        widget=widget,
-        phone="+442079460103",
-        country="GB",
-        number_type="FIXED_LINE",
-        locale="en",
-        consent_version=widget.consent_version,
-        status=RequestStatus.CALLING_AGENT,
-    )
-    session.add(request)
-    session.flush()
-    attempt = CallAttempt(
-        request_id=request.id,
-        leg=Leg.AGENT,
-        attempt_number=1,
-        round=1,
-        agent_id=agent.id,
-        status="queued",
-        call_sid="CA" + "1" * 32,
-    )
-    session.add(attempt)
-    session.commit()
-    return attempt
-
-
 def test_a_status_callback_stays_within_its_sql_and_redis_budget(
     app: Flask, client: FlaskClient, redis: Redis
 ) -> None:
-    attempt = _ringing_leg()
+    attempt = make_agent_leg("CA" + "1" * 32)
     path = f"/twilio/attempts/{attempt.id}/status"
     form = {"CallSid": str(attempt.call_sid), "CallStatus": "initiated", "SequenceNumber": "0"}
     assert signed_post(client, path, form).status_code == 204  # warms the statement cache

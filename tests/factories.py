@@ -47,21 +47,30 @@ def make_agent(**overrides: Any) -> Agent:
     return agent
 
 
+def make_request(widget: Widget | None = None, **overrides: Any) -> CallbackRequest:
+    """Store a request from the fictional visitor, queued unless `overrides` say otherwise."""
+    fields: dict[str, Any] = {
+        "phone": VISITOR_LANDLINE,
+        "country": "GB",
+        "number_type": "FIXED_LINE",
+        "consent_version": "t",
+    }
+    fields.update(overrides)
+    row = CallbackRequest(widget=widget or make_widget(), **fields)
+    db.session().add(row)
+    db.session().commit()
+    return row
+
+
 def make_agent_leg(
     call_sid: str | None = None, status: str = "queued", **widget_fields: Any
 ) -> CallAttempt:
     """Return the agent leg of a request that is ringing its first agent."""
-    request_row = CallbackRequest(
-        widget=make_widget(**widget_fields),
-        phone=VISITOR_LANDLINE,
-        country="GB",
-        number_type="FIXED_LINE",
+    request_row = make_request(
+        make_widget(**widget_fields),
         page_url="https://www.example.com/pricing",
-        consent_version="t",
         status=RequestStatus.CALLING_AGENT,
     )
-    db.session().add(request_row)
-    db.session().flush()
     attempt = CallAttempt(
         request_id=request_row.id,
         leg=Leg.AGENT,

@@ -10,9 +10,7 @@ from flask import Flask
 from redis import Redis
 from rq import Queue
 
-from callback import db
-from callback.models import CallbackRequest
-from tests.factories import VISITOR_LANDLINE, make_widget
+from tests.factories import VISITOR_LANDLINE, make_request
 from tests.ops_machinery import run_queued_jobs
 from workers.queues import CALLS_QUEUE
 
@@ -24,15 +22,7 @@ def explode(request_id: str) -> None:
 
 @pytest.fixture
 def failed_job_id(app: Flask, redis: Redis) -> str:
-    row = CallbackRequest(
-        widget=make_widget(),
-        phone=VISITOR_LANDLINE,
-        country="GB",
-        number_type="FIXED_LINE",
-        consent_version="t",
-    )
-    db.session().add(row)
-    db.session().commit()
+    row = make_request()
     job = Queue(CALLS_QUEUE, connection=redis).enqueue(explode, str(row.id), job_id=f"t-{row.id}")
     run_queued_jobs(redis)
     return job.id

@@ -21,7 +21,7 @@ from callback.sandbox.control import SandboxControl
 from callback.sandbox.server import serve_in_thread
 from callback.settings import SANDBOX_FROM_NUMBER
 from callback.telephony import twilio_client
-from tests.factories import AGENT_PHONE, VISITOR_LANDLINE, make_agent, make_widget
+from tests.factories import AGENT_PHONE, make_agent, make_request
 from workers.failures import scrub_failure
 from workers.provider_records import provider_job_id
 from workers.queues import CALLS_QUEUE
@@ -55,16 +55,7 @@ def end_call(sandbox: SandboxControl, sid: str) -> None:
 
 def request_with_calls(*sids: str) -> CallbackRequest:
     agent = make_agent()
-    row = CallbackRequest(
-        widget=make_widget(),
-        phone=VISITOR_LANDLINE,
-        country="GB",
-        number_type="FIXED_LINE",
-        consent_version="t",
-        status=RequestStatus.CONNECTED,
-    )
-    db.session().add(row)
-    db.session().flush()
+    row = make_request(status=RequestStatus.CONNECTED)
     for number, (leg, sid) in enumerate(zip((Leg.AGENT, Leg.VISITOR), sids, strict=False), 1):
         db.session().add(
             CallAttempt(

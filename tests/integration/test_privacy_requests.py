@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from callback import db
 from callback.models import AuditEntry, CallbackRequest, RequestStatus
 from callback.phone_hash import phone_key, phone_redis_key
-from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_widget
+from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_request, make_widget
 from tests.residue import find_number
 from workers.queues import CALLS_QUEUE, dial_job_id
 
@@ -95,17 +95,7 @@ def test_erase_cancels_pending_requests_and_leaves_no_residue(
 def test_erase_also_clears_a_number_left_on_an_ended_request(
     app: Flask, client: FlaskClient, admin_headers: dict[str, str], redis: Redis
 ) -> None:
-    row = CallbackRequest(
-        widget=make_widget(),
-        phone=VISITOR_LANDLINE,
-        country="GB",
-        number_type="FIXED_LINE",
-        consent_version="t",
-        status=RequestStatus.FAILED,
-        outcome="no_agent_accepted",
-    )
-    db.session().add(row)
-    db.session().commit()
+    row = make_request(status=RequestStatus.FAILED, outcome="no_agent_accepted")
     response = client.post(ERASE, json={"phone": VISITOR_LANDLINE}, headers=admin_headers)
     assert response.get_json()["erased"]["pending_canceled"] == 0
     db.session().refresh(row)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from callback import db
 from callback.models import AuditEntry, CallbackRequest, RequestStatus
-from tests.factories import VISITOR_LANDLINE, make_widget
+from tests.factories import VISITOR_LANDLINE, make_request
 from tests.residue import find_number
 from workers.retention import erase_expired, register_retention, run_retention
 
@@ -29,18 +29,7 @@ def clock() -> Iterator[time_machine.Traveller]:
 
 
 def stored(status: RequestStatus, scheduled_for: datetime | None = None) -> CallbackRequest:
-    row = CallbackRequest(
-        widget=make_widget(),
-        phone=VISITOR_LANDLINE,
-        country="GB",
-        number_type="FIXED_LINE",
-        consent_version="t",
-        status=status,
-        scheduled_for=scheduled_for,
-    )
-    db.session().add(row)
-    db.session().commit()
-    return row
+    return make_request(status=status, scheduled_for=scheduled_for)
 
 
 def reloaded(row: CallbackRequest) -> CallbackRequest:

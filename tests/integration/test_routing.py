@@ -17,7 +17,7 @@ from callback.flow import retry_later
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
 from callback.queue_estimate import estimate
 from callback.routing import choose_agents
-from tests.factories import VISITOR_TYPED, make_agent, make_widget
+from tests.factories import VISITOR_TYPED, make_agent, make_request, make_widget
 from workers.queues import CALLS_QUEUE
 
 WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -30,18 +30,7 @@ def submit(client: FlaskClient, key: str, phone: str = VISITOR_TYPED, **extra: o
 
 
 def pending_request(widget: object, phone: str = "+442079460123") -> CallbackRequest:
-    row = CallbackRequest(
-        widget=widget,
-        phone=phone,
-        country="GB",
-        number_type="FIXED_LINE",
-        consent_version="t",
-        status=RequestStatus.QUEUED,
-        wanted_at=utcnow(),
-    )
-    db.session().add(row)
-    db.session().commit()
-    return row
+    return make_request(widget, phone=phone, status=RequestStatus.QUEUED, wanted_at=utcnow())
 
 
 @pytest.mark.parametrize(

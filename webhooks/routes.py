@@ -6,12 +6,12 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select, update
 
 from callback import db
-from callback.flow import FollowUp, next_attempt_number, visitor_leg_ended
+from callback.flow import FollowUp, next_attempt_number
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
 from callback.telephony import public_url
 from callback.voice_text import describe_page
 from webhooks import twiml
-from webhooks.events import apply_call_status, is_final, record_event, small_int
+from webhooks.events import is_final, record_event
 from webhooks.progress import apply_status
 from webhooks.signature import twilio_signed
 from workers.queues import enqueue_follow_up, enqueue_losers_hangup
@@ -112,9 +112,10 @@ def dial_result(attempt_id: int) -> Response:
     if request.form.get("DialCallSid") and visitor_leg.call_sid is None:
         visitor_leg.call_sid = request.form["DialCallSid"][:34]
     if is_final(status):
-        apply_call_status(visitor_leg, status, request.form)
-        talk = small_int(request.form.get("DialCallDuration"))
-        follow_up = visitor_leg_ended(session, request_row, visitor_leg, status, talk)
+        # The Dial action reports the visitor leg's end just as its status callback does;
+        # whichever arrives first applies it, the other changes nothing.
+        duration = {"CallDuration": request.form.get("DialCallDuration", "")}
+        follow_up = apply_status(session, visitor_leg, status, duration)
     session.commit()
     enqueue_follow_up(follow_up)
     language = request_row.widget.language

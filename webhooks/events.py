@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -47,19 +49,24 @@ def record_event(session: Session, attempt: CallAttempt, form: Mapping[str, str]
     if dialect in UPSERT_INSERTS:
         # One statement instead of SAVEPOINT, INSERT, RELEASE (a webhook's hot path):
         # a duplicate (call SID, sequence number) inserts nothing and returns no row.
-        statement = (
-            UPSERT_INSERTS[dialect](CallEvent)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["call_sid", "sequence_number"])
-            .returning(CallEvent.id)
-        )
-        return session.execute(statement).first() is not None
+        return session.execute(_insert_event(dialect), values).first() is not None
     try:
         with session.begin_nested():
             session.add(CallEvent(**values))
     except IntegrityError:
         return False
     return True
+
+
+@cache
+def _insert_event(dialect: str) -> Insert:
+    # Built once per dialect: building it per callback cost as much as sending it.
+    table = cast(Table, CallEvent.__table__)
+    return (
+        UPSERT_INSERTS[dialect](table)
+        .on_conflict_do_nothing(index_elements=["call_sid", "sequence_number"])
+        .returning(table.c.id)
+    )
 
 
 def small_int(value: str | None) -> int | None:

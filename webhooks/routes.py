@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import lazyload
 
 from callback import db
 from callback.flow import FollowUp, next_attempt_number
@@ -23,14 +24,21 @@ def _xml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
-def _attempt(attempt_id: int) -> tuple[CallAttempt, CallbackRequest]:
-    # One query for both rows (every webhook needs them); later gets hit the identity map.
-    query = (
-        select(CallAttempt, CallbackRequest)
-        .join(CallbackRequest, CallbackRequest.id == CallAttempt.request_id)
-        .where(CallAttempt.id == attempt_id)
-    )
-    found = db.session().execute(query).first()
+# One query for both rows (every webhook needs them); later gets hit the identity map.
+# Built once: building and keying the statement per request cost more than running it.
+ATTEMPT_WITH_REQUEST = (
+    select(CallAttempt, CallbackRequest)
+    .join(CallbackRequest, CallbackRequest.id == CallAttempt.request_id)
+    .where(CallAttempt.id == bindparam("attempt_id"))
+)
+# Status callbacks rarely need the widget (only a leg's end may): it is read when used.
+ATTEMPT_WITH_REQUEST_ONLY = ATTEMPT_WITH_REQUEST.options(lazyload(CallbackRequest.widget))
+
+
+def _attempt(
+    attempt_id: int, statement: Select[CallAttempt, CallbackRequest] = ATTEMPT_WITH_REQUEST
+) -> tuple[CallAttempt, CallbackRequest]:
+    found = db.session().execute(statement, {"attempt_id": attempt_id}).first()
     if found is None:
         abort(404)
     return found[0], found[1]
@@ -128,7 +136,7 @@ def dial_result(attempt_id: int) -> Response:
 @twilio_signed
 def call_status(attempt_id: int) -> tuple[str, int]:
     session = db.session()
-    attempt, _request_row = _attempt(attempt_id)
+    attempt, _request_row = _attempt(attempt_id, ATTEMPT_WITH_REQUEST_ONLY)
     if not record_event(session, attempt, request.form):
         return "", 204  # a duplicate: already applied
     if attempt.call_sid is None and request.form.get("CallSid"):

@@ -39,9 +39,25 @@ class Counts:
     def redis_count(self) -> int:
         return len(self.redis)
 
+    @property
+    def redis_round_trips(self) -> int:
+        """Commands sent apart; a MULTI ... EXEC block travels as one."""
+        trips, in_block = 0, False
+        for command in self.redis:
+            if command == "MULTI":
+                in_block = True
+            elif command == "EXEC":
+                in_block = False
+            if not in_block:
+                trips += 1
+        return trips
+
     def summary(self) -> str:
         verbs = [s.split(None, 1)[0].upper() for s in self.sql]
-        return f"sql={self.sql_count} {verbs} redis={self.redis_count} {self.redis}"
+        return (
+            f"sql={self.sql_count} {verbs} redis={self.redis_count} in "
+            f"{self.redis_round_trips} round trips {self.redis}"
+        )
 
 
 @contextmanager

@@ -10,7 +10,16 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; `config` overrides settings read from the environment."""
-    from callback import db, errors, logs, openapi, redis_client, security, settings  # noqa: PLC0415
+    from callback import (  # noqa: PLC0415
+        db,
+        errors,
+        logs,
+        openapi,
+        redis_client,
+        security,
+        settings,
+        widgets,
+    )
     from callback.api import admin, visitor  # noqa: PLC0415
     from callback.api import privacy as privacy_api  # noqa: PLC0415
     from callback.api import schedule as schedule_api  # noqa: PLC0415
@@ -32,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
+    widgets.init_app(app)
     redis_client.init_app(app)
     errors.init_app(app)
     converters.init_app(app)  # before the blueprints: their rules use it

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Insert, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from callback import db
@@ -19,7 +23,7 @@ from callback.models import PENDING_STATUSES, CallbackRequest, RequestStatus, Wi
 from callback.phone import PhoneRejected, parse_visitor_number
 from callback.security import caps, counters
 from callback.slots import slot_taking
-from workers.queues import enqueue_dial
+from workers.queues import enqueue_new_request
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
 MAX_LOCALE_LENGTH = 16
@@ -27,7 +31,9 @@ MAX_LOCALE_LENGTH = 16
 
 @dataclass(frozen=True)
 class Accepted:
-    request: CallbackRequest
+    request_id: uuid.UUID
+    status: RequestStatus
+    scheduled_for: datetime | None
     created: bool
 
 
@@ -51,34 +57,76 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
     preferred = _preferred_time(form.get("preferred_time"), widget.timezone, locale)
 
     session = db.session()
-    pending = session.scalars(
-        select(CallbackRequest).where(
-            CallbackRequest.widget_id == widget.id,
-            CallbackRequest.phone == number.e164,
-            CallbackRequest.status.in_(PENDING_STATUSES),
-        )
-    ).first()
-    if pending is not None:
-        return Accepted(pending, created=False)
-    scheduled_for = _when_to_call(session, widget, preferred, locale)
-    caps.reserve_call(widget, locale)  # last check: only a request about to be stored counts
-
-    request = CallbackRequest(
-        widget=widget,
+    try:
+        scheduled_for = _when_to_call(session, widget, preferred, locale)
+        caps.reserve_call(widget, locale)  # last check: only a request about to be stored counts
+    except ApiError:
+        # A visitor asking again is shown their pending request, even when the slot is
+        # now taken (by that request) or today's cap is reached.
+        pending = _pending(session, widget.id, number.e164)
+        if pending is None:
+            raise
+        return pending
+    request_id = uuid.uuid4()
+    status = RequestStatus.SCHEDULED if scheduled_for else RequestStatus.QUEUED
+    now = utcnow()
+    values: dict[str, object] = dict(
+        id=request_id,
+        widget_id=widget.id,
         phone=number.e164,
         country=number.country,
         number_type=number.number_type,
         page_url=_page_url(form.get("page_url")),
         locale=locale,
         consent_version=widget.consent_version,
-        status=RequestStatus.SCHEDULED if scheduled_for else RequestStatus.QUEUED,
+        status=status,
+        round=1,
         scheduled_for=scheduled_for,
-        wanted_at=scheduled_for or utcnow(),
+        wanted_at=scheduled_for or now,
+        created_at=now,
+        updated_at=now,
     )
-    session.add(request)
+    stored = _insert_unless_pending(session, **values)
+    while not stored:
+        pending = _pending(session, widget.id, number.e164)
+        if pending is not None:
+            caps.release_call(widget)
+            return pending
+        # The pending request ended between the two statements: this one may go in now.
+        stored = _insert_unless_pending(session, **values)
     session.commit()
-    enqueue_dial(request.id, request.round, at=scheduled_for)
-    return Accepted(request, created=True)
+    enqueue_new_request(request_id, at=scheduled_for)
+    return Accepted(request_id, status, scheduled_for, created=True)
+
+
+def _insert_unless_pending(session: Session, **values: object) -> bool:
+    """INSERT the request unless the number has a pending one there; True if stored.
+
+    The partial unique index on pending requests decides, in the same statement, so
+    racing submissions of one number store one request.
+    """
+    statement = _insert_statement(session.get_bind().dialect.name)
+    return session.execute(statement, values).first() is not None
+
+
+@cache
+def _insert_statement(dialect: str) -> Insert:
+    # Built once: building it per request (values() and all) cost as much as sending it.
+    table = cast(Table, CallbackRequest.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: drivers may report -1 for a row count they did not fetch.
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+def _pending(session: Session, widget_id: int, e164: str) -> Accepted | None:
+    row = session.execute(
+        select(CallbackRequest.id, CallbackRequest.status, CallbackRequest.scheduled_for).where(
+            CallbackRequest.widget_id == widget_id,
+            CallbackRequest.phone == e164,
+            CallbackRequest.status.in_(PENDING_STATUSES),
+        )
+    ).first()
+    return None if row is None else Accepted(row.id, row.status, row.scheduled_for, created=False)
 
 
 def _when_to_call(

@@ -67,6 +67,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RECONCILE_STALE_SECONDS": float(env.get("RECONCILE_STALE_SECONDS") or 30),
         # A call with no final status after this long is fetched from the REST API.
         "RECONCILE_SILENT_CALL_SECONDS": float(env.get("RECONCILE_SILENT_CALL_SECONDS") or 120),
+        # How long a process may answer from its copy of a widget changed elsewhere.
+        "WIDGET_CACHE_SECONDS": float(env.get("WIDGET_CACHE_SECONDS") or 5),
     }
     settings.update(load_security_settings(env))
     if production:

@@ -11,6 +11,7 @@ import random
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -57,28 +58,58 @@ def enqueue_dial(
     """
     from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
 
-    options = {
-        "job_id": dial_job_id(request_id, round_number, step, tag),
-        "job_timeout": DIAL_TIMEOUT_SECONDS,
-        "result_ttl": RESULT_TTL_SECONDS,
-        "failure_ttl": FAILURE_TTL_SECONDS,
-        "unique": True,
-        "retry": backoff(),
-    }
+    options = _dial_options(dial_job_id(request_id, round_number, step, tag))
     try:
         queue = calls_queue()
         if at is None:
-            return queue.enqueue(dial, str(request_id), **options)
-        return queue.enqueue_at(at, dial, str(request_id), **options)
+            return queue.enqueue(dial, str(request_id), unique=True, **options)
+        return queue.enqueue_at(at, dial, str(request_id), unique=True, **options)
     except DuplicateJobError:
         return None
     except RedisError as exc:
-        log.warning(
-            "enqueue failed, the reconciler will retry: request=%s error=%s",
-            request_id,
-            type(exc).__name__,
-        )
+        _log_lost_enqueue(request_id, exc)
         return None
+
+
+def enqueue_new_request(request_id: uuid.UUID, at: datetime | None = None) -> Job | None:
+    """Enqueue the first dial of a request just committed; None if Redis is down.
+
+    No job of a new request can exist yet, so RQ's uniqueness check (a Lua script and a
+    round trip of its own) is left out and the job goes to Redis in one pipeline.
+    """
+    from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
+
+    if at is not None:
+        return enqueue_dial(request_id, 1, at=at)
+    try:
+        connection = redis_connection()
+        with connection.pipeline() as pipe:
+            job = calls_queue(connection).enqueue(
+                dial, str(request_id), pipeline=pipe, **_dial_options(dial_job_id(request_id, 1))
+            )
+            pipe.execute()
+        return job
+    except RedisError as exc:
+        _log_lost_enqueue(request_id, exc)
+        return None
+
+
+def _dial_options(job_id: str) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "job_timeout": DIAL_TIMEOUT_SECONDS,
+        "result_ttl": RESULT_TTL_SECONDS,
+        "failure_ttl": FAILURE_TTL_SECONDS,
+        "retry": backoff(),
+    }
+
+
+def _log_lost_enqueue(request_id: uuid.UUID, exc: RedisError) -> None:
+    log.warning(
+        "enqueue failed, the reconciler will retry: request=%s error=%s",
+        request_id,
+        type(exc).__name__,
+    )
 
 
 def enqueue_reconcile_dial(request_id: uuid.UUID, round_number: int) -> Job | None:

@@ -7,15 +7,14 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest
 
-from callback import db
 from callback.api.origins import check_origin, cors_headers
 from callback.errors import ApiError
 from callback.intake import submit
-from callback.messages import message
-from callback.models import CallbackRequest, Widget
+from callback.models import CallbackRequest
 from callback.requests_view import cancel_request, iso, public_status
 from callback.tokens import owned_request, status_token
 from callback.widget.cors import visitor_cors
+from callback.widgets import load_widget
 
 bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
 bp.after_request(visitor_cors)  # the widget on the host page must read every answer
@@ -33,32 +32,23 @@ def _submission() -> dict[str, Any]:
     return request.form.to_dict()
 
 
-def load_widget(key: str) -> Widget:
-    """Return the widget with public key `key`, or raise the API's 404."""
-    widget = db.session().query(Widget).filter_by(key=key).one_or_none()
-    if widget is None:
-        raise ApiError(404, "unknown_widget", message("unknown_widget"))
-    return widget
-
-
 # No automatic OPTIONS: it would answer preflights itself, without the CORS headers.
 @bp.post("/widgets/<key>/callbacks", provide_automatic_options=False)
 def create_callback(key: str) -> tuple[Response, int, dict[str, str]]:
     widget = load_widget(key)
     check_origin(widget)
     accepted = submit(widget, _submission())
-    callback_request = accepted.request
     status_url = url_for(
         "visitor_api.get_callback",
-        request_id=callback_request.id,
-        token=status_token(callback_request.id),
+        request_id=accepted.request_id,
+        token=status_token(accepted.request_id),
         _external=True,
     )
     body = {
-        "id": str(callback_request.id),
-        "status": callback_request.status.value,
+        "id": str(accepted.request_id),
+        "status": accepted.status.value,
         "status_url": status_url,
-        "scheduled_for": iso(callback_request.scheduled_for),
+        "scheduled_for": iso(accepted.scheduled_for),
     }
     headers = {"Location": status_url, **cors_headers(widget)}
     return jsonify(body), 202, headers

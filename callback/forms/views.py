@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
-from callback import db
 from callback.api.validation import LANGUAGES
 from callback.errors import ApiError
 from callback.form_texts import form_texts
@@ -15,6 +14,7 @@ from callback.messages import message
 from callback.models import CallbackRequest, Widget
 from callback.requests_view import cancel_request
 from callback.tokens import owned_request, status_token
+from callback.widgets import find_widget
 
 bp = Blueprint("form", __name__, url_prefix="/w")
 bp.app_context_processor(lambda: {"form_texts": form_texts})
@@ -26,7 +26,7 @@ def _csrf() -> URLSafeTimedSerializer:
 
 
 def _widget(key: str) -> Widget:
-    widget = db.session().query(Widget).filter_by(key=key).one_or_none()
+    widget = find_widget(key)
     if widget is None:
         abort(404)
     return widget
@@ -72,8 +72,8 @@ def post_form(key: str) -> Response | tuple[str, int]:
         return _render_form(widget, error, error.status)
     target = url_for(
         "form.status_page",
-        request_id=accepted.request.id,
-        token=status_token(accepted.request.id),
+        request_id=accepted.request_id,
+        token=status_token(accepted.request_id),
     )
     return redirect(target, code=303)
 

@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import Enum, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callback.models.base import Base, utcnow
@@ -39,11 +39,26 @@ TERMINAL_STATUSES = frozenset(
     {RequestStatus.COMPLETED, RequestStatus.FAILED, RequestStatus.CANCELED, RequestStatus.EXPIRED}
 )
 PENDING_STATUSES = frozenset(set(RequestStatus) - TERMINAL_STATUSES)
+# One pending request per number and widget, kept by the database itself: two visitors'
+# tabs submitting at once cannot both get a call.
+ONE_PENDING_PER_NUMBER = text(
+    "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(PENDING_STATUSES)))
+)
 
 
 class CallbackRequest(Base):
     __tablename__ = "callback_requests"
-    __table_args__ = (Index("ix_callback_requests_widget_phone", "widget_id", "phone"),)
+    __table_args__ = (
+        Index("ix_callback_requests_widget_phone", "widget_id", "phone"),
+        Index(
+            "uq_callback_requests_pending_phone",
+            "widget_id",
+            "phone",
+            unique=True,
+            postgresql_where=ONE_PENDING_PER_NUMBER,
+            sqlite_where=ONE_PENDING_PER_NUMBER,
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     widget_id: Mapped[int] = mapped_column(ForeignKey("widgets.id", ondelete="CASCADE"))

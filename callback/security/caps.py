@@ -56,6 +56,15 @@ def reserve_call(widget: Widget, locale: str | None = None) -> None:
         raise DailyCapReached(_seconds_to_midnight(now), locale)
 
 
+def release_call(widget: Widget) -> None:
+    """Give back today's reservation of a request that was not stored (a duplicate)."""
+    try:
+        _release(cap_keys(widget, utcnow()))
+    except RedisError as exc:
+        # The count stays one too high for the day: the safe side of a cap.
+        log.warning("cap counter unreachable, reservation kept: %s", exc)
+
+
 def _increment(keys: tuple[str, str]) -> tuple[int, int]:
     pipe = redis_connection().pipeline()
     for key in keys:

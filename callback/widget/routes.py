@@ -7,9 +7,9 @@ from pathlib import Path
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 
 from callback.api.origins import check_origin, cors_headers
-from callback.api.visitor import load_widget
 from callback.models import utcnow
 from callback.widget.config import widget_config
+from callback.widgets import load_widget
 
 bp = Blueprint("widget", __name__)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"

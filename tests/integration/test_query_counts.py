@@ -19,15 +19,18 @@ from tests.app_with import app_with
 from tests.factories import make_agent_leg, make_widget
 from tests.twilio_signing import signed_post
 
-# Widget lookup, pending-request lookup, INSERT (issue #11 allows at most 3).
-MAX_SQL_PER_SUBMISSION = 3
-# Rate limits on: Flask-Limiter's moving window (2 EVALSHA before, 2 for its headers),
+# One INSERT ... ON CONFLICT DO NOTHING: the widget comes from the process's cache and
+# the pending-request check is the partial unique index (issue #11 allows at most 3).
+MAX_SQL_PER_SUBMISSION = 1
+# Rate limits on: Flask-Limiter's moving window (2 EVALSHA before, 1 for its headers),
 # per-widget, per-number (2 windows) and new-number counters (MULTI/INCRBY/EXPIRE/EXEC
-# each, SET NX), daily caps (one MULTI of 2 INCRBY + 2 EXPIRE), RQ enqueue (MULTI SADD
-# EXEC, EVALSHA). MULTI and EXEC count as commands.
-MAX_REDIS_PER_SUBMISSION = 30
-# Rate limits off: only the daily caps (6) and RQ's enqueue (4).
-MAX_REDIS_PER_SUBMISSION_UNLIMITED = 10
+# each, SET NX), daily caps (one MULTI of 2 INCRBY + 2 EXPIRE), RQ enqueue (one MULTI of
+# SADD, 2 HSET, RPUSH). MULTI and EXEC count as commands; a MULTI block is one trip.
+MAX_REDIS_PER_SUBMISSION = 32
+MAX_REDIS_TRIPS_PER_SUBMISSION = 10
+# Rate limits off: only the daily caps (6) and RQ's enqueue (6), a round trip each.
+MAX_REDIS_PER_SUBMISSION_UNLIMITED = 12
+MAX_REDIS_TRIPS_PER_SUBMISSION_UNLIMITED = 2
 # Attempt and request in one SELECT, INSERT ... ON CONFLICT DO NOTHING, UPDATE attempt,
 # UPDATE request (ringing time).
 MAX_SQL_PER_WEBHOOK = 4
@@ -74,6 +77,7 @@ def test_a_submission_stays_within_its_sql_and_redis_budget(
     counts = _count_submission(app, client, redis)
     assert _queries(counts) <= MAX_SQL_PER_SUBMISSION, counts.summary()
     assert counts.redis_count <= MAX_REDIS_PER_SUBMISSION, counts.summary()
+    assert counts.redis_round_trips <= MAX_REDIS_TRIPS_PER_SUBMISSION, counts.summary()
 
 
 def test_without_rate_limits_a_submission_sends_a_handful_of_redis_commands(
@@ -83,6 +87,7 @@ def test_without_rate_limits_a_submission_sends_a_handful_of_redis_commands(
         counts = _count_submission(app, app.test_client(), redis)
     assert _queries(counts) <= MAX_SQL_PER_SUBMISSION, counts.summary()
     assert counts.redis_count <= MAX_REDIS_PER_SUBMISSION_UNLIMITED, counts.summary()
+    assert counts.redis_round_trips <= MAX_REDIS_TRIPS_PER_SUBMISSION_UNLIMITED, counts.summary()
 
 
 def test_a_status_callback_stays_within_its_sql_and_redis_budget(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 from flask import Flask, current_app
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -11,8 +14,22 @@ RETRYABLE_TWILIO_CODES = frozenset({20429, 20500, 20503})
 
 
 def twilio_client(app: Flask | None = None) -> Client:
-    """Return a REST client with explicit timeouts, on the configured API base URL."""
-    config = (app or current_app).config
+    """Return this thread's REST client, with explicit timeouts, on the configured base URL.
+
+    One per thread and process, kept for the app's life: its HTTP session keeps the
+    connection to the API open between calls instead of a new TLS handshake per dial.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    local: threading.local = app.extensions.setdefault("twilio_clients", threading.local())
+    kept: tuple[int, Client] | None = getattr(local, "client", None)
+    if kept is None or kept[0] != os.getpid():  # a forked child opens its own connections
+        kept = (os.getpid(), _new_client(app))
+        local.client = kept
+    return kept[1]
+
+
+def _new_client(app: Flask) -> Client:
+    config = app.config
     http_client = TwilioHttpClient()
     # requests takes a (connect, read) pair; the constructor's check only allows one float.
     http_client.timeout = (config["TWILIO_CONNECT_TIMEOUT"], config["TWILIO_READ_TIMEOUT"])
@@ -21,6 +38,11 @@ def twilio_client(app: Flask | None = None) -> Client:
     )
     client.api.base_url = config["TWILIO_API_BASE_URL"].rstrip("/")
     return client
+
+
+def preload_call_api(app: Flask) -> None:
+    """Import the Calls API modules now; the first dial would otherwise wait for them."""
+    twilio_client(app).api.v2010.account.calls  # noqa: B018 - the attribute imports them
 
 
 def public_url(path: str, app: Flask | None = None) -> str:

@@ -10,6 +10,7 @@ from redis.exceptions import ResponseError
 from rq import SimpleWorker, Worker
 
 from callback.redis_client import redis_connection
+from callback.telephony import preload_call_api
 from workers.failures import scrub_failure
 from workers.queues import CALLS_QUEUE
 
@@ -53,6 +54,8 @@ def worker_command(burst: bool, fork: bool, name: str | None) -> None:
     worker = worker_class(
         [CALLS_QUEUE], connection=connection, name=name, exception_handlers=[scrub_failure]
     )
+    # Before the first job (and before any fork): the first dial would wait for these.
+    preload_call_api(current_app._get_current_object())  # type: ignore[attr-defined]
     if fork:
         # A forked child must not reuse the parent's pooled database connections.
         current_app.extensions["db"].engine.dispose(close=False)

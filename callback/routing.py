@@ -11,16 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Exists, exists, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from callback.hours import agent_schedule
-from callback.models import Agent, CallAttempt, CallbackRequest, Leg, utcnow
+from callback.models import LIVE_CALL_STATUSES, Agent, CallAttempt, CallbackRequest, Leg, utcnow
 
 NEVER = datetime.min.replace(tzinfo=UTC)
-LIVE_CALL_STATUSES = frozenset(
-    {"pending", "unknown", "queued", "initiated", "ringing", "in-progress"}
-)
 
 
 @dataclass(frozen=True)
@@ -33,25 +30,26 @@ class AgentChoice:
 
 def agents_tried(session: Session, request: CallbackRequest) -> set[int]:
     """Return the ids of agents already rung in the request's current round."""
-    rows = session.scalars(
-        select(CallAttempt.agent_id).where(
-            CallAttempt.request_id == request.id,
-            CallAttempt.leg == Leg.AGENT,
-            CallAttempt.round == request.round,
-            CallAttempt.status != "not_created",
-        )
-    )
+    rows = session.scalars(select(CallAttempt.agent_id).where(*_rung_this_round(request)))
     return {agent_id for agent_id in rows if agent_id is not None}
 
 
-def agents_on_calls(session: Session) -> set[int]:
-    """Return the ids of agents whose phone is ringing or in a call right now."""
-    rows = session.scalars(
-        select(CallAttempt.agent_id).where(
-            CallAttempt.leg == Leg.AGENT, CallAttempt.status.in_(LIVE_CALL_STATUSES)
-        )
+def _rung_this_round(request: CallbackRequest) -> tuple[ColumnElement[bool], ...]:
+    return (
+        CallAttempt.request_id == request.id,
+        CallAttempt.leg == Leg.AGENT,
+        CallAttempt.round == request.round,
+        CallAttempt.status != "not_created",
     )
-    return {agent_id for agent_id in rows if agent_id is not None}
+
+
+def on_a_call(agent_id: QueryableAttribute[int] | int) -> Exists:
+    """EXISTS: the agent's phone is ringing or in a call (the live-agent-leg index)."""
+    return exists().where(
+        CallAttempt.agent_id == agent_id,
+        CallAttempt.leg == Leg.AGENT,
+        CallAttempt.status.in_(LIVE_CALL_STATUSES),
+    )
 
 
 def _last_rung(session: Session, agent_ids: list[int]) -> dict[int, datetime]:
@@ -78,18 +76,16 @@ def choose_agents(session: Session, request: CallbackRequest) -> AgentChoice:
     unambiguous when a lost create has to be found again.
     """
     now = utcnow()
-    tried = agents_tried(session, request)
-    candidates = [
-        agent
-        for agent in session.scalars(
-            select(Agent)
-            .where(Agent.team == request.widget.team, Agent.active, Agent.available)
-            .order_by(Agent.priority, Agent.id)
-        )
-        if agent.id not in tried and agent_schedule(agent).is_open(now)
-    ]
-    busy = agents_on_calls(session) if candidates else set()
-    free = [agent for agent in candidates if agent.id not in busy]
+    # One statement: the team's agents not yet rung this round, each with whether they
+    # are on a call now.
+    rung = exists().where(CallAttempt.agent_id == Agent.id, *_rung_this_round(request))
+    rows = session.execute(
+        select(Agent, on_a_call(Agent.id).label("on_call"))
+        .where(Agent.team == request.widget.team, Agent.active, Agent.available, ~rung)
+        .order_by(Agent.priority, Agent.id)
+    ).all()
+    candidates = [(agent, on_call) for agent, on_call in rows if agent_schedule(agent).is_open(now)]
+    free = [agent for agent, on_call in candidates if not on_call]
     ordered = _in_strategy_order(session, free, request.widget.ring_strategy)
     chosen = ordered if request.widget.ring_strategy == "simultaneous" else ordered[:1]
     return AgentChoice(chosen, busy=bool(candidates) and not free)
@@ -102,4 +98,4 @@ def claim_agent(session: Session, agent: Agent) -> bool:
     then sees the first one's attempt and backs off (SQLite serialises writers anyway).
     """
     session.execute(select(Agent.id).where(Agent.id == agent.id).with_for_update())
-    return agent.id not in agents_on_calls(session)
+    return not session.scalar(select(on_a_call(agent.id)))

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callback.models.base import Base, utcnow
@@ -18,9 +18,29 @@ class Leg(enum.StrEnum):
     VISITOR = "visitor"
 
 
+# Statuses of a leg that is, or may still be, ringing or talking.
+LIVE_CALL_STATUSES = frozenset(
+    {"pending", "unknown", "queued", "initiated", "ringing", "in-progress"}
+)
+# Which agents are on a call is asked before every dial; only live agent legs matter.
+LIVE_AGENT_LEGS = text(
+    "leg = 'agent' AND status IN ({})".format(
+        ", ".join(f"'{status}'" for status in sorted(LIVE_CALL_STATUSES))
+    )
+)
+
+
 class CallAttempt(Base):
     __tablename__ = "call_attempts"
-    __table_args__ = (UniqueConstraint("request_id", "leg", "attempt_number"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "leg", "attempt_number"),
+        Index(
+            "ix_call_attempts_live_agent",
+            "agent_id",
+            postgresql_where=LIVE_AGENT_LEGS,
+            sqlite_where=LIVE_AGENT_LEGS,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[uuid.UUID] = mapped_column(

@@ -1,4 +1,4 @@
-"""One pending request per number and widget, enforced by a partial unique index.
+"""Partial indexes for the hot paths: one pending request per number, live agent legs.
 
 Revision ID: 0006_one_pending_request
 Revises: 0005_routing
@@ -16,6 +16,7 @@ depends_on: str | Sequence[str] | None = None
 
 PENDING = "'calling_agent', 'calling_visitor', 'connected', 'queued', 'scheduled'"
 WAITING = "'queued', 'scheduled'"
+LIVE = "'in-progress', 'initiated', 'pending', 'queued', 'ringing', 'unknown'"
 
 
 def upgrade() -> None:
@@ -41,7 +42,16 @@ def upgrade() -> None:
         postgresql_where=where,
         sqlite_where=where,
     )
+    live = sa.text(f"leg = 'agent' AND status IN ({LIVE})")
+    op.create_index(
+        "ix_call_attempts_live_agent",
+        "call_attempts",
+        ["agent_id"],
+        postgresql_where=live,
+        sqlite_where=live,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_call_attempts_live_agent", table_name="call_attempts")
     op.drop_index("uq_callback_requests_pending_phone", table_name="callback_requests")

@@ -3,7 +3,9 @@
 Requests are stored first (status queued), then their dial jobs are enqueued from this
 process at 10/s and 100/s (5 s each) and as a burst of 1,000, timing each from the
 enqueue call to the create the sandbox logs. The baseline is the same pattern through a
-bare Redis list: RPUSH a timestamp, a consumer process BLPOPs it. Workers compared:
+bare Redis list: RPUSH a timestamp, a consumer process BLPOPs it. A second baseline is
+RQ's own floor: a job that only records when it started, run by an RQ SimpleWorker on
+its own queue (enqueue -> job start). Workers compared:
 SimpleWorker (`callback worker`, the default), the forking Worker (`--fork`) and RQ's
 WorkerPool of two in-process workers (bench/pool_worker.py). 100 agents, calls played at
 time scale 0, TWILIO_CPS raised to 10,000.
@@ -13,16 +15,19 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 
+from rq import Queue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.env import BenchEnv, add_env_option
 from bench.fixtures import make_agents, make_widget
 from bench.numbers import visitor_numbers
+from bench.procs import started
 from bench.stack import running
 from bench.stats import median, ms, percentile
 from callback import create_app
@@ -30,6 +35,8 @@ from callback.models import CallAttempt, CallbackRequest, RequestStatus, Widget
 from workers.queues import enqueue_dial
 
 RAW_KEY = "bench:raw"
+NOOP_KEY = "bench:rq-noop"
+NOOP_QUEUE = "bench-noop"
 LOADS = {"10/s": (10.0, 50), "100/s": (100.0, 300), "burst 1000": (None, 1000)}
 # The 100/s and burst runs take minutes (a backlog drains at the worker's pace): run once.
 REPEATED_LOADS = {"10/s"}
@@ -68,6 +75,34 @@ def raw_round_trip(env: BenchEnv, rate: float | None, count: int) -> list[float]
         connection.rpush(RAW_KEY, time.time())
     consumer.join()
     return [float(v) for v in connection.lrange(RAW_KEY + ":lat", 0, -1)]
+
+
+def mark_started(sent: float) -> None:
+    """The no-op job of the RQ baseline: record how long after `sent` it began."""
+    from rq import get_current_job  # noqa: PLC0415 - runs in the worker
+
+    job = get_current_job()
+    assert job is not None
+    job.connection.rpush(NOOP_KEY, time.time() - sent)
+
+
+def rq_noop_round_trip(env: BenchEnv, rate: float | None, count: int) -> list[float]:
+    """Latencies of enqueue -> start of a job that does nothing, under SimpleWorker."""
+    connection = env.redis()
+    connection.delete(NOOP_KEY)
+    queue = Queue(NOOP_QUEUE, connection=connection)
+    argv = [
+        sys.executable, "-m", "rq.cli", "worker", "--url", env.redis_url,
+        "--worker-class", "rq.worker.SimpleWorker", "--with-scheduler", NOOP_QUEUE,
+    ]  # fmt: skip
+    with started(argv, env.process_env(), env.work_dir / "rq-noop.log"):
+        time.sleep(2)  # the worker registers and starts listening
+        for _ in schedule(rate, count):
+            queue.enqueue(mark_started, time.time(), result_ttl=0)
+        deadline = time.monotonic() + 30 + count / 50
+        while connection.llen(NOOP_KEY) < count and time.monotonic() < deadline:
+            time.sleep(0.2)
+    return [float(v) for v in connection.lrange(NOOP_KEY, 0, -1)]
 
 
 def store_requests(env: BenchEnv, key: str, count: int, numbers: Iterator[str]) -> list[uuid.UUID]:
@@ -144,6 +179,13 @@ def main() -> None:
         raw_p50 = median([percentile(r, 0.5) for r in raw])
         raw_p95 = median([percentile(r, 0.95) for r in raw])
         print(f"  {load:<11} raw BLPOP          p50 {ms(raw_p50):>10}  p95 {ms(raw_p95):>10}")
+        noop = [rq_noop_round_trip(env, rate, count) for _ in range(repeat)]
+        noop_p50 = median([percentile(r, 0.5) for r in noop])
+        print(
+            f"  {load:<11} RQ no-op job       p50 {ms(noop_p50):>10}  "
+            f"p95 {ms(median([percentile(r, 0.95) for r in noop])):>10}"
+            f"  ratio p50 to raw {noop_p50 / raw_p50:6.1f}x"
+        )
         for kind in args.workers.split(","):
             runs = [pickup(env, kind, key, rate, count) for _ in range(repeat)]
             p50 = median([percentile(r, 0.5) for r in runs])

@@ -106,6 +106,13 @@ class BenchEnv:
         connection.flushdb()
         connection.close()
 
+    def clear_floor(self) -> None:
+        """Empty the driver floor's table (bench/floor_app.py), if it has made it."""
+        from bench.floor_app import FLOOR_TABLE  # noqa: PLC0415 - imports Flask and twilio
+
+        with self.engine.begin() as connection:
+            connection.execute(text(f"DELETE FROM {FLOOR_TABLE}"))  # noqa: S608 - fixed name
+
     def _empty(self, tables: tuple[str, ...]) -> None:
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":

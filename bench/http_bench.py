@@ -1,6 +1,8 @@
 """Form endpoint and status webhook under gunicorn, against a bare Flask endpoint.
 
 Both apps run with the Procfile's gunicorn settings (2 workers x 4 threads, --preload).
+So does a third, the driver floor (bench/floor_app.py): the same statements and Redis
+round trips through the raw drivers, which no implementation of the same I/O can beat.
 For each: wrk at saturation (16 connections, closed loop) and a fixed open-loop rate
 (300/s). Every form request carries a distinct fictional number and the tables are
 emptied before each run, so every request validates, inserts and enqueues (dedupe finds
@@ -22,6 +24,7 @@ from bench.procs import free_port, gunicorn
 from bench.stats import median, ms
 from bench.webhook_data import make_legs, signed_calls, write_lines
 
+FLOOR_APP = "bench.floor_app:create_floor_app()"  # gunicorn calls the factory
 LEGS = 6000  # x4 callbacks: more than a saturated run sends, so none repeats
 
 
@@ -63,13 +66,19 @@ def measure(
     return combine(saturated), combine(steady)
 
 
-def report(name: str, app: tuple[Result, Result], bare: tuple[Result, Result]) -> dict[str, float]:
+def report(
+    name: str, app: tuple[Result, Result], bare: tuple[Result, Result], floor: tuple[Result, Result]
+) -> dict[str, float]:
     print(line(f"{name} saturation", app[0]))
+    print(line("driver floor saturation", floor[0]))
     print(line("bare saturation", bare[0]))
     print(line(f"{name} at fixed rate", app[1]))
+    print(line("driver floor at fixed rate", floor[1]))
     print(line("bare at fixed rate", bare[1]))
     ratio = app[0].rate / bare[0].rate
     print(f"  ratio {name}/bare requests/s at saturation: {ratio:.2f}")
+    print(f"  ratio driver floor/bare: {floor[0].rate / bare[0].rate:.2f}")
+    print(f"  ratio {name}/driver floor: {app[0].rate / floor[0].rate:.2f}")
     return {"ratio": ratio, "p99_fixed": app[1].p99, "rate": app[0].rate}
 
 
@@ -86,9 +95,11 @@ def main() -> None:
     env.reset()
     key = make_widget(env.engine)
     logs = env.work_dir
-    app_port, bare_port = free_port(), free_port()
+    app_port, bare_port, floor_port = free_port(), free_port(), free_port()
     app_url = f"http://127.0.0.1:{app_port}"
     process_env = env.process_env(PUBLIC_BASE_URL=app_url)
+    # Signatures are made for app_url; the floor checks them against the same URL.
+    floor_env = env.process_env(PUBLIC_BASE_URL=app_url)
     print(
         f"http: gunicorn 2 workers x 4 threads --preload; {args.seconds}s runs, "
         f"median of {args.repeat}; limits off, caps out of reach; logs in {logs}"
@@ -96,6 +107,7 @@ def main() -> None:
     with (
         gunicorn("wsgi:app", process_env, logs / "web.log", app_port),
         gunicorn("bench.bare_app:app", process_env, logs / "bare.log", bare_port) as bare_url,
+        gunicorn(FLOOR_APP, floor_env, logs / "floor.log", floor_port) as floor_url,
     ):
         if args.only in (None, "form"):
             calls = form_calls(key)
@@ -107,7 +119,10 @@ def main() -> None:
             bare = measure(
                 args, lambda: None, bare_url + form_path, "form.lua", form_env, lambda: calls
             )
-            report("form", app, bare)
+            floor = measure(
+                args, env.clear_floor, floor_url + form_path, "form.lua", form_env, lambda: calls
+            )
+            report("form", app, bare, floor)
         if args.only in (None, "webhook"):
             state: dict[str, list[Call]] = {}
 
@@ -123,7 +138,10 @@ def main() -> None:
             bare = measure(
                 args, lambda: None, bare_url + "/", "lines.lua", hook_env, lambda: state["calls"]
             )
-            report("webhook", app, bare)
+            floor = measure(
+                args, fresh_legs, floor_url + "/", "lines.lua", hook_env, lambda: state["calls"]
+            )
+            report("webhook", app, bare, floor)
     env.close()
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Insert, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callback import db
@@ -23,10 +24,14 @@ from callback.models import PENDING_STATUSES, CallbackRequest, RequestStatus, Wi
 from callback.phone import PhoneRejected, parse_visitor_number
 from callback.security import caps, counters
 from callback.slots import slot_taking
+from callback.widgets import forget_widget
 from workers.queues import enqueue_new_request
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
 MAX_LOCALE_LENGTH = 16
+# A pending request that ends between our INSERT and our look at it is retried; a
+# number whose requests keep doing that is not worth a loop.
+INSERT_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -86,27 +91,34 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
         created_at=now,
         updated_at=now,
     )
-    stored = _insert_unless_pending(session, **values)
-    while not stored:
+    for _ in range(INSERT_TRIES):
+        if _insert_unless_pending(session, widget, **values):
+            session.commit()
+            enqueue_new_request(request_id, at=scheduled_for)
+            return Accepted(request_id, status, scheduled_for, created=True)
         pending = _pending(session, widget.id, number.e164)
         if pending is not None:
             caps.release_call(widget)
             return pending
         # The pending request ended between the two statements: this one may go in now.
-        stored = _insert_unless_pending(session, **values)
-    session.commit()
-    enqueue_new_request(request_id, at=scheduled_for)
-    return Accepted(request_id, status, scheduled_for, created=True)
+    raise RuntimeError("the number's pending request kept changing; nothing was stored")
 
 
-def _insert_unless_pending(session: Session, **values: object) -> bool:
+def _insert_unless_pending(session: Session, widget: Widget, **values: object) -> bool:
     """INSERT the request unless the number has a pending one there; True if stored.
 
     The partial unique index on pending requests decides, in the same statement, so
     racing submissions of one number store one request.
     """
     statement = _insert_statement(session.get_bind().dialect.name)
-    return session.execute(statement, values).first() is not None
+    try:
+        return session.execute(statement, values).first() is not None
+    except IntegrityError:
+        # The widget was deleted after this process cached it (callback/widgets.py).
+        session.rollback()
+        caps.release_call(widget)
+        forget_widget(widget.key)
+        raise ApiError(404, "unknown_widget", message("unknown_widget")) from None
 
 
 @cache

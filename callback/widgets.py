@@ -41,6 +41,9 @@ class WidgetCache:
         if self.seconds > 0:
             self._entries[widget.key] = (time.monotonic() + self.seconds, widget)
 
+    def drop(self, key: str) -> None:
+        self._entries.pop(key, None)
+
     def clear(self) -> None:
         self._entries.clear()
 
@@ -65,6 +68,12 @@ def load_widget(key: str) -> Widget:
     if widget is None:
         raise ApiError(404, "unknown_widget", message("unknown_widget"))
     return widget
+
+
+def forget_widget(key: str) -> None:
+    """Drop this process's copy of one widget (found deleted or changed elsewhere)."""
+    cache: WidgetCache = current_app.extensions["widget_cache"]
+    cache.drop(key)
 
 
 def _forget_widgets(*_args: Any) -> None:

@@ -9,11 +9,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from bench.counting import Counts, count_sql
 from callback import db
-from callback.models import RequestStatus, utcnow
+from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
 from callback.security.caps import cap_keys
 from callback.widgets import WidgetCache, find_widget
 from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_request, make_widget
@@ -103,3 +104,17 @@ def test_the_cache_keeps_nothing_when_off_and_forgets_after_its_time(app: Flask)
     assert brief.get(widget.key) is widget
     time.sleep(0.1)
     assert brief.get(widget.key) is None
+
+
+def test_a_widget_deleted_elsewhere_while_cached_is_a_404_not_a_500(client: FlaskClient) -> None:
+    widget = make_widget()
+    assert _post(client, widget.key, VISITOR_TYPED).status_code == 202  # now cached
+    session = db.session()
+    # As another process would: no ORM event reaches this process's cache.
+    session.execute(delete(CallbackRequest))
+    session.execute(delete(Widget).where(Widget.id == widget.id))
+    session.commit()
+    answer = _post(client, widget.key, "+44 20 7946 0999")
+    assert answer.status_code == 404
+    assert answer.get_json()["error"]["code"] == "unknown_widget"
+    assert _post(client, widget.key, "+44 20 7946 0999").status_code == 404

@@ -12,11 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Insert, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callback import db
+from callback.db import UPSERT_INSERTS
 from callback.errors import ApiError
 from callback.hours import widget_schedule
 from callback.messages import message
@@ -125,9 +125,8 @@ def _insert_unless_pending(session: Session, widget: Widget, **values: object) -
 def _insert_statement(dialect: str) -> Insert:
     # Built once: building it per request (values() and all) cost as much as sending it.
     table = cast(Table, CallbackRequest.__table__)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: drivers may report -1 for a row count they did not fetch.
-    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return UPSERT_INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def _pending(session: Session, widget_id: int, e164: str) -> Accepted | None:

@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from functools import cache
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Insert, Table
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from callback.db import UPSERT_INSERTS
 from callback.models import CallAttempt, CallEvent, utcnow
 from callback.ops import metrics
 
@@ -30,8 +29,6 @@ KEPT_PARAMETERS = (
 )
 CALL_STATUS_ORDER = ("pending", "unknown", "queued", "initiated", "ringing", "in-progress")
 FINAL_CALL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
-# Dialects whose INSERT can skip a duplicate itself (ON CONFLICT DO NOTHING).
-UPSERT_INSERTS: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def record_event(session: Session, attempt: CallAttempt, form: Mapping[str, str]) -> bool:

@@ -43,7 +43,7 @@ def _rung_this_round(request: CallbackRequest) -> tuple[ColumnElement[bool], ...
     )
 
 
-def on_a_call(agent_id: QueryableAttribute[int] | int) -> Exists:
+def _on_a_call(agent_id: QueryableAttribute[int] | int) -> Exists:
     """EXISTS: the agent's phone is ringing or in a call (the live-agent-leg index)."""
     return exists().where(
         CallAttempt.agent_id == agent_id,
@@ -80,7 +80,7 @@ def choose_agents(session: Session, request: CallbackRequest) -> AgentChoice:
     # are on a call now.
     rung = exists().where(CallAttempt.agent_id == Agent.id, *_rung_this_round(request))
     rows = session.execute(
-        select(Agent, on_a_call(Agent.id).label("on_call"))
+        select(Agent, _on_a_call(Agent.id).label("on_call"))
         .where(Agent.team == request.widget.team, Agent.active, Agent.available, ~rung)
         .order_by(Agent.priority, Agent.id)
     ).all()
@@ -98,4 +98,4 @@ def claim_agent(session: Session, agent: Agent) -> bool:
     then sees the first one's attempt and backs off (SQLite serialises writers anyway).
     """
     session.execute(select(Agent.id).where(Agent.id == agent.id).with_for_update())
-    return not session.scalar(select(on_a_call(agent.id)))
+    return not session.scalar(select(_on_a_call(agent.id)))

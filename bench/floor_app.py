@@ -112,7 +112,9 @@ def _status(
     if not validator.validate(url, form, request.headers.get("X-Twilio-Signature", "")):
         abort(403)
     connection = drivers.connection()
-    connection.execute("BEGIN")
+    # As the app does (callback/db.py): SQLite takes the write lock up front, or two
+    # writers upgrading a read lock at once fail instead of waiting.
+    connection.execute("BEGIN IMMEDIATE" if drivers.sqlite else "BEGIN")
     try:
         found = drivers.execute(
             "SELECT a.id, a.status, r.id, r.status FROM call_attempts a "

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bench.numbers import agent_number
-from callback.models import Agent, Widget
+from callback.models import Agent, CallbackRequest, RequestStatus, Widget
 
 ORIGIN = "https://www.example.com"
 
@@ -38,3 +41,17 @@ def make_agents(engine: Engine, count: int, team: str = "default") -> list[int]:
         session.add_all(agents)
         session.commit()
         return [agent.id for agent in agents]
+
+
+def visitor_requests(
+    widget: Widget, count: int, numbers: Iterator[str], status: RequestStatus
+) -> list[CallbackRequest]:
+    """Return `count` unsaved requests to `widget` from the next fictional numbers."""
+    return [
+        CallbackRequest(
+            id=uuid.uuid4(), widget_id=widget.id, phone=next(numbers), country="GB",
+            number_type="FIXED_LINE", locale="en", consent_version=widget.consent_version,
+            status=status,
+        )
+        for _ in range(count)
+    ]  # fmt: skip

@@ -25,13 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.env import BenchEnv, add_env_option
-from bench.fixtures import make_agents, make_widget
+from bench.fixtures import make_agents, make_widget, visitor_requests
 from bench.numbers import visitor_numbers
 from bench.procs import started
 from bench.stack import running
 from bench.stats import median, ms, percentile
 from callback import create_app
-from callback.models import CallAttempt, CallbackRequest, RequestStatus, Widget
+from callback.models import CallAttempt, RequestStatus, Widget
 from workers.queues import enqueue_dial
 
 RAW_KEY = "bench:raw"
@@ -117,14 +117,7 @@ def rq_noop_round_trip(env: BenchEnv, rate: float | None, count: int) -> list[fl
 def store_requests(env: BenchEnv, key: str, count: int, numbers: Iterator[str]) -> list[uuid.UUID]:
     with Session(env.engine) as session:
         widget = session.scalars(select(Widget).filter_by(key=key)).one()
-        rows = [
-            CallbackRequest(
-                id=uuid.uuid4(), widget_id=widget.id, phone=next(numbers), country="GB",
-                number_type="FIXED_LINE", locale="en", consent_version=widget.consent_version,
-                status=RequestStatus.QUEUED,
-            )
-            for _ in range(count)
-        ]  # fmt: skip
+        rows = visitor_requests(widget, count, numbers, RequestStatus.QUEUED)
         session.add_all(rows)
         session.commit()
         return [row.id for row in rows]

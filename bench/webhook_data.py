@@ -10,6 +10,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
+from bench.fixtures import visitor_requests
 from bench.load import Call
 from bench.numbers import visitor_numbers
 from callback.models import CallAttempt, CallbackRequest, CallEvent, Leg, RequestStatus, Widget
@@ -29,14 +30,7 @@ def make_legs(engine: Engine, widget_key: str, count: int) -> list[tuple[int, st
         session.execute(delete(CallbackRequest))
         widget = session.query(Widget).filter_by(key=widget_key).one()
         numbers = visitor_numbers()
-        requests = [
-            CallbackRequest(
-                id=uuid.uuid4(), widget_id=widget.id, phone=next(numbers), country="GB",
-                number_type="FIXED_LINE", locale="en", consent_version=widget.consent_version,
-                status=RequestStatus.CALLING_VISITOR,
-            )
-            for _ in range(count)
-        ]  # fmt: skip
+        requests = visitor_requests(widget, count, numbers, RequestStatus.CALLING_VISITOR)
         session.add_all(requests)
         session.flush()
         attempts = [

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import sys
 
 import click
 from honcho.manager import Manager
+from sqlalchemy import select
 
+from callback.models import Agent
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, instance_dir
+from callback.widget.demo_site import DEMO_SITE_PORT
 
 DEV_ADMIN_TOKEN_FILE = "admin_token.key"  # noqa: S105 - a file name, not a secret
 
@@ -47,7 +51,8 @@ def _environment(host: str, port: int, sandbox_port: int, redis_url: str) -> dic
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, help="Web port.")
 @click.option("--sandbox-port", default=5050, show_default=True)
-def dev_command(host: str, port: int, sandbox_port: int) -> None:
+@click.option("--site-port", default=DEMO_SITE_PORT, show_default=True, help="Demo site port.")
+def dev_command(host: str, port: int, sandbox_port: int, site_port: int) -> None:
     """Run the whole service locally: web, worker, scheduler and the telephony sandbox."""
     from callback import create_app  # noqa: PLC0415 - builds the app only for this command
     from callback.db import database  # noqa: PLC0415
@@ -64,10 +69,12 @@ def dev_command(host: str, port: int, sandbox_port: int) -> None:
         origins = [
             f"http://{host}:{port}",
             f"http://localhost:{port}",
-            f"http://{host}:{port + 60}",  # the demo site, callback/widget/demo_site.py
+            f"http://{host}:{site_port}",  # the demo site, callback/widget/demo_site.py
         ]
         widget = ensure_demo(session, origins)
         widget_key = widget.key
+        # Listed on the phones page from the start, so a newcomer sees which phone will ring.
+        agent_phones = session.scalars(select(Agent.phone).order_by(Agent.id)).all()
         session.close()
 
     python = sys.executable
@@ -82,17 +89,18 @@ def dev_command(host: str, port: int, sandbox_port: int) -> None:
     manager.add_process("cron", f"{python} -m callback.cli cron", env=env)
     manager.add_process(
         "sandbox",
-        f"{python} -m callback.cli sandbox --host {host} --port {sandbox_port} --time-scale 1",
+        f"{python} -m callback.cli sandbox --host {host} --port {sandbox_port} --time-scale 1"
+        + "".join(f" --phone {shlex.quote(phone)}" for phone in agent_phones),
         env=env,
     )
     manager.add_process(
         "site",
-        f"{python} -m callback.widget.demo_site --host {host} --port {port + 60} "
+        f"{python} -m callback.widget.demo_site --host {host} --port {site_port} "
         f"--web http://{host}:{port} --key {widget_key}",
         env=env,
     )
     click.echo(
-        f"\n  Demo site:     http://{host}:{port + 60}/ (the widget on a sample company site)"
+        f"\n  Demo site:     http://{host}:{site_port}/ (the widget on a sample company site)"
         f"\n  Demo form:     http://{host}:{port}/w/{widget_key}"
         f"\n  Phones (sandbox): http://{host}:{sandbox_port}/"
         f"\n  Admin token:   {env['ADMIN_TOKENS'].split(',')[0]}"

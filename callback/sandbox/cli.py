@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 from werkzeug.serving import run_simple
 
 from callback.sandbox.server import QuietRequestHandler
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+
+
+def with_phones(scenario: dict[str, Any], phones: tuple[str, ...]) -> dict[str, Any]:
+    """Return the scenario with each of `phones` listed (as its default person if new)."""
+    listed = dict(scenario.get("phones", {}))
+    for number in phones:
+        listed.setdefault(number, {})
+    return {**scenario, "phones": listed} if listed else scenario
 
 
 @click.command("sandbox")
@@ -32,6 +41,12 @@ from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
     show_default=True,
     help="Real seconds per simulated second (0 plays calls instantly).",
 )
+@click.option(
+    "--phone",
+    "phones",
+    multiple=True,
+    help="A number to list on the phones page from the start (the scenario's default person).",
+)
 def sandbox_command(
     host: str,
     port: int,
@@ -39,16 +54,17 @@ def sandbox_command(
     auth_token: str,
     scenario: Path | None,
     time_scale: float,
+    phones: tuple[str, ...],
 ) -> None:
     """Run the telephony sandbox: Twilio's Calls API, scripted phones and the phones page."""
-    from callback.sandbox import create_sandbox_app  # noqa: PLC0415 - build the app only here
+    from callback.sandbox import create_sandbox_app, load_scenario  # noqa: PLC0415 - app only here
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_sandbox_app(
         {
             "SANDBOX_ACCOUNT_SID": account_sid,
             "SANDBOX_AUTH_TOKEN": auth_token,
-            "SANDBOX_SCENARIO": scenario,
+            "SANDBOX_SCENARIO": with_phones(load_scenario(scenario), phones),
             "SANDBOX_TIME_SCALE": time_scale,
         }
     )

@@ -3,7 +3,7 @@
 `callback dev` runs it beside the service so a newcomer sees the widget as a visitor
 would; the browser tests serve the same site from a thread. It is demo content only.
 
-    python -m callback.widget.demo_site --port 5060 --web http://127.0.0.1:5000 --key wk_...
+    python -m callback.widget.demo_site --port 5080 --web http://127.0.0.1:5000 --key wk_...
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
+
+# Off the Fetch standard's bad ports (5060, SIP, is one), which browsers refuse to open.
+DEMO_SITE_PORT = 5080
 
 # The page's own words: sample content of a pretend company, not the product's texts.
 PAGES: dict[str, dict[str, Any]] = {
@@ -68,7 +71,7 @@ def main() -> None:
     """Serve the demo site (the `site` process of `callback dev`)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5060)
+    parser.add_argument("--port", type=int, default=DEMO_SITE_PORT)
     parser.add_argument("--web", required=True, help="base URL of the Callback web process")
     parser.add_argument("--key", required=True, help="public key of the widget to embed")
     args = parser.parse_args()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from callback.messages import http_error_message, message, request_language
+
 
 class ApiError(Exception):
     """An error the API reports as `{"error": {"code", "message", "field"}}`."""
@@ -15,6 +17,11 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.field = field
+
+
+def refusal(status: int, code: str, language: str | None = None) -> ApiError:
+    """Return the error `code` in `language`, else in the language of this request."""
+    return ApiError(status, code, message(code, language or request_language()))
 
 
 def error_response(
@@ -42,5 +49,7 @@ def init_app(app: Flask) -> None:
     def _http_error(err: HTTPException) -> tuple[Response, int] | HTTPException:
         if not _wants_json():
             return err
+        status = err.code or 500
         code = (err.name or "error").lower().replace(" ", "_")
-        return error_response(err.code or 500, code, err.description or err.name)
+        text = http_error_message(code, status) or err.description or err.name
+        return error_response(status, code, text)

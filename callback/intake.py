@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from callback import db
 from callback.db import UPSERT_INSERTS
-from callback.errors import ApiError
+from callback.errors import ApiError, refusal
 from callback.hours import widget_schedule
-from callback.messages import message
+from callback.messages import message, request_language
 from callback.models import PENDING_STATUSES, CallbackRequest, RequestStatus, Widget, utcnow
 from callback.phone import PhoneRejected, parse_visitor_number
 from callback.security import caps, counters
@@ -44,7 +44,7 @@ class Accepted:
 
 def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
     """Validate a visitor's submission and store it, or return their pending request."""
-    locale = _locale(form.get("locale")) or widget.language
+    locale = _locale(form.get("locale")) or request_language(widget.language)
     counters.check_widget(widget, locale)
     if str(form.get("consent", "")).strip().lower() not in TRUE_WORDS:
         raise ApiError(422, "consent_required", message("consent_required", locale), "consent")
@@ -118,7 +118,7 @@ def _insert_unless_pending(session: Session, widget: Widget, **values: object) -
         session.rollback()
         caps.release_call(widget)
         forget_widget(widget.key)
-        raise ApiError(404, "unknown_widget", message("unknown_widget")) from None
+        raise refusal(404, "unknown_widget") from None
 
 
 @cache

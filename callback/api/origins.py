@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
-from callback.errors import ApiError
-from callback.messages import message
+from callback.errors import refusal
+from callback.messages import request_language
 from callback.models import Widget
 
 
@@ -21,7 +21,7 @@ def check_origin(widget: Widget) -> None:
         return
     if origin == _own_origin() or origin in widget.allowed_origins:
         return
-    raise ApiError(403, "origin_not_allowed", message("origin_not_allowed"))
+    raise refusal(403, "origin_not_allowed", request_language(widget.language))
 
 
 def cors_headers(widget: Widget, preflight: bool = False) -> dict[str, str]:

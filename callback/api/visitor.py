@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from callback.api.origins import check_origin, cors_headers
-from callback.errors import ApiError
+from callback.errors import refusal
 from callback.intake import submit
 from callback.models import CallbackRequest
 from callback.requests_view import cancel_request, iso, public_status
@@ -25,9 +25,9 @@ def _submission() -> dict[str, Any]:
         try:
             body = request.get_json()
         except BadRequest:
-            raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+            raise refusal(400, "malformed_json") from None
         if not isinstance(body, dict):
-            raise ApiError(400, "malformed_json", "The request body must be a JSON object.")
+            raise refusal(400, "malformed_json")
         return body
     return request.form.to_dict()
 
@@ -64,7 +64,7 @@ def preflight(key: str) -> tuple[str, int, dict[str, str]]:
 def _owned_request(request_id: str) -> CallbackRequest:
     found = owned_request(request_id, request.args.get("token"))
     if found is None:
-        raise ApiError(404, "not_found", "No such callback request.")
+        raise refusal(404, "not_found")
     return found
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from callback.api.origins import check_origin
 from callback.api.validation import LANGUAGES
-from callback.errors import ApiError
+from callback.errors import ApiError, refusal
 from callback.form_texts import form_texts
 from callback.intake import submit
-from callback.messages import message
+from callback.messages import SERVER_ERROR, http_error_message, message, request_language
 from callback.models import CallbackRequest, Widget
 from callback.requests_view import cancel_request
 from callback.tokens import owned_request, status_token
@@ -19,6 +24,7 @@ from callback.widgets import find_widget
 bp = Blueprint("form", __name__, url_prefix="/w")
 bp.app_context_processor(lambda: {"form_texts": form_texts})
 CSRF_MAX_AGE_SECONDS = 2 * 3600
+FORM_ENDPOINTS = {"form.show_form", "form.post_form"}
 
 
 def _csrf() -> URLSafeTimedSerializer:
@@ -39,16 +45,62 @@ def page_language(widget: Widget, asked: str | None) -> str:
 
 
 def _render_form(
-    widget: Widget, error: ApiError | None = None, status: int = 200
+    widget: Widget,
+    error: ApiError | None = None,
+    status: int = 200,
+    values: Mapping[str, str] | None = None,
 ) -> tuple[str, int]:
     return render_template(
         "form.html",
         widget=widget,
         language=page_language(widget, request.args.get("lang")),
         error=error,
-        values=request.form,
+        values=request.form if values is None else values,
         csrf_token=_csrf().dumps(widget.key),
     ), status
+
+
+def _refused(
+    widget: Widget, code: str, status: int, values: Mapping[str, str] | None = None
+) -> tuple[str, int]:
+    """Show the form again with the refusal `code` in the page's language."""
+    language = page_language(widget, request.args.get("lang"))
+    return _render_form(widget, refusal(status, code, language), status, values)
+
+
+def _refused_unread(code: str, status: int) -> tuple[str, int]:
+    """Refuse a post whose body was never read (too large, too many tries): nothing shown back."""
+    widget = find_widget((request.view_args or {}).get("key", ""))
+    if widget is None:
+        return _error_page("unknown_widget", status)
+    return _refused(widget, code, status, {})
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(_error: RateLimitExceeded) -> tuple[str, int]:
+    # Flask-Limiter's after-request hook adds Retry-After (headers_enabled).
+    return _refused_unread("rate_limited", 429)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+    return _refused_unread("request_entity_too_large", 413)
+
+
+@bp.errorhandler(HTTPException)
+def _other_error(error: HTTPException) -> tuple[str, int]:
+    """Answer any other error (unknown widget, a server fault) in the visitor's words."""
+    status = error.code or 500
+    code = (error.name or "error").lower().replace(" ", "_")
+    if status == 404:
+        code = "unknown_widget" if request.endpoint in FORM_ENDPOINTS else "not_found"
+    return _error_page(code, status)
+
+
+def _error_page(code: str, status: int) -> tuple[str, int]:
+    text = http_error_message(code, status) or message(SERVER_ERROR, request_language())
+    page = render_template("error.html", language=request_language(), text=text, status=status)
+    return page, status
 
 
 @bp.get("/<key>")
@@ -60,12 +112,14 @@ def show_form(key: str) -> tuple[str, int]:
 def post_form(key: str) -> Response | tuple[str, int]:
     widget = _widget(key)
     try:
+        check_origin(widget)  # a cross-site form post is refused here as in the API
+    except ApiError:
+        return _refused(widget, "origin_not_allowed", 403, {})
+    try:
         if _csrf().loads(request.form.get("csrf_token", ""), max_age=CSRF_MAX_AGE_SECONDS) != key:
             raise BadSignature("other widget")
     except BadSignature:
-        language = page_language(widget, request.args.get("lang"))
-        error = ApiError(400, "form_expired", message("form_expired", language))
-        return _render_form(widget, error, 400)
+        return _refused(widget, "form_expired", 400)
     try:
         accepted = submit(widget, request.form.to_dict())
     except ApiError as error:

@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 
 from callback.errors import ApiError, error_response
-from callback.messages import message
+from callback.messages import message, request_language
 from callback.redis_client import redis_url
 
 SUBMISSION_BLUEPRINTS = ("visitor_api", "form")
@@ -93,7 +93,7 @@ def _limit_exceeded(err: RateLimitExceeded) -> tuple[Response, int] | RateLimitE
     # Flask-Limiter's after-request hook adds Retry-After (headers_enabled).
     if not request.path.startswith("/api/"):
         return err
-    return error_response(429, "rate_limited", message("rate_limited"))
+    return error_response(429, "rate_limited", message("rate_limited", request_language()))
 
 
 def _retry_later(err: RetryLater) -> tuple[Response, int, dict[str, str]]:

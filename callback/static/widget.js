@@ -17,6 +17,9 @@
   var API = BASE + "/api/v1";
   var POLL_MS = +script.getAttribute("data-poll-ms") || 1500;
   var TERMINAL = ["completed", "failed", "canceled", "expired"];
+  // Refusals whose body may not be ours (a proxy's 413 or 429 page): the code by status.
+  var BY_STATUS = { 403: "origin_not_allowed", 404: "unknown_widget", 413: "request_entity_too_large",
+    429: "rate_limited" };
   var TYPED = /^[0-9+\s().\-/]*$/;
 
   var CSS =
@@ -232,6 +235,11 @@
       if (first) first.focus();
     }
 
+    /* A refusal in the widget's own language, whatever answered: us, a proxy, a CDN. */
+    function refusal(httpStatus, code) {
+      return M[code] || M[BY_STATUS[httpStatus]] || T.server_error;
+    }
+
     function check() {
       var found = {}, r = parse(phone.value, country());
       if (r.error) found.phone = M[r.error];
@@ -249,14 +257,15 @@
       if (time && time.value) body.preferred_time = time.value;
       submit.disabled = true;
       submit.textContent = T.sending;
-      fetch(API + "/widgets/" + encodeURIComponent(KEY) + "/callbacks", {
+      // ?lang= words every refusal given before the body is read (origin, rate, size).
+      fetch(API + "/widgets/" + encodeURIComponent(KEY) + "/callbacks?lang=" + encodeURIComponent(lang), {
         method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
       }).then(function (res) {
         return res.json().catch(function () { return {}; }).then(function (data) {
           if (res.status === 202) return started(data);
           var err = data.error || {}, shown = {};
-          shown[res.status === 422 && errs[err.field] ? err.field : "form"] = err.message || T.server_error;
+          shown[res.status === 422 && errs[err.field] ? err.field : "form"] = refusal(res.status, err.code);
           showErrors(shown);
         });
       }, function () { showErrors({ form: T.network_error }); }).then(function () {

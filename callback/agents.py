@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callback.models import Agent, AuditEntry, CallAttempt, Leg
+from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES
+from callback.models import Agent, AuditEntry, CallAttempt, Leg, utcnow
 from callback.ops import metrics
 
 log = logging.getLogger(__name__)
@@ -50,8 +52,9 @@ def _taken_by_another(session: Session, attempt: CallAttempt) -> bool:
 
 
 def pause(session: Session, agent: Agent, reason: str) -> None:
-    """Take the agent out of rotation until someone sets them available again."""
+    """Take the agent out of rotation, saying why, until someone sets them available again."""
     agent.available = False
+    agent.paused_reason = reason[:200]
     session.add(
         AuditEntry(
             action="agent_paused", actor="system", details={"agent_id": agent.id, "reason": reason}
@@ -59,3 +62,35 @@ def pause(session: Session, agent: Agent, reason: str) -> None:
     )
     metrics.agent_paused()
     log.warning("agent paused: agent=%s reason=%s", agent.id, reason)
+
+
+def make_available(session: Session, agent: Agent, actor: str) -> None:
+    """Put the agent back in rotation, clearing the missed-call count and the pause reason."""
+    agent.available, agent.missed_in_row, agent.paused_reason = True, 0, None
+    session.add(AuditEntry(action="agent_available", actor=actor, details={"agent_id": agent.id}))
+
+
+def remove(session: Session, agent: Agent, actor: str) -> bool:
+    """Delete the agent, or only deactivate one with live or recent calls; True if deleted.
+
+    A leg's agent is how its lost call is looked up and whom a report counts against:
+    while any may still matter (live, or within the retention cap), the row stays.
+    """
+    recent = utcnow() - timedelta(hours=float(current_app.config["RETENTION_MAX_HOURS"]))
+    in_use = session.scalar(
+        select(CallAttempt.id)
+        .where(
+            CallAttempt.agent_id == agent.id,
+            (CallAttempt.status.in_(LIVE_ATTEMPT_STATUSES)) | (CallAttempt.created_at >= recent),
+        )
+        .limit(1)
+    )
+    details = {"agent_id": agent.id}
+    if in_use is None:
+        session.delete(agent)
+        session.add(AuditEntry(action="agent_deleted", actor=actor, details=details))
+        return True
+    agent.active = agent.available = False
+    agent.paused_reason = "removed; kept while its recent calls may still be reported"
+    session.add(AuditEntry(action="agent_deactivated", actor=actor, details=details))
+    return False

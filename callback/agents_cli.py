@@ -6,10 +6,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from callback import db
+from callback import agents, db
 from callback.agents import pause
 from callback.hours import agent_schedule
-from callback.models import Agent, AuditEntry, utcnow
+from callback.models import Agent, utcnow
 
 
 @click.group("agents")
@@ -45,10 +45,7 @@ def _agent(agent_id: int) -> Agent:
 def make_available(agent_id: int) -> None:
     """Put an agent back in rotation and clear their missed-call count."""
     agent = _agent(agent_id)
-    agent.available, agent.missed_in_row = True, 0
-    db.session().add(
-        AuditEntry(action="agent_available", actor="cli", details={"agent_id": agent.id})
-    )
+    agents.make_available(db.session(), agent, "cli")
     db.session().commit()
     click.echo(f"agent {agent.id} is available")
 

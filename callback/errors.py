@@ -13,7 +13,7 @@ class ApiError(Exception):
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
         super().__init__(code)
-        self.status = status
+        self.http_status = status
         self.code = code
         self.message = message
         self.field = field
@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError) -> tuple[Response, int]:
-        return error_response(err.status, err.code, err.message, err.field)
+        return error_response(err.http_status, err.code, err.message, err.field)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> tuple[Response, int] | HTTPException:

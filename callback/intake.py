@@ -19,8 +19,9 @@ from callback import db
 from callback.db import UPSERT_INSERTS
 from callback.errors import ApiError, refusal
 from callback.hours import widget_schedule
+from callback.lifecycle.states import PENDING_STATUSES
 from callback.messages import message, request_language
-from callback.models import PENDING_STATUSES, CallbackRequest, RequestStatus, Widget, utcnow
+from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
 from callback.phone import PhoneRejected, parse_visitor_number
 from callback.security import caps, counters
 from callback.slots import slot_taking

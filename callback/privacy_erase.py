@@ -12,8 +12,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy.orm import Session
 
+from callback.lifecycle.requests import forget
 from callback.models import AuditEntry, RequestStatus
-from callback.privacy import forget
 from callback.privacy_export import abuse_limit_keys, requests_of
 
 ERASED_ON_REQUEST = "erased_on_request"

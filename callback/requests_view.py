@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from callback import db
+from callback.lifecycle.requests import finish
 from callback.models import CallbackRequest, RequestStatus
-from callback.privacy import finish
 from callback.queue_estimate import estimate
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, Exists, exists, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from callback.hours import agent_schedule
-from callback.models import LIVE_CALL_STATUSES, Agent, CallAttempt, CallbackRequest, Leg, utcnow
+from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES, AttemptStatus
+from callback.models import Agent, CallAttempt, CallbackRequest, Leg, utcnow
 
 NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -39,7 +40,7 @@ def _rung_this_round(request: CallbackRequest) -> tuple[ColumnElement[bool], ...
         CallAttempt.request_id == request.id,
         CallAttempt.leg == Leg.AGENT,
         CallAttempt.round == request.round,
-        CallAttempt.status != "not_created",
+        CallAttempt.status != AttemptStatus.NOT_CREATED,
     )
 
 
@@ -48,7 +49,7 @@ def _on_a_call(agent_id: QueryableAttribute[int] | int) -> Exists:
     return exists().where(
         CallAttempt.agent_id == agent_id,
         CallAttempt.leg == Leg.AGENT,
-        CallAttempt.status.in_(LIVE_CALL_STATUSES),
+        CallAttempt.status.in_(LIVE_ATTEMPT_STATUSES),
     )
 
 

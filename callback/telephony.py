@@ -11,6 +11,10 @@ from twilio.rest import Client
 
 RETRYABLE_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_TWILIO_CODES = frozenset({20429, 20500, 20503})
+# Errors about the account or our own settings, not the dialled agent: every call would
+# meet them (not active, authentication, no such account, bad callback URL, caller ID
+# not verified, invalid or missing caller ID). Any other 4xx is about one agent's number.
+EVERY_CALL_TWILIO_CODES = frozenset({10001, 20003, 20005, 20404, 21205, 21210, 21212, 21213})
 
 
 def twilio_client(app: Flask | None = None) -> Client:

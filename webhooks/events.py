@@ -1,4 +1,4 @@
-"""Status callbacks: stored once each, applied forward only."""
+"""Status callbacks: each stored once, as an append-only event without any number."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callback.db import UPSERT_INSERTS
-from callback.models import CallAttempt, CallEvent, utcnow
-from callback.ops import metrics
+from callback.models import CallAttempt, CallEvent
 
 # Parameters worth keeping; To, From, Called, Caller and the like are never stored.
 KEPT_PARAMETERS = (
@@ -27,8 +26,6 @@ KEPT_PARAMETERS = (
     "ErrorCode",
     "ParentCallSid",
 )
-CALL_STATUS_ORDER = ("pending", "unknown", "queued", "initiated", "ringing", "in-progress")
-FINAL_CALL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 
 
 def record_event(session: Session, attempt: CallAttempt, form: Mapping[str, str]) -> bool:
@@ -84,31 +81,3 @@ def _timestamp(value: str | None) -> object:
         return None
     # RFC 2822 "-0000" means UTC with the sender's zone unknown; it parses as naive.
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _rank(status: str) -> int:
-    if status in FINAL_CALL_STATUSES:
-        return len(CALL_STATUS_ORDER)
-    return CALL_STATUS_ORDER.index(status) if status in CALL_STATUS_ORDER else -1
-
-
-def apply_call_status(attempt: CallAttempt, status: str, form: Mapping[str, str]) -> bool:
-    """Move the attempt's status forward to `status`; return whether it changed."""
-    if _rank(status) <= _rank(attempt.status) or _rank(status) < 0:
-        return False
-    attempt.status = status
-    metrics.call_leg_status(attempt.leg, status)
-    now = utcnow()
-    if status == "in-progress":
-        attempt.answered_at = now
-    if status in FINAL_CALL_STATUSES:
-        attempt.ended_at = now
-        attempt.duration_seconds = small_int(form.get("CallDuration"))
-    if form.get("AnsweredBy"):
-        attempt.answered_by = form["AnsweredBy"][:32]
-    return True
-
-
-def is_final(status: str) -> bool:
-    """Return whether a Twilio call status is one a call never leaves."""
-    return status in FINAL_CALL_STATUSES

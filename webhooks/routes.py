@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import lazyload
 
 from callback import db
-from callback.flow import FollowUp, next_attempt_number
-from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
+from callback.lifecycle.legs import apply_status, next_attempt_number
+from callback.lifecycle.moves import move_request
+from callback.lifecycle.states import AttemptStatus
+from callback.lifecycle.transitions import RequestEvent
+from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
 from callback.telephony import public_url
 from callback.voice_text import describe_page
 from webhooks import twiml
-from webhooks.events import is_final, record_event
-from webhooks.progress import apply_status
+from webhooks.events import record_event, small_int
 from webhooks.signature import twilio_signed
 from workers.queues import enqueue_follow_up, enqueue_losers_hangup
 
@@ -71,17 +73,14 @@ def key_pressed(attempt_id: int) -> Response:
         session.commit()
         return _xml(twiml.goodbye(language, "passed"))
     # Settled atomically: of agents pressing 1 at once, one UPDATE matches the row.
-    won = session.execute(
-        update(CallbackRequest)
-        .where(
-            CallbackRequest.id == request_row.id,
-            CallbackRequest.status == RequestStatus.CALLING_AGENT,
-            CallbackRequest.round == attempt.round,
-            CallbackRequest.phone.is_not(None),
-        )
-        .values(status=RequestStatus.CALLING_VISITOR, updated_at=utcnow())
-        .returning(CallbackRequest.id)
-    ).first()
+    won = move_request(
+        session,
+        request_row,
+        RequestEvent.AGENT_ACCEPTED,
+        None,
+        CallbackRequest.round == attempt.round,
+        CallbackRequest.phone.is_not(None),
+    )
     if not won:
         session.commit()
         return _xml(twiml.goodbye(language, "taken"))
@@ -91,13 +90,12 @@ def key_pressed(attempt_id: int) -> Response:
         attempt_number=next_attempt_number(session, request_row, Leg.VISITOR),
         round=attempt.round,
         agent_id=attempt.agent_id,
-        status="queued",
+        status=AttemptStatus.QUEUED,
     )
     session.add(visitor_leg)
     session.commit()
     if request_row.widget.ring_strategy == "simultaneous":
         enqueue_losers_hangup(request_row.id, attempt.round)
-    session.refresh(request_row)
     caller_id = request_row.widget.caller_id or current_app.config.get("TWILIO_FROM_NUMBER") or ""
     return _xml(
         twiml.bridge(
@@ -116,14 +114,12 @@ def dial_result(attempt_id: int) -> Response:
     session = db.session()
     visitor_leg, request_row = _attempt(attempt_id)
     status = request.form.get("DialCallStatus", "")
-    follow_up: FollowUp | None = None
     if request.form.get("DialCallSid") and visitor_leg.call_sid is None:
         visitor_leg.call_sid = request.form["DialCallSid"][:34]
-    if is_final(status):
-        # The Dial action reports the visitor leg's end just as its status callback does;
-        # whichever arrives first applies it, the other changes nothing.
-        duration = {"CallDuration": request.form.get("DialCallDuration", "")}
-        follow_up = apply_status(session, visitor_leg, status, duration)
+    # The Dial action reports the visitor leg's end just as its status callback does;
+    # whichever arrives first applies it, the other changes nothing.
+    duration = small_int(request.form.get("DialCallDuration"))
+    follow_up = apply_status(session, visitor_leg, status, duration)
     session.commit()
     enqueue_follow_up(follow_up)
     language = request_row.widget.language
@@ -141,7 +137,13 @@ def call_status(attempt_id: int) -> tuple[str, int]:
         return "", 204  # a duplicate: already applied
     if attempt.call_sid is None and request.form.get("CallSid"):
         attempt.call_sid = request.form["CallSid"][:34]
-    follow_up = apply_status(session, attempt, request.form.get("CallStatus", ""), request.form)
+    follow_up = apply_status(
+        session,
+        attempt,
+        request.form.get("CallStatus", ""),
+        small_int(request.form.get("CallDuration")),
+        request.form.get("AnsweredBy"),
+    )
     session.commit()
     enqueue_follow_up(follow_up)
     return "", 204

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from callback import db
+from callback.lifecycle.moves import move_attempt
+from callback.lifecycle.states import AT_TWILIO_STATUSES, AttemptStatus
+from callback.lifecycle.transitions import AttemptEvent
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg
 from callback.telephony import is_retryable, public_url, twilio_client
 from workers.context import JobLog, job_context
@@ -57,12 +60,18 @@ def create_agent_call(request: CallbackRequest, attempt: CallAttempt) -> str:
 
 
 def resolve_unsent(session: Session, attempt: CallAttempt, log: JobLog) -> bool:
-    """Settle an attempt whose create got no answer; return True if nothing was created.
+    """Settle a leg whose create got no answer; return True if no call was created.
 
     Lists the calls to the agent since the attempt began: one found is adopted as this
-    attempt's call, so the agent is never rung twice for it.
+    leg's call (its callbacks and the reconciler carry it on), so the agent is never
+    rung twice for it.
     """
-    agent_phone = session.get_one(Agent, attempt.agent_id).phone
+    unknown = CallAttempt.status == AttemptStatus.UNKNOWN
+    agent = session.get(Agent, attempt.agent_id) if attempt.agent_id else None
+    if agent is None:
+        # Only rows from before agents were kept: with no number, nothing can be listed.
+        log.warning("agent of attempt=%s is gone; its call cannot be looked up", attempt.id)
+        return move_attempt(session, attempt, AttemptEvent.NOT_CREATED, None, unknown)
     since = attempt.created_at - CLOCK_SKEW
     known = set(
         session.scalars(select(CallAttempt.call_sid).where(CallAttempt.call_sid.is_not(None)))
@@ -70,7 +79,7 @@ def resolve_unsent(session: Session, attempt: CallAttempt, log: JobLog) -> bool:
     # Filtered here rather than by StartTime>, which Twilio leaves empty for queued calls.
     found = [
         call
-        for call in twilio_client().calls.list(to=agent_phone, limit=50)
+        for call in twilio_client().calls.list(to=agent.phone, limit=50)
         if call.sid not in known
         and call.parent_call_sid is None
         and call.date_created is not None
@@ -78,13 +87,12 @@ def resolve_unsent(session: Session, attempt: CallAttempt, log: JobLog) -> bool:
     ]
     if found:
         oldest = min(found, key=lambda c: c.date_created)
-        attempt.call_sid = oldest.sid
-        attempt.status = oldest.status or "queued"
+        adopted = {"call_sid": oldest.sid}
+        move_attempt(session, attempt, AttemptEvent.CREATE_ANSWERED, adopted, unknown)
         log.info("adopted lost call: attempt=%s call=%s", attempt.id, oldest.sid)
         return False
-    attempt.status = "not_created"
     log.info("no call was created for attempt=%s; dialling again", attempt.id)
-    return True
+    return move_attempt(session, attempt, AttemptEvent.NOT_CREATED, None, unknown)
 
 
 def end_calls(request_id: str) -> int:
@@ -110,20 +118,29 @@ def _live_legs(request_id: uuid.UUID) -> list[CallAttempt]:
             select(CallAttempt).where(
                 CallAttempt.request_id == request_id,
                 CallAttempt.call_sid.is_not(None),
-                CallAttempt.status.in_(["queued", "initiated", "ringing", "in-progress"]),
+                CallAttempt.status.in_(AT_TWILIO_STATUSES),
             )
         )
     )
 
 
 def _end(attempts: list[CallAttempt], log: JobLog) -> int:
-    """Ask Twilio to end each call (agent legs first); calls already over are skipped."""
+    """Ask Twilio to end each call (agent legs first); calls already over are skipped.
+
+    A ringing call is canceled, an answered one completed. Twilio ignores `canceled` on
+    an answered call, and our copy of a status may be behind Twilio's (a late callback):
+    a call still in progress after the cancel is completed as well.
+    """
     ended = 0
     client = twilio_client()
     for attempt in sorted(attempts, key=lambda a: a.leg != Leg.AGENT):
-        new_status = "completed" if attempt.status == "in-progress" else "canceled"
+        answered = attempt.status == AttemptStatus.IN_PROGRESS
         try:
-            client.calls(attempt.call_sid).update(status=new_status)
+            call = client.calls(attempt.call_sid).update(
+                status="completed" if answered else "canceled"
+            )
+            if call.status == AttemptStatus.IN_PROGRESS:
+                client.calls(attempt.call_sid).update(status="completed")
             ended += 1
         except TwilioRestException as exc:
             if is_retryable_error(exc):

@@ -1,16 +1,29 @@
-"""`callback cron`: RQ's cron scheduler enqueues the periodic jobs (one such process)."""
+"""`callback cron`: RQ's cron scheduler enqueues the periodic jobs (one such process).
+
+It outlives a Redis outage: RQ's scheduler loop ends on the first Redis error, so the
+command starts a new one once Redis answers again (backing off up to a reconciler
+period), and the reconciler then runs at once and catches up on what the outage lost.
+"""
 
 from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from redis.exceptions import RedisError
 from rq.cron import CronScheduler
+from rq.exceptions import StopRequested
 
 from callback.redis_client import redis_connection
 from workers.queues import CALLS_QUEUE, FAILURE_TTL_SECONDS
 from workers.reconcile import reconcile
 from workers.retention import register_retention
+
+log = logging.getLogger(__name__)
 
 RECONCILE_EVERY_SECONDS = 30
 
@@ -36,4 +49,22 @@ def build_scheduler() -> CronScheduler:
 @with_appcontext
 def cron_command() -> None:
     """Enqueue the periodic jobs (reconciler, retention) on time; run exactly one of these."""
-    build_scheduler().start()
+    run_until_stopped(build_scheduler)
+
+
+def run_until_stopped(build: Callable[[], CronScheduler]) -> None:
+    """Run a cron scheduler, starting a new one after each Redis outage, until stopped."""
+    delay = 1.0
+    while True:
+        try:
+            build().start()  # returns when asked to stop (SIGINT, SIGTERM)
+            return
+        except RedisError as exc:
+            log.warning(
+                "Redis unreachable (%s); cron starts again in %.0fs", type(exc).__name__, delay
+            )
+        try:
+            time.sleep(delay)
+        except (KeyboardInterrupt, StopRequested):
+            return  # RQ's handlers are still installed: a stop while waiting ends here
+        delay = min(delay * 2, RECONCILE_EVERY_SECONDS)

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import Exists, exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from callback import db
-from callback.flow import FollowUp, next_attempt_number, retry_later, waited_too_long
-from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
+from callback.agents import pause
+from callback.lifecycle.legs import next_attempt_number
+from callback.lifecycle.moves import move_attempt
+from callback.lifecycle.requests import (
+    FollowUp,
+    dialling,
+    finish,
+    retry_later,
+    waited_too_long,
+)
+from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES, AttemptStatus, RequestStatus
+from callback.lifecycle.transitions import AttemptEvent
+from callback.models import Agent, CallAttempt, CallbackRequest, Leg, utcnow
 from callback.ops import metrics
-from callback.privacy import advance, finish
 from callback.redis_client import redis_connection
-from callback.routing import LIVE_CALL_STATUSES, agents_tried, choose_agents, claim_agent
+from callback.routing import agents_tried, choose_agents, claim_agent
+from callback.telephony import EVERY_CALL_TWILIO_CODES
 from workers import calls
 from workers.context import JobLog, job_context
 from workers.cps import CallPacer
@@ -55,13 +67,9 @@ def _dial(request_id: uuid.UUID, log: JobLog) -> str:
         log.info("expired: waited longer than the widget allows")
         return "expired"
     live = _live_agent_attempt(session, request)
-    if live is not None:
-        if live.status not in {"pending", "unknown"}:
-            log.info("agent leg already in progress: attempt=%s", live.id)
-            return "in_progress"
-        if not calls.resolve_unsent(session, live, log):
-            session.commit()
-            return "resolved_existing"
+    if live is not None and not _settle_unsent(session, live, log):
+        session.commit()
+        return "in_progress"
     choice = choose_agents(session, request)
     agents = [agent for agent in choice.agents if claim_agent(session, agent)]
     if not agents:
@@ -71,6 +79,34 @@ def _dial(request_id: uuid.UUID, log: JobLog) -> str:
         return "duplicate"
     results = [_create_agent_call(request, attempt, log) for attempt in attempts]
     return results[0] if len(results) == 1 else ",".join(results)
+
+
+def _settle_unsent(session: Session, live: CallAttempt, log: JobLog) -> bool:
+    """Settle a live leg of this round that was never sent; True if it is out of the way.
+
+    A pending leg was never sent: ruling it out also stops a run still waiting to send
+    it (its own move from pending then fails). An unknown leg is looked up at Twilio,
+    but only once any create sent for it must have ended.
+    """
+    if live.status == AttemptStatus.PENDING:
+        return rule_out_unsent(session, live)
+    if live.status != AttemptStatus.UNKNOWN or (live.sent_at and live.sent_at > in_flight_since()):
+        log.info("agent leg already in progress: attempt=%s", live.id)
+        return False
+    return calls.resolve_unsent(session, live, log)
+
+
+def rule_out_unsent(session: Session, attempt: CallAttempt) -> bool:
+    """Mark a leg never sent as not created; False if it was sent meanwhile (or settled)."""
+    still_pending = CallAttempt.status == AttemptStatus.PENDING
+    return move_attempt(session, attempt, AttemptEvent.NOT_CREATED, None, still_pending)
+
+
+def in_flight_since() -> datetime:
+    """Return the instant before which any create we sent has had its answer (or timed out)."""
+    config = current_app.config
+    seconds = config["TWILIO_CONNECT_TIMEOUT"] + config["TWILIO_READ_TIMEOUT"] + 5
+    return utcnow() - timedelta(seconds=seconds)
 
 
 def _claim_attempts(
@@ -88,11 +124,12 @@ def _claim_attempts(
         )
         for offset, agent in enumerate(agents)
     ]
-    if request.status == RequestStatus.SCHEDULED:
-        request.status = RequestStatus.QUEUED
-    advance(request, RequestStatus.CALLING_AGENT)
     session.add_all(attempts)
     try:
+        if not dialling(session, request):
+            session.rollback()
+            log.info("request moved on before its agent legs were written")
+            return None
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -138,50 +175,91 @@ def _live_agent_attempt(session: Session, request: CallbackRequest) -> CallAttem
             CallAttempt.request_id == request.id,
             CallAttempt.leg == Leg.AGENT,
             CallAttempt.round == request.round,
-            CallAttempt.status.in_(LIVE_CALL_STATUSES),
+            CallAttempt.status.in_(LIVE_ATTEMPT_STATUSES),
         )
         .order_by(CallAttempt.attempt_number.desc())
         .first()
     )
 
 
+def _still_calling_agents(request: CallbackRequest) -> Exists:
+    """EXISTS: the request is still ringing agents in this round (checked at the send)."""
+    return exists().where(
+        CallbackRequest.id == request.id,
+        CallbackRequest.status == RequestStatus.CALLING_AGENT,
+        CallbackRequest.round == request.round,
+    )
+
+
 def _create_agent_call(request: CallbackRequest, attempt: CallAttempt, log: JobLog) -> str:
     session = db.session()
     if not _paced(log):
-        attempt.status = "not_created"
+        rule_out_unsent(session, attempt)
         session.commit()
         raise RetryableTwilioError("call pacing: no token in time")
+    # The token may have taken a while: send only if the visitor did not withdraw and
+    # nobody (the reconciler, another run) ruled this leg out meanwhile.
+    sent = move_attempt(
+        session,
+        attempt,
+        AttemptEvent.CREATE_SENT,
+        {"sent_at": utcnow()},
+        _still_calling_agents(request),
+    )
+    if not sent:
+        rule_out_unsent(session, attempt)  # unless another run sent it meanwhile
+        session.commit()
+        log.info("not sent: the request or its leg moved on while pacing: attempt=%s", attempt.id)
+        return "skipped"
+    session.commit()
     try:
         sid = calls.create_agent_call(request, attempt)
     except calls.CreateAnswerLost:
         # The call's own status callbacks (they name the attempt) may have told us already.
         session.refresh(attempt)
-        if attempt.status != "pending":
-            session.commit()
+        session.commit()
+        if attempt.status != AttemptStatus.UNKNOWN:
             log.warning("create answer lost, call known from its callbacks: attempt=%s", attempt.id)
             return "dialled"
-        attempt.status = "unknown"
-        session.commit()
         log.warning("create answer lost: attempt=%s is unknown until listed", attempt.id)
         raise RetryableTwilioError("create answer lost") from None
     except TwilioRestException as exc:
-        metrics.twilio_error(exc)
-        attempt.error_code = exc.code
-        if calls.is_retryable_error(exc):
-            attempt.status = "not_created"
-            session.commit()
-            log.warning("twilio busy: status=%s code=%s", exc.status, exc.code)
-            raise RetryableTwilioError(f"twilio {exc.status}/{exc.code}") from None
-        attempt.status = "failed"
-        if _live_agent_attempt(session, request) is None:  # no other agent is ringing
-            finish(session, request, RequestStatus.FAILED, f"twilio_error_{exc.code}")
-        session.commit()
-        log.warning("twilio refused the call: code=%s", exc.code)
-        return "failed"
-    session.refresh(attempt)  # callbacks for this call may already have moved it on
-    attempt.call_sid = attempt.call_sid or sid
-    if attempt.status == "pending":
-        attempt.status = "queued"
+        return _create_refused(session, request, attempt, exc, log)
+    if not move_attempt(session, attempt, AttemptEvent.CREATE_ANSWERED, {"call_sid": sid}):
+        # Its callbacks got here first and moved it on; only the SID is ours to add.
+        attempt.call_sid = attempt.call_sid or sid
     session.commit()
     log.info("agent leg created: attempt=%s call=%s", attempt.id, sid)
     return "dialled"
+
+
+def _create_refused(
+    session: Session,
+    request: CallbackRequest,
+    attempt: CallAttempt,
+    exc: TwilioRestException,
+    log: JobLog,
+) -> str:
+    """End the leg Twilio refused: retry it, pass to the next agent, or fail the request."""
+    metrics.twilio_error(exc)
+    if calls.is_retryable_error(exc):
+        move_attempt(session, attempt, AttemptEvent.NOT_CREATED, {"error_code": exc.code})
+        session.commit()
+        log.warning("twilio busy: status=%s code=%s", exc.status, exc.code)
+        raise RetryableTwilioError(f"twilio {exc.status}/{exc.code}") from None
+    ended = {"error_code": exc.code, "ended_at": utcnow()}
+    move_attempt(session, attempt, AttemptEvent.CREATE_REFUSED, ended)
+    if exc.code in EVERY_CALL_TWILIO_CODES:
+        # The account or the caller ID is at fault: every agent would meet the same error.
+        if _live_agent_attempt(session, request) is None:
+            finish(session, request, RequestStatus.FAILED, f"twilio_error_{exc.code}")
+        session.commit()
+        log.warning("twilio refused every call: code=%s", exc.code)
+        return "failed"
+    agent = session.get(Agent, attempt.agent_id) if attempt.agent_id else None
+    if agent is not None:
+        pause(session, agent, f"Twilio refused calls to this phone: error {exc.code}")
+    session.commit()
+    log.warning("twilio refused the agent's number: attempt=%s code=%s", attempt.id, exc.code)
+    enqueue_follow_up(FollowUp(request.id, request.round, step=attempt.attempt_number))
+    return "agent_refused"

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 from twilio.base.exceptions import TwilioRestException
 
 from callback import db
-from callback.models import TERMINAL_STATUSES, AuditEntry, CallAttempt, CallbackRequest, utcnow
-from callback.privacy import FINISHED_IN_SESSION
+from callback.lifecycle.requests import FINISHED_IN_SESSION
+from callback.lifecycle.states import TERMINAL_STATUSES
+from callback.models import AuditEntry, CallAttempt, CallbackRequest, utcnow
 from workers.context import job_context
 from workers.queues import DIAL_TIMEOUT_SECONDS, RESULT_TTL_SECONDS, backoff, calls_queue
 

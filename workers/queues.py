@@ -1,7 +1,9 @@
 """Which queue and which job id each piece of work gets; the only place jobs are enqueued.
 
 Job ids are derived from request ids, so enqueueing the same work twice is refused by
-Redis (RQ's `unique=True`) instead of creating a second dial.
+Redis (RQ's `unique=True`) instead of creating a second dial. A job that can no longer
+run (failed, stopped, canceled, finished but kept, or started by a worker that died)
+never blocks its id: it is deleted and the work enqueued again.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
-from rq.job import Job
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.utils import now
 
-from callback.flow import FollowUp
+from callback.lifecycle.requests import FollowUp
 from callback.redis_client import redis_connection
 
 log = logging.getLogger(__name__)
@@ -59,13 +62,14 @@ def enqueue_dial(
     from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
 
     options = _dial_options(dial_job_id(request_id, round_number, step, tag))
-    try:
-        queue = calls_queue()
+
+    def enqueue(queue: Queue) -> Job:
         if at is None:
             return queue.enqueue(dial, str(request_id), unique=True, **options)
         return queue.enqueue_at(at, dial, str(request_id), unique=True, **options)
-    except DuplicateJobError:
-        return None
+
+    try:
+        return _enqueue_unless_alive(enqueue, options["job_id"])
     except RedisError as exc:
         _log_lost_enqueue(request_id, exc)
         return None
@@ -120,18 +124,19 @@ def enqueue_reconcile_dial(request_id: uuid.UUID, round_number: int) -> Job | No
     """
     from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
 
-    try:
-        return calls_queue().enqueue(
+    job_id = f"dial-{request_id}-r{round_number}-reconcile"
+    return _enqueue_unless_alive(
+        lambda queue: queue.enqueue(
             dial,
             str(request_id),
-            job_id=f"dial-{request_id}-r{round_number}-reconcile",
+            job_id=job_id,
             job_timeout=DIAL_TIMEOUT_SECONDS,
             result_ttl=0,
             failure_ttl=FAILURE_TTL_SECONDS,
             unique=True,
-        )
-    except DuplicateJobError:
-        return None
+        ),
+        job_id,
+    )
 
 
 def enqueue_follow_up(follow_up: FollowUp | None) -> Job | None:
@@ -166,21 +171,62 @@ def _enqueue_hangup_job(
     function: Callable[[str], int], request_id: uuid.UUID, job_id: str
 ) -> Job | None:
     try:
-        return calls_queue().enqueue(
-            function,
-            str(request_id),
-            job_id=job_id,
-            job_timeout=DIAL_TIMEOUT_SECONDS,
-            result_ttl=RESULT_TTL_SECONDS,
-            failure_ttl=FAILURE_TTL_SECONDS,
-            retry=backoff(),
-            unique=True,
+        return _enqueue_unless_alive(
+            lambda queue: queue.enqueue(
+                function,
+                str(request_id),
+                job_id=job_id,
+                job_timeout=DIAL_TIMEOUT_SECONDS,
+                result_ttl=RESULT_TTL_SECONDS,
+                failure_ttl=FAILURE_TTL_SECONDS,
+                retry=backoff(),
+                unique=True,
+            ),
+            job_id,
         )
-    except DuplicateJobError:
-        return None
     except RedisError as exc:
         log.warning("hangup enqueue failed: request=%s error=%s", request_id, type(exc).__name__)
         return None
+
+
+# Statuses of a job that will never run again: its id may be taken by new work.
+DEAD_JOB_STATUSES = frozenset(
+    {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED}
+)
+# A started job older than its timeout plus this was abandoned by a worker that died
+# (kill -9, a lost machine): a live worker's own timeout would have ended it by then.
+ABANDONED_AFTER = 30
+
+
+def _enqueue_unless_alive(enqueue: Callable[[Queue], Job], job_id: str) -> Job | None:
+    """Enqueue with a unique id; a dead job holding the id is deleted first. None: alive."""
+    queue = calls_queue()
+    try:
+        return enqueue(queue)
+    except DuplicateJobError:
+        pass
+    try:
+        held = Job.fetch(job_id, connection=queue.connection)
+    except NoSuchJobError:
+        return enqueue(queue)  # it ended between the two calls
+    if not _is_dead(held):
+        return None
+    log.info("replacing a dead job: job=%s status=%s", job_id, held.get_status(refresh=False))
+    held.delete()
+    try:
+        return enqueue(queue)
+    except DuplicateJobError:
+        return None  # another process replaced it first
+
+
+def _is_dead(job: Job) -> bool:
+    status = job.get_status(refresh=False)
+    if status in DEAD_JOB_STATUSES:
+        return True
+    if status != JobStatus.STARTED or job.started_at is None:
+        return False
+    timeout = job.timeout or DIAL_TIMEOUT_SECONDS
+    return (now() - job.started_at).total_seconds() > timeout + ABANDONED_AFTER
 
 
 def backoff(attempts: int = 6, first: float = 1.0) -> Retry:

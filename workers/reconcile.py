@@ -1,66 +1,199 @@
 """The reconciler: the database is the truth, so put back whatever Redis or Twilio lost.
 
 Runs periodically (see workers/cron.py). Every action is idempotent: a dial job that
-finds its work done returns, and a call status applied twice changes nothing.
+finds its work done returns, and a call status applied twice changes nothing. Each row
+is settled in a transaction of its own: one row that fails (a Twilio error, a bad row)
+is logged by id and retried next run, and stops nothing else.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import or_, select
-from twilio.base.exceptions import TwilioRestException
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from callback import db
-from callback.flow import FollowUp
-from callback.models import CallAttempt, CallbackRequest, RequestStatus, utcnow
+from callback.lifecycle.legs import apply_status, never_dialled
+from callback.lifecycle.requests import FollowUp
+from callback.lifecycle.states import (
+    AT_TWILIO_STATUSES,
+    FINAL_CALL_STATUSES,
+    AttemptStatus,
+    RequestStatus,
+)
+from callback.models import CallAttempt, CallbackRequest, Leg, utcnow
 from callback.ops import metrics
 from callback.telephony import twilio_client
-from webhooks.progress import apply_status
+from webhooks.events import small_int
 from workers.calls import resolve_unsent
 from workers.context import JobLog, job_context
+from workers.dial import in_flight_since, rule_out_unsent
 from workers.queues import enqueue_follow_up, enqueue_reconcile_dial
 
 log = logging.getLogger(__name__)
+Row = TypeVar("Row")
 
-LIVE_AT_TWILIO = ("queued", "initiated", "ringing", "in-progress")
+
+class ReconcileIncomplete(Exception):
+    """Some rows could not be settled this run (named by id); the next run tries again."""
 
 
 def reconcile() -> dict[str, int]:
     """Re-enqueue lost or overdue dials and finish calls whose end was never reported."""
     with job_context(__name__, "-") as job_log:
+        failed: list[str] = []
         # Lost creates first, then silent calls: a call found ended may decide the next dial.
-        unknown = _resolve_lost_creates(job_log)
-        calls_checked = _finish_silent_calls()
-        return {
-            "lost_creates": unknown,
-            "calls_checked": calls_checked,
-            "requeued": _requeue_lost_dials(),
+        result = {
+            "lost_creates": _each(_lost_creates(), _settle_lost_create, job_log, failed),
+            "calls_checked": _each(_silent_calls(), _fetch_call, job_log, failed),
+            "unbridged_visitor_legs": _each(_unbridged_legs(), _settle_unbridged, job_log, failed),
         }
+        result["requeued"] = _requeue_lost_dials()
+        if failed:
+            raise ReconcileIncomplete(f"{len(failed)} rows not settled: {', '.join(failed[:20])}")
+        return result
 
 
-def _resolve_lost_creates(job_log: JobLog) -> int:
-    """Find the call behind every attempt whose create got no answer, or rule it out.
-
-    Only attempts older than any create could still be in flight are looked at; the
-    request may have ended meanwhile, but its call still has to be accounted for.
-    """
-    config = current_app.config
-    in_flight = config["TWILIO_CONNECT_TIMEOUT"] + config["TWILIO_READ_TIMEOUT"] + 5
-    cutoff = utcnow() - timedelta(seconds=max(config["RECONCILE_STALE_SECONDS"], in_flight))
+def _each(
+    rows: Sequence[Row],
+    settle: Callable[[Session, Row, JobLog], FollowUp | None],
+    job_log: JobLog,
+    failed: list[str],
+) -> int:
+    """Settle each row in its own transaction; enqueue what each asks for after its commit."""
     session = db.session()
-    lost = session.scalars(
-        select(CallAttempt).where(
-            CallAttempt.status.in_(("pending", "unknown")), CallAttempt.created_at < cutoff
+    for row in rows:
+        name = f"{type(row).__name__}:{getattr(row, 'id', '?')}"
+        try:
+            follow_up = settle(session, row, job_log)
+            session.commit()
+        except Exception as exc:  # noqa: BLE001 - isolated per row, reported at the end
+            session.rollback()
+            failed.append(name)
+            # The type only: a Twilio error's text may quote a dialled number.
+            job_log.warning("could not settle %s: %s", name, type(exc).__name__)
+            metrics.reconciler_action("row_failed")
+            continue
+        enqueue_follow_up(follow_up)
+    return len(rows)
+
+
+def _lost_creates() -> Sequence[CallAttempt]:
+    """Legs written but never sent, or sent with no answer, older than any create in flight."""
+    stale = utcnow() - timedelta(seconds=current_app.config["RECONCILE_STALE_SECONDS"])
+    sent_before = min(stale, in_flight_since())
+    return (
+        db.session()
+        .scalars(
+            select(CallAttempt).where(
+                or_(
+                    and_(
+                        CallAttempt.status == AttemptStatus.PENDING, CallAttempt.created_at < stale
+                    ),
+                    and_(
+                        CallAttempt.status == AttemptStatus.UNKNOWN,
+                        func.coalesce(CallAttempt.sent_at, CallAttempt.created_at) < sent_before,
+                    ),
+                )
+            )
         )
-    ).all()
-    for attempt in lost:
+        .all()
+    )
+
+
+def _settle_lost_create(session: Session, attempt: CallAttempt, job_log: JobLog) -> None:
+    # A pending leg's job died before sending, or is still waiting for a call token:
+    # ruled out here, that job's own send then finds it moved and stops.
+    if attempt.status == AttemptStatus.PENDING:
+        rule_out_unsent(session, attempt)
+    else:
         resolve_unsent(session, attempt, job_log)
-        metrics.reconciler_action("resolved_lost_create")
-    session.commit()
-    return len(lost)
+    metrics.reconciler_action("resolved_lost_create")
+
+
+def _silent_calls() -> Sequence[CallAttempt]:
+    silent_for = current_app.config["RECONCILE_SILENT_CALL_SECONDS"]
+    return (
+        db.session()
+        .scalars(
+            select(CallAttempt).where(
+                CallAttempt.call_sid.is_not(None),
+                CallAttempt.status.in_(AT_TWILIO_STATUSES),
+                CallAttempt.created_at < utcnow() - timedelta(seconds=silent_for),
+            )
+        )
+        .all()
+    )
+
+
+def _fetch_call(session: Session, attempt: CallAttempt, job_log: JobLog) -> FollowUp | None:
+    call = twilio_client().calls(attempt.call_sid).fetch()
+    if not call.status or call.status in AT_TWILIO_STATUSES:
+        return None
+    follow_up = apply_status(session, attempt, call.status, small_int(str(call.duration or "")))
+    job_log.info("finished silent call: attempt=%s status=%s", attempt.id, call.status)
+    metrics.reconciler_action("finished_silent_call")
+    return follow_up
+
+
+def _unbridged_legs() -> Sequence[CallAttempt]:
+    """Visitor legs with no call of their own whose accepting agent's call has ended.
+
+    The agent pressed 1 and hung up before <Dial> ran, or every report of the visitor's
+    call was lost: either way, nothing else will ever move the request on.
+    """
+    agent_leg = aliased(CallAttempt)
+    ended_before = utcnow() - timedelta(seconds=current_app.config["RECONCILE_STALE_SECONDS"])
+    accepted_and_gone = (
+        select(agent_leg.id)
+        .where(
+            agent_leg.request_id == CallAttempt.request_id,
+            agent_leg.round == CallAttempt.round,
+            agent_leg.leg == Leg.AGENT,
+            agent_leg.digits == "1",
+            agent_leg.status.in_(FINAL_CALL_STATUSES),
+            agent_leg.ended_at < ended_before,
+        )
+        .exists()
+    )
+    return (
+        db.session()
+        .scalars(
+            select(CallAttempt).where(
+                CallAttempt.leg == Leg.VISITOR,
+                CallAttempt.status == AttemptStatus.QUEUED,
+                CallAttempt.call_sid.is_(None),
+                accepted_and_gone,
+            )
+        )
+        .all()
+    )
+
+
+def _settle_unbridged(session: Session, leg: CallAttempt, job_log: JobLog) -> FollowUp | None:
+    """Adopt the visitor's call if Twilio placed one; else close the leg and retry later."""
+    request = session.get_one(CallbackRequest, leg.request_id)
+    parent = session.scalar(
+        select(CallAttempt.call_sid).where(
+            CallAttempt.request_id == leg.request_id,
+            CallAttempt.round == leg.round,
+            CallAttempt.leg == Leg.AGENT,
+            CallAttempt.digits == "1",
+        )
+    )
+    children = twilio_client().calls.list(parent_call_sid=parent, limit=5) if parent else []
+    if children:
+        leg.call_sid = children[0].sid  # its status is fetched as a silent call's
+        job_log.info("found the visitor's call of attempt=%s", leg.id)
+        return None
+    job_log.info("visitor leg never dialled: attempt=%s", leg.id)
+    metrics.reconciler_action("closed_unbridged_leg")
+    return never_dialled(session, request, leg)
 
 
 def _requeue_lost_dials() -> int:
@@ -86,34 +219,3 @@ def _requeue_lost_dials() -> int:
     if requeued:
         log.info("reconciler re-enqueued %d dial jobs", requeued)
     return requeued
-
-
-def _finish_silent_calls() -> int:
-    session = db.session()
-    silent = session.scalars(
-        select(CallAttempt).where(
-            CallAttempt.call_sid.is_not(None),
-            CallAttempt.status.in_(LIVE_AT_TWILIO),
-            CallAttempt.created_at
-            < utcnow() - timedelta(seconds=current_app.config["RECONCILE_SILENT_CALL_SECONDS"]),
-        )
-    ).all()
-    client = twilio_client()
-    follow_ups: list[FollowUp] = []
-    for attempt in silent:
-        try:
-            call = client.calls(attempt.call_sid).fetch()
-        except TwilioRestException as exc:
-            log.warning("cannot fetch call of attempt=%s: code=%s", attempt.id, exc.code)
-            continue
-        if call.status and call.status not in LIVE_AT_TWILIO:
-            duration = str(call.duration or "")
-            follow_up = apply_status(session, attempt, call.status, {"CallDuration": duration})
-            if follow_up is not None:
-                follow_ups.append(follow_up)
-            log.info("finished silent call: attempt=%s status=%s", attempt.id, call.status)
-            metrics.reconciler_action("finished_silent_call")
-    session.commit()
-    for follow_up in follow_ups:
-        enqueue_follow_up(follow_up)
-    return len(silent)

@@ -14,12 +14,12 @@ from datetime import timedelta
 
 from flask import current_app
 from rq.cron import CronScheduler
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callback import db
+from callback.lifecycle.requests import forget
 from callback.models import CallbackRequest, RequestStatus, utcnow
-from callback.privacy import forget
 from workers.context import job_context
 from workers.queues import CALLS_QUEUE, FAILURE_TTL_SECONDS
 
@@ -29,15 +29,16 @@ BATCH_SIZE = 500
 
 
 def expired_requests(session: Session, cap_hours: float) -> list[CallbackRequest]:
-    """Return requests holding a number past the cap (scheduled: their time plus the cap).
+    """Return requests holding a number past the cap, counted from when the visitor asked.
 
-    A retry round moves `scheduled_for` on, and counts as a scheduled time here too.
+    A scheduled callback counts from its chosen time; retry rounds never extend the cap.
     """
     cutoff = utcnow() - timedelta(hours=cap_hours)
+    asked_at = func.coalesce(CallbackRequest.wanted_at, CallbackRequest.created_at)
     query = select(CallbackRequest).where(
         CallbackRequest.phone.is_not(None),
         CallbackRequest.created_at < cutoff,
-        or_(CallbackRequest.scheduled_for.is_(None), CallbackRequest.scheduled_for < cutoff),
+        asked_at < cutoff,
     )
     return list(session.scalars(query.order_by(CallbackRequest.created_at).limit(BATCH_SIZE)))
 

@@ -15,6 +15,10 @@ from workers.failures import scrub_failure
 from workers.queues import CALLS_QUEUE
 
 SAFE_EVICTION_POLICIES = frozenset({"noeviction"})
+# RQ restarts a dead scheduler process (after a Redis outage) only in its maintenance
+# pass, every 10 minutes by default: delayed retries would wait that long. Once its lock
+# has expired (about a minute), a new scheduler starts within this many seconds.
+MAINTENANCE_INTERVAL_SECONDS = 15
 
 
 def check_eviction_policy(connection: Redis) -> None:
@@ -52,7 +56,11 @@ def worker_command(burst: bool, fork: bool, name: str | None) -> None:
     check_eviction_policy(connection)
     worker_class = Worker if fork else SimpleWorker
     worker = worker_class(
-        [CALLS_QUEUE], connection=connection, name=name, exception_handlers=[scrub_failure]
+        [CALLS_QUEUE],
+        connection=connection,
+        name=name,
+        exception_handlers=[scrub_failure],
+        maintenance_interval=MAINTENANCE_INTERVAL_SECONDS,
     )
     # Before the first job (and before any fork): the first dial would wait for these.
     preload_call_api(current_app._get_current_object())  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
 from callback import db
+from callback.agents import make_available, pause, remove
 from callback.api import validation as v
 from callback.api.admin_auth import require_admin
 from callback.errors import ApiError
@@ -68,7 +69,12 @@ def widget_json(widget: Widget) -> dict[str, Any]:
 
 def agent_json(agent: Agent) -> dict[str, Any]:
     fields = {name: getattr(agent, name) for name in AGENT_FIELDS}
-    return {"id": agent.id, **fields, "created_at": iso(agent.created_at)}
+    return {
+        "id": agent.id,
+        **fields,
+        "paused_reason": agent.paused_reason,
+        "created_at": iso(agent.created_at),
+    }
 
 
 def _widget(key: str) -> Widget:
@@ -145,17 +151,27 @@ def get_agent(agent_id: int) -> Response:
 @bp.patch("/agents/<int:agent_id>")
 def update_agent(agent_id: int) -> Response:
     agent = _agent(agent_id)
-    for name, value in v.clean(request.get_json(silent=True), AGENT_FIELDS, ()).items():
+    changes = v.clean(request.get_json(silent=True), AGENT_FIELDS, ())
+    available = changes.pop("available", None)
+    if available is True:
+        make_available(db.session(), agent, "admin_api")
+    elif available is False:
+        pause(db.session(), agent, "paused through the admin API")
+    for name, value in changes.items():
         setattr(agent, name, value)
     db.session().commit()
     return jsonify(agent_json(agent))
 
 
 @bp.delete("/agents/<int:agent_id>")
-def delete_agent(agent_id: int) -> tuple[str, int]:
-    db.session().delete(_agent(agent_id))
+def delete_agent(agent_id: int) -> tuple[Response | str, int]:
+    """Delete an agent; one whose calls may still be reported is deactivated instead."""
+    agent = _agent(agent_id)
+    deleted = remove(db.session(), agent, "admin_api")
     db.session().commit()
-    return "", 204
+    if deleted:
+        return "", 204
+    return jsonify(agent=agent_json(agent), deactivated=True), 200
 
 
 @bp.get("/callbacks")

@@ -123,7 +123,7 @@ def post_form(key: str) -> Response | tuple[str, int]:
     try:
         accepted = submit(widget, request.form.to_dict())
     except ApiError as error:
-        return _render_form(widget, error, error.status)
+        return _render_form(widget, error, error.http_status)
     target = url_for(
         "form.status_page",
         request_id=accepted.request_id,

@@ -1,20 +1,14 @@
 """The data model; see DESIGN.md "Domain"."""
 
+from callback.lifecycle.states import AttemptStatus, RequestStatus
 from callback.models.base import Base, utcnow
-from callback.models.call import LIVE_CALL_STATUSES, AuditEntry, CallAttempt, CallEvent, Leg
-from callback.models.request import (
-    PENDING_STATUSES,
-    TERMINAL_STATUSES,
-    CallbackRequest,
-    RequestStatus,
-)
+from callback.models.call import AuditEntry, CallAttempt, CallEvent, Leg
+from callback.models.request import CallbackRequest
 from callback.models.widget import Agent, Widget
 
 __all__ = [
-    "LIVE_CALL_STATUSES",
-    "PENDING_STATUSES",
-    "TERMINAL_STATUSES",
     "Agent",
+    "AttemptStatus",
     "AuditEntry",
     "Base",
     "CallAttempt",

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES, AttemptStatus
 from callback.models.base import Base, utcnow
 
 
@@ -18,14 +19,10 @@ class Leg(enum.StrEnum):
     VISITOR = "visitor"
 
 
-# Statuses of a leg that is, or may still be, ringing or talking.
-LIVE_CALL_STATUSES = frozenset(
-    {"pending", "unknown", "queued", "initiated", "ringing", "in-progress"}
-)
 # Which agents are on a call is asked before every dial; only live agent legs matter.
 LIVE_AGENT_LEGS = text(
     "leg = 'agent' AND status IN ({})".format(
-        ", ".join(f"'{status}'" for status in sorted(LIVE_CALL_STATUSES))
+        ", ".join(f"'{status}'" for status in sorted(LIVE_ATTEMPT_STATUSES))
     )
 )
 
@@ -54,13 +51,22 @@ class CallAttempt(Base):
     round: Mapped[int] = mapped_column(default=1)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     call_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
-    # pending (row written, create not sent), unknown (create sent, answer lost),
-    # then Twilio's call statuses.
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    # Ours until Twilio knows the call, then Twilio's (callback/lifecycle/states.py).
+    status: Mapped[AttemptStatus] = mapped_column(
+        Enum(
+            AttemptStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=AttemptStatus.PENDING,
+    )
     answered_by: Mapped[str | None] = mapped_column(String(32))
     digits: Mapped[str | None] = mapped_column(String(8))
     error_code: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the create was sent: a lost answer is looked for only after any create could end.
+    sent_at: Mapped[datetime | None] = mapped_column()
     answered_at: Mapped[datetime | None] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
     duration_seconds: Mapped[int | None] = mapped_column()

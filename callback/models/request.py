@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
 from sqlalchemy import Enum, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from callback.lifecycle.states import PENDING_STATUSES, RequestStatus
 from callback.models.base import Base, utcnow
 from callback.models.widget import Widget
 
-
-class RequestStatus(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    QUEUED = "queued"
-    CALLING_AGENT = "calling_agent"
-    CALLING_VISITOR = "calling_visitor"
-    CONNECTED = "connected"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELED = "canceled"
-    EXPIRED = "expired"
-
-    @property
-    def rank(self) -> int:
-        """Position in the forward-only order; all terminal statuses share the last rank."""
-        return min(_ORDER.index(self), len(_ORDER) - 4)
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_STATUSES
-
-
-_ORDER = list(RequestStatus)
-TERMINAL_STATUSES = frozenset(
-    {RequestStatus.COMPLETED, RequestStatus.FAILED, RequestStatus.CANCELED, RequestStatus.EXPIRED}
-)
-PENDING_STATUSES = frozenset(set(RequestStatus) - TERMINAL_STATUSES)
 # One pending request per number and widget, kept by the database itself: two visitors'
 # tabs submitting at once cannot both get a call.
 ONE_PENDING_PER_NUMBER = text(

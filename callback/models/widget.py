@@ -82,4 +82,6 @@ class Agent(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # Calls in a row rung out or sent to voicemail; at the limit the agent is paused.
     missed_in_row: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Why the agent was taken out of rotation ("missed 3 calls", a Twilio error code).
+    paused_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

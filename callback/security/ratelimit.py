@@ -97,5 +97,5 @@ def _limit_exceeded(err: RateLimitExceeded) -> tuple[Response, int] | RateLimitE
 
 
 def _retry_later(err: RetryLater) -> tuple[Response, int, dict[str, str]]:
-    response, status = error_response(err.status, err.code, err.message)
+    response, status = error_response(err.http_status, err.code, err.message)
     return response, status, {"Retry-After": str(err.retry_after)}

@@ -20,16 +20,16 @@ from flask import Flask
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from callback.lifecycle.states import ENDED_ATTEMPT_STATUSES
 from callback.models import CallAttempt, CallbackRequest, RequestStatus
 from callback.sandbox import create_sandbox_app
 from callback.sandbox.control import SandboxControl
 from callback.sandbox.server import ServedApp, serve_in_thread
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, load_settings
-from webhooks.events import FINAL_CALL_STATUSES
 
 WAIT_SECONDS = 30.0
 # An attempt has settled once its call ended, or once it is known no call was created.
-SETTLED = FINAL_CALL_STATUSES | {"not_created"}
+SETTLED = ENDED_ATTEMPT_STATUSES
 
 
 @dataclass

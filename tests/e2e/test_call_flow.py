@@ -203,16 +203,19 @@ def test_forged_status_callback_changes_nothing(stack: Stack, widget: Widget) ->
     assert done.status == RequestStatus.COMPLETED
 
 
-def test_twilio_refusing_the_create_fails_the_request_with_its_code(
+def test_twilio_refusing_one_agent_rings_the_next_and_pauses_that_agent(
     stack: Stack, db_session: Session
 ) -> None:
     widget = make_widget(db_session)
     # Twilio's magic number for "no international permission" (geo permissions, 21215).
-    make_agent(db_session, "+15005550003")
+    refused = make_agent(db_session, "+15005550003", priority=1)
+    make_agent(db_session, AGENT_2, priority=2)
     body = stack.submit(widget.key, TYPED_VISITOR)
-    done = stack.wait_for_status(body["id"], RequestStatus.FAILED, RequestStatus.COMPLETED)
-    assert done.status == RequestStatus.FAILED
-    assert done.outcome == "twilio_error_21215"
-    assert done.phone is None
-    assert [a.error_code for a in stack.attempts(body["id"])] == [21215]
-    assert stack.sandbox.calls() == []
+    done = stack.wait_for_status(body["id"], RequestStatus.COMPLETED, RequestStatus.FAILED)
+    assert (done.status, done.outcome) == (RequestStatus.COMPLETED, "talked")
+    legs = [(a.leg, a.agent_id, a.status, a.error_code) for a in stack.attempts(body["id"])]
+    assert legs[0] == (Leg.AGENT, refused.id, "failed", 21215)
+    assert [call["to"] for call in stack.sandbox.calls()] == [AGENT_2, VISITOR]
+    db_session.refresh(refused)
+    assert refused.available is False
+    assert "21215" in (refused.paused_reason or "")

@@ -65,8 +65,17 @@ def test_simultaneous_first_to_press_1_wins_and_the_other_phone_is_ended(
     widget = make_widget(db_session, ring_strategy="simultaneous")
     make_agent(db_session, AGENT_1)
     make_agent(db_session, AGENT_2)
-    stack.sandbox.set_phone(AGENT_2, manual=True)  # still ringing when agent 1 accepts
+    for agent in (AGENT_1, AGENT_2):
+        stack.sandbox.set_phone(agent, manual=True)
     request_id = stack.submit(widget.key, VISITORS[0])["id"]
+    stack.wait_until(
+        lambda: len([c for c in stack.sandbox.calls() if c["status"] == "ringing"]) == 2,
+        "both agents' phones to ring",
+    )
+    first = next(c["sid"] for c in stack.sandbox.calls() if c["to"] == AGENT_1)
+    stack.sandbox.answer(first)  # agent 2's phone is still ringing when agent 1 accepts
+    stack.wait_until(lambda: _gathering(stack, first), "the whisper to be playing")
+    stack.sandbox.press(first, "1")
     assert stack.wait_for_status(request_id, *DONE).status == RequestStatus.COMPLETED
     legs = stack.wait_settled(request_id)
     agent_legs = [leg for leg in legs if leg.leg == Leg.AGENT]

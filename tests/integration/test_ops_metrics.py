@@ -31,7 +31,8 @@ from tests.twilio_signing import signed_post
 from workers.queues import CALLS_QUEUE
 
 UUID_SHAPED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-INVALID_AGENT = "+15005550001"  # Twilio's magic "invalid number": the create is refused
+# Twilio's magic "invalid number": as a caller ID, every create is refused (21212).
+INVALID_CALLER_ID = "+15005550001"
 
 
 def samples(client: FlaskClient) -> list[Sample]:
@@ -163,21 +164,22 @@ def test_refused_dial_counts_the_twilio_error_and_the_failed_request(
     sandbox_url: str, app: Flask, client: FlaskClient, redis: Redis
 ) -> None:
     app.config["TWILIO_API_BASE_URL"] = sandbox_url
+    app.config["TWILIO_FROM_NUMBER"] = INVALID_CALLER_ID
     widget = make_widget(retry_attempts=1)
-    make_agent(phone=INVALID_AGENT)
-    errors_before = value(client, "callback_twilio_api_errors_total", code="21217")
+    make_agent()
+    errors_before = value(client, "callback_twilio_api_errors_total", code="21212")
     failed_before = value(
-        client, "callback_requests_finished_total", status="failed", outcome="twilio_error_21217"
+        client, "callback_requests_finished_total", status="failed", outcome="twilio_error_21212"
     )
     submit(client, widget.key)
     run_queued_jobs(redis)
-    assert value(client, "callback_twilio_api_errors_total", code="21217") == errors_before + 1
+    assert value(client, "callback_twilio_api_errors_total", code="21212") == errors_before + 1
     assert (
         value(
             client,
             "callback_requests_finished_total",
             status="failed",
-            outcome="twilio_error_21217",
+            outcome="twilio_error_21212",
         )
         == failed_before + 1
     )

@@ -13,8 +13,8 @@ from rq import Queue
 from sqlalchemy import Engine
 
 from callback import db
+from callback.lifecycle.requests import finish
 from callback.models import CallbackRequest, RequestStatus
-from callback.privacy import finish
 from tests.app_with import app_with
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_widget

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from redis import Redis
 
 from callback import db
+from callback.lifecycle.requests import finish
 from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
-from callback.privacy import finish
 from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_widget
 from tests.ops_machinery import start_all
 
@@ -80,9 +80,15 @@ def test_failure_rate_over_the_threshold_is_unhealthy(app: Flask, redis: Redis) 
     widget = make_widget()
     now = utcnow()
     for index in range(6):
-        row = stored(widget, now - timedelta(minutes=10), phone=VISITOR_LANDLINE)
-        status = RequestStatus.COMPLETED if index < 4 else RequestStatus.FAILED
-        finish(db.session(), row, status, "talked" if index < 4 else "no_agent_accepted")
+        talked = index < 4
+        row = stored(
+            widget,
+            now - timedelta(minutes=10),
+            phone=VISITOR_LANDLINE,
+            status=RequestStatus.CONNECTED if talked else RequestStatus.CALLING_AGENT,
+        )
+        status = RequestStatus.COMPLETED if talked else RequestStatus.FAILED
+        finish(db.session(), row, status, "talked" if talked else "no_agent_accepted")
     db.session().commit()
     code, output = queue_health(app)
     assert code == 1

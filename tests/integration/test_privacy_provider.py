@@ -14,8 +14,8 @@ from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from callback import db
+from callback.lifecycle.requests import finish
 from callback.models import AuditEntry, CallAttempt, CallbackRequest, Leg, RequestStatus
-from callback.privacy import finish
 from callback.sandbox import create_sandbox_app
 from callback.sandbox.control import SandboxControl
 from callback.sandbox.server import serve_in_thread

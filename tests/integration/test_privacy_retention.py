@@ -29,7 +29,8 @@ def clock() -> Iterator[time_machine.Traveller]:
 
 
 def stored(status: RequestStatus, scheduled_for: datetime | None = None) -> CallbackRequest:
-    return make_request(status=status, scheduled_for=scheduled_for)
+    # As intake stores it: the visitor wanted the call at the chosen time, or at once.
+    return make_request(status=status, scheduled_for=scheduled_for, wanted_at=scheduled_for)
 
 
 def reloaded(row: CallbackRequest) -> CallbackRequest:
@@ -90,3 +91,13 @@ def test_retention_runs_on_rq_cron(app: Flask, redis: Redis) -> None:
     assert job.func is run_retention
     assert job.interval is not None
     assert job.interval <= 3600
+
+
+def test_retry_rounds_never_extend_the_cap(app: Flask, clock: time_machine.Traveller) -> None:
+    # Asked for at once, then moved to a later round: the cap still counts from the asking.
+    row = make_request(status=RequestStatus.SCHEDULED, wanted_at=START)
+    row.scheduled_for = START + CAP  # a retry round far off
+    db.session().commit()
+    clock.shift(CAP + timedelta(minutes=1))
+    assert erase_expired() == 1
+    assert reloaded(row).phone is None

@@ -13,7 +13,7 @@ from rq import Queue
 
 from callback import db
 from callback.agents import note_agent_leg_end
-from callback.flow import retry_later
+from callback.lifecycle.requests import retry_later
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
 from callback.queue_estimate import estimate
 from callback.routing import choose_agents

@@ -1,0 +1,12 @@
+"""A request's life and its calls' lives: every status, every allowed move, in one place.
+
+- `states`: the statuses of a request and of a call attempt (enums), with their groups;
+- `transitions`: the table of moves (event: from which statuses, to which), which
+  `docs/lifecycle.md` shows and a test keeps equal to the code;
+- `moves`: each move as one conditional UPDATE that reports whether it happened;
+- `requests`: ending a request (erasing its number) and starting its next round;
+- `calls`: what a call's progress does to its request (both legs).
+
+Nothing else writes a status. This file imports nothing, so `callback.models` can take
+its enums from `states` without a cycle.
+"""

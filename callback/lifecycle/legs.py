@@ -1,0 +1,142 @@
+"""What a call leg's progress does to its request, for either leg, from any source.
+
+Twilio's status callbacks, the Dial action, a fetched or listed call: each reports a
+status, which moves the leg forward only, and then the request follows. Returns the work
+(a `FollowUp`) to enqueue after the commit.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from callback.agents import note_agent_leg_end
+from callback.lifecycle.moves import move_attempt, move_request
+from callback.lifecycle.requests import FollowUp, finish, retry_later
+from callback.lifecycle.states import (
+    FINAL_CALL_STATUSES,
+    UNANSWERED_STATUSES,
+    AttemptStatus,
+    RequestStatus,
+    call_status,
+)
+from callback.lifecycle.transitions import AttemptEvent, RequestEvent
+from callback.models import CallAttempt, CallbackRequest, Leg, utcnow
+from callback.ops import metrics
+
+RANG = frozenset({AttemptStatus.RINGING, AttemptStatus.IN_PROGRESS, AttemptStatus.COMPLETED})
+
+
+def next_attempt_number(session: Session, request: CallbackRequest, leg: Leg) -> int:
+    """Return the number the request's next leg of kind `leg` gets."""
+    numbers = session.scalars(
+        select(CallAttempt.attempt_number).where(
+            CallAttempt.request_id == request.id, CallAttempt.leg == leg
+        )
+    ).all()
+    return max(numbers, default=0) + 1
+
+
+def report(
+    session: Session,
+    attempt: CallAttempt,
+    status: AttemptStatus,
+    duration: int | None = None,
+    answered_by: str | None = None,
+) -> bool:
+    """Move the leg forward to Twilio's `status`; return whether it moved."""
+    now = utcnow()
+    values: dict[str, object] = {}
+    if status == AttemptStatus.IN_PROGRESS:
+        values["answered_at"] = now
+    if status in FINAL_CALL_STATUSES:
+        values.update(ended_at=now, duration_seconds=duration)
+    if answered_by:
+        values["answered_by"] = answered_by[:32]
+    if not move_attempt(session, attempt, AttemptEvent.REPORTED, values, to=status):
+        return False
+    metrics.call_leg_status(attempt.leg, status)
+    return True
+
+
+def apply_status(
+    session: Session,
+    attempt: CallAttempt,
+    reported: str,
+    duration: int | None = None,
+    answered_by: str | None = None,
+) -> FollowUp | None:
+    """Move the leg forward to the `reported` status and let the request follow."""
+    status = call_status(reported)
+    if status is None:
+        return None
+    request = session.get_one(CallbackRequest, attempt.request_id)
+    if attempt.leg == Leg.AGENT and status in RANG and request.agent_ringing_at is None:
+        # Callbacks may come out of order: an answered phone has rung, whenever we hear it.
+        request.agent_ringing_at = utcnow()
+        metrics.agent_ringing(request)
+    if not report(session, attempt, status, duration, answered_by):
+        return None
+    final = status in FINAL_CALL_STATUSES
+    if attempt.leg == Leg.AGENT and final:
+        note_agent_leg_end(session, attempt, status)
+    if attempt.round != request.round or request.status.is_terminal:
+        return None  # a late report about an earlier round or an ended request
+    if attempt.leg == Leg.AGENT:
+        return agent_leg_ended(request, attempt) if final else None
+    if status == AttemptStatus.IN_PROGRESS and move_request(
+        session,
+        request,
+        RequestEvent.VISITOR_ANSWERED,
+        {"connected_at": utcnow()},
+        CallbackRequest.round == attempt.round,
+    ):
+        metrics.bridged(request)
+    return visitor_leg_ended(session, request, attempt, status) if final else None
+
+
+def agent_leg_ended(request: CallbackRequest, attempt: CallAttempt) -> FollowUp | None:
+    """Ring the next agent after one who did not accept; retry later when none is left."""
+    if attempt.digits == "1" or request.status != RequestStatus.CALLING_AGENT:
+        # This agent accepted: the visitor leg decides the outcome. If the agent hung up
+        # before the visitor was dialled, the reconciler finds the leg that never began.
+        return None
+    # The dial job picks the next agent, waits for a busy one, or starts a later round.
+    return FollowUp(request.id, request.round, step=attempt.attempt_number)
+
+
+def visitor_leg_ended(
+    session: Session, request: CallbackRequest, attempt: CallAttempt, status: AttemptStatus
+) -> FollowUp | None:
+    """Complete the request after a bridged call, or retry the visitor later."""
+    if status == AttemptStatus.COMPLETED:
+        # A dialled leg only completes after it was answered, whatever order the
+        # callbacks came in, so this call was a conversation.
+        was_connected = request.connected_at is not None
+        talked = {
+            "talk_seconds": attempt.duration_seconds,
+            "connected_at": func.coalesce(CallbackRequest.connected_at, utcnow()),
+        }
+        ended = finish(session, request, RequestStatus.COMPLETED, "talked", values=talked)
+        if ended and not was_connected:
+            metrics.bridged(request)
+        return None
+    if status in UNANSWERED_STATUSES:
+        # canceled here means the agent hung up while the visitor's phone rang.
+        return retry_later(session, request, "visitor_" + status.replace("-", "_"))
+    return None
+
+
+def never_dialled(session: Session, request: CallbackRequest, leg: CallAttempt) -> FollowUp | None:
+    """Close a visitor leg that never began (the agent hung up first) and retry later."""
+    if not move_attempt(
+        session,
+        leg,
+        AttemptEvent.NOT_CREATED,
+        {"ended_at": utcnow()},
+        CallAttempt.call_sid.is_(None),
+    ):
+        return None
+    if leg.round != request.round or request.status != RequestStatus.CALLING_VISITOR:
+        return None
+    return retry_later(session, request, "agent_left_before_bridge")

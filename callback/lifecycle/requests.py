@@ -1,0 +1,144 @@
+"""A request's own moves: dialling, its next round, and its end (which erases the number).
+
+Callers commit, then enqueue what a returned `FollowUp` asks for, so no job is ever
+enqueued for uncommitted state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from callback.lifecycle.moves import move_request
+from callback.lifecycle.states import RequestStatus
+from callback.lifecycle.transitions import ENDING_EVENTS, RequestEvent
+from callback.models import AuditEntry, CallbackRequest, utcnow
+from callback.ops import metrics
+
+# Ids of requests finished in a session, read after its commit (provider-record erasure).
+FINISHED_IN_SESSION = "callback.finished_requests"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Work to enqueue after the commit: a dial for `round_number`/`step`, maybe later."""
+
+    request_id: uuid.UUID
+    round_number: int
+    step: int = 0
+    at: datetime | None = None
+    tag: str = ""  # tells apart several dials of one step (waits for a busy agent)
+
+
+def finish(
+    session: Session,
+    request: CallbackRequest,
+    status: RequestStatus,
+    outcome: str,
+    actor: str = "system",
+    values: Mapping[str, object] | None = None,
+) -> bool:
+    """End `request` as terminal `status`, erasing its number, and audit it.
+
+    Returns False (and changes nothing) when the request had already ended: status never
+    moves backwards and an ended request is never reopened.
+    """
+    now = utcnow()
+    erased = {"outcome": outcome, "ended_at": now, "phone": None, "erased_at": now}
+    if not move_request(session, request, ENDING_EVENTS[status], {**(values or {}), **erased}):
+        return False
+    session.add(
+        AuditEntry(
+            request_id=request.id,
+            action=f"request_{status.value}",
+            actor=actor,
+            details={"outcome": outcome, "number_erased": True},
+        )
+    )
+    session.info.setdefault(FINISHED_IN_SESSION, set()).add(request.id)
+    metrics.request_finished(request)
+    return True
+
+
+def forget(
+    session: Session,
+    request: CallbackRequest,
+    status: RequestStatus,
+    outcome: str,
+    actor: str = "system",
+) -> bool:
+    """End `request` as `status` if it is pending, and erase its number whatever its status.
+
+    Returns whether anything changed. A terminal request never keeps a number, but rows
+    written before that rule (or by hand) are erased here too.
+    """
+    if finish(session, request, status, outcome, actor):
+        return True
+    if request.phone is None:
+        return False
+    request.phone = None  # an ended request's leftover number: no status changes
+    request.erased_at = utcnow()
+    session.add(
+        AuditEntry(
+            request_id=request.id,
+            action="number_erased",
+            actor=actor,
+            details={"outcome": outcome, "status": request.status.value},
+        )
+    )
+    return True
+
+
+def dialling(session: Session, request: CallbackRequest) -> bool:
+    """Mark `request` as ringing agents in its current round; False if it moved on."""
+    return move_request(
+        session,
+        request,
+        RequestEvent.AGENT_DIALLED,
+        None,
+        CallbackRequest.round == request.round,
+    )
+
+
+def retry_later(session: Session, request: CallbackRequest, reason: str) -> FollowUp | None:
+    """Start the next round after the widget's interval, or end the request for `reason`."""
+    widget = request.widget
+    if request.round >= widget.retry_attempts:
+        finish(session, request, RequestStatus.FAILED, reason)
+        return None
+    intervals = widget.retry_intervals or [0]
+    delay = intervals[min(request.round - 1, len(intervals) - 1)]
+    if utcnow() + timedelta(seconds=delay) > deadline(request):
+        finish(session, request, RequestStatus.EXPIRED, "max_wait_exceeded")
+        return None
+    this_round = request.round
+    at = utcnow() + timedelta(seconds=delay)
+    # A new round starts over from "scheduled"; stale callbacks of the old round are
+    # recognised by their attempt's round and ignored. Only one caller per round wins.
+    moved = move_request(
+        session,
+        request,
+        RequestEvent.NEXT_ROUND,
+        {"round": this_round + 1, "scheduled_for": at},
+        CallbackRequest.round == this_round,
+    )
+    return FollowUp(request.id, this_round + 1, at=at) if moved else None
+
+
+def deadline(request: CallbackRequest) -> datetime:
+    """Return the instant after which the visitor is no longer rung for this request."""
+    return asked_at(request) + timedelta(minutes=request.widget.max_wait_minutes)
+
+
+def asked_at(request: CallbackRequest) -> datetime:
+    """Return when the visitor wanted the call: now, their chosen time or the next opening."""
+    return request.wanted_at or request.created_at
+
+
+def waited_too_long(request: CallbackRequest) -> bool:
+    """Return whether ringing now would call the visitor later than the widget allows."""
+    return utcnow() > deadline(request)

@@ -1,0 +1,170 @@
+"""No dead ends: every status a request waits in has a way out when its event never comes.
+
+Each test leaves a request where the issue found one stuck (a lost job, a killed worker,
+a deleted agent, an agent who hung up after pressing 1) and runs the reconciler, as the
+`callback cron` process does every 30 seconds; docs/lifecycle.md lists them.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from rq import Queue
+from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
+from rq.utils import now
+from sqlalchemy import select
+
+from callback import db
+from callback.models import (
+    Agent,
+    AttemptStatus,
+    CallAttempt,
+    CallbackRequest,
+    Leg,
+    RequestStatus,
+    utcnow,
+)
+from tests.factories import make_agent, make_request, make_widget
+from tests.lifecycle.conftest import LONG_AGO
+from workers.queues import CALLS_QUEUE, enqueue_reconcile_dial
+from workers.reconcile import ReconcileIncomplete, reconcile
+
+
+def _aged(status: RequestStatus, **fields: object) -> CallbackRequest:
+    """A request whose last change is older than the reconciler's cut-off."""
+    return make_request(status=status, updated_at=utcnow() - LONG_AGO, **fields)
+
+
+def _leg(row: CallbackRequest, leg: Leg, status: AttemptStatus, **fields: object) -> CallAttempt:
+    attempt = CallAttempt(
+        request_id=row.id,
+        leg=leg,
+        attempt_number=fields.pop("attempt_number", 1),
+        status=status,
+        created_at=utcnow() - LONG_AGO,
+        **fields,
+    )
+    db.session().add(attempt)
+    db.session().commit()
+    return attempt
+
+
+def _dial_jobs(redis: Redis, request_id: uuid.UUID) -> list[str]:
+    return [j for j in Queue(CALLS_QUEUE, connection=redis).job_ids if str(request_id) in j]
+
+
+def test_a_scheduled_request_whose_job_was_lost_is_dialled_after_its_time(
+    app: Flask, redis: Redis
+) -> None:
+    row = _aged(RequestStatus.SCHEDULED, scheduled_for=utcnow() - LONG_AGO)
+    assert reconcile()["requeued"] == 1
+    assert _dial_jobs(redis, row.id) == [f"dial-{row.id}-r1-reconcile"]
+
+
+@pytest.mark.parametrize("dead", [JobStatus.FAILED, JobStatus.STOPPED, "abandoned"])
+def test_a_dead_job_never_blocks_new_work_for_the_same_request(
+    app: Flask, redis: Redis, dead: str
+) -> None:
+    row = _aged(RequestStatus.QUEUED)
+    held = enqueue_reconcile_dial(row.id, 1)
+    assert held is not None
+    Queue(CALLS_QUEUE, connection=redis).remove(held)
+    if dead == "abandoned":  # started by a worker killed with -9 long ago
+        held.set_status(JobStatus.STARTED)
+        held.started_at = now() - LONG_AGO
+        held.save()
+    else:
+        held.set_status(JobStatus(dead))
+    assert reconcile()["requeued"] == 1
+    assert _dial_jobs(redis, row.id) == [held.id]
+    assert Job.fetch(held.id, connection=redis).get_status() == JobStatus.QUEUED
+
+
+def test_a_job_still_running_is_not_doubled(app: Flask, redis: Redis) -> None:
+    row = _aged(RequestStatus.QUEUED)
+    held = enqueue_reconcile_dial(row.id, 1)
+    assert held is not None
+    held.set_status(JobStatus.STARTED)
+    held.started_at = now()
+    held.save()
+    assert enqueue_reconcile_dial(row.id, 1) is None
+
+
+def test_a_leg_whose_job_died_before_sending_is_ruled_out_and_dialled_again(
+    app: Flask, redis: Redis
+) -> None:
+    row = _aged(RequestStatus.CALLING_AGENT)
+    leg = _leg(row, Leg.AGENT, AttemptStatus.PENDING, agent_id=make_agent().id)
+    reconcile()
+    db.session().refresh(leg)
+    assert leg.status == AttemptStatus.NOT_CREATED
+    assert _dial_jobs(redis, row.id) == [f"dial-{row.id}-r1-reconcile"]
+
+
+def test_an_unknown_leg_of_a_deleted_agent_stops_nothing(app: Flask, redis: Redis) -> None:
+    orphan = _aged(RequestStatus.CALLING_AGENT)
+    leg = _leg(orphan, Leg.AGENT, AttemptStatus.UNKNOWN, agent_id=None)
+    other = _aged(RequestStatus.QUEUED, phone="+442079460124")
+    reconcile()
+    db.session().refresh(leg)
+    assert leg.status == AttemptStatus.NOT_CREATED
+    assert _dial_jobs(redis, other.id) == [f"dial-{other.id}-r1-reconcile"]
+    assert _dial_jobs(redis, orphan.id) == [f"dial-{orphan.id}-r1-reconcile"]
+
+
+def test_one_row_that_fails_stops_no_other_and_is_reported(app: Flask, redis: Redis) -> None:
+    app.config["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9"  # nothing answers: listing fails
+    broken = _aged(RequestStatus.CALLING_AGENT)
+    leg = _leg(broken, Leg.AGENT, AttemptStatus.UNKNOWN, agent_id=make_agent().id)
+    other = _aged(RequestStatus.QUEUED, phone="+442079460124")
+    with pytest.raises(ReconcileIncomplete, match=f"CallAttempt:{leg.id}"):
+        reconcile()
+    assert _dial_jobs(redis, other.id) == [f"dial-{other.id}-r1-reconcile"]
+    db.session().refresh(leg)
+    assert leg.status == AttemptStatus.UNKNOWN  # untouched: tried again next run
+
+
+def test_an_agent_who_hangs_up_after_pressing_1_leaves_no_request_stuck(
+    sandbox_url: str, app: Flask, redis: Redis
+) -> None:
+    widget = make_widget(retry_intervals=[0])
+    row = _aged(RequestStatus.CALLING_VISITOR, widget=widget)
+    agent = make_agent()
+    _leg(
+        row,
+        Leg.AGENT,
+        AttemptStatus.COMPLETED,
+        agent_id=agent.id,
+        digits="1",
+        call_sid="CA" + "1" * 32,
+        ended_at=utcnow() - LONG_AGO,
+    )
+    visitor = _leg(row, Leg.VISITOR, AttemptStatus.QUEUED, agent_id=agent.id)
+    reconcile()
+    db.session().refresh(row)
+    db.session().refresh(visitor)
+    assert visitor.status == AttemptStatus.NOT_CREATED
+    assert (row.status, row.round) == (RequestStatus.SCHEDULED, 2)
+    assert row.phone is not None  # kept for the next round, which is on its way
+    scheduled = ScheduledJobRegistry(CALLS_QUEUE, connection=redis).get_job_ids()
+    assert scheduled == [f"dial-{row.id}-r2-s0"]
+
+
+def test_a_deleted_agent_with_recent_calls_is_deactivated_not_deleted(
+    app: Flask, client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    agent = make_agent()
+    _leg(make_request(), Leg.AGENT, AttemptStatus.RINGING, agent_id=agent.id)
+    response = client.delete(f"/api/v1/admin/agents/{agent.id}", headers=admin_headers)
+    assert response.status_code == 200
+    assert response.get_json()["deactivated"] is True
+    kept = db.session().scalars(select(Agent).filter_by(id=agent.id)).one()
+    assert (kept.active, kept.available) == (False, False)
+    idle = make_agent(phone="+442079460002")
+    gone = client.delete(f"/api/v1/admin/agents/{idle.id}", headers=admin_headers)
+    assert gone.status_code == 204

@@ -1,0 +1,302 @@
+"""Races on PostgreSQL: two processes acting on one request at once, made to interleave.
+
+Each test runs two threads against committed data and forces the interleaving that lost
+work before: one thread is held (by SQLAlchemy's event hooks, with barriers, never a
+sleep) just before its write, while the other finishes; then it goes on. Under READ
+COMMITTED PostgreSQL re-checks a conditional UPDATE against the row just committed, so
+the late thread must find its move refused, never overwrite. SQLite serialises writers
+(BEGIN IMMEDIATE), so these interleavings cannot happen there; the tests need PostgreSQL.
+They drive the public edges (signed webhooks, the visitor API, the dial job, the
+reconciler), so they run unchanged against the code before the lifecycle package, where
+each fails.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from redis import Redis
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session
+
+from callback import create_app
+from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, Widget
+from callback.sandbox.control import SandboxControl
+from callback.tokens import status_token
+from tests.e2e.conftest import TABLES_IN_DELETE_ORDER
+from tests.twilio_signing import signed_post
+
+pytestmark = pytest.mark.slow
+
+AGENT = "+442079460001"
+VISITOR = "+442079460123"
+WAIT = 30  # seconds a barrier waits before the test fails instead of hanging
+
+
+@pytest.fixture
+def pg_app(settings: dict[str, Any], engine: Engine, clean_tables: None) -> Iterator[Flask]:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("races are proved on PostgreSQL (SQLite serialises writers)")
+    app = create_app({**settings, "RECONCILE_STALE_SECONDS": 0})
+    yield app
+    app.extensions["db"].engine.dispose()
+
+
+@pytest.fixture
+def clean_tables(engine: Engine) -> Iterator[None]:
+    def empty() -> None:
+        with Session(engine) as session:
+            for model in TABLES_IN_DELETE_ORDER:
+                session.query(model).delete()
+            session.commit()
+
+    empty()
+    yield
+    empty()
+
+
+def _rows(app: Flask, request_status: str, *legs: dict[str, Any], **widget: Any) -> uuid.UUID:
+    """Commit a widget, an agent, a request in `request_status` and its legs; return its id."""
+    with Session(app.extensions["db"].engine) as session:
+        row_widget = Widget(
+            name="Example Ltd",
+            default_region="GB",
+            allowed_countries=["GB"],
+            allowed_origins=[],
+            caller_id="+442079460999",
+            **widget,
+        )
+        agent = Agent(name="Ada", phone=AGENT)
+        session.add_all([row_widget, agent])
+        session.flush()
+        request = CallbackRequest(
+            widget_id=row_widget.id,
+            phone=VISITOR,
+            country="GB",
+            number_type="FIXED_LINE",
+            consent_version="t",
+            status=request_status,
+        )
+        session.add(request)
+        session.flush()
+        for number, leg in enumerate(legs, 1):
+            session.add(
+                CallAttempt(request_id=request.id, attempt_number=number, agent_id=agent.id, **leg)
+            )
+        session.commit()
+        return request.id
+
+
+def _request(app: Flask, request_id: uuid.UUID) -> CallbackRequest:
+    with Session(app.extensions["db"].engine) as session:
+        found = session.get_one(CallbackRequest, request_id)
+        session.expunge(found)
+        return found
+
+
+def _legs(app: Flask, request_id: uuid.UUID) -> list[CallAttempt]:
+    with Session(app.extensions["db"].engine) as session:
+        query = select(CallAttempt).where(CallAttempt.request_id == request_id)
+        legs = list(session.scalars(query.order_by(CallAttempt.id)))
+        session.expunge_all()
+        return legs
+
+
+class Hold:
+    """Holds one thread at a point until the other side has done its part."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Barrier(2, timeout=WAIT)
+        self.resume = threading.Barrier(2, timeout=WAIT)
+
+    def here(self) -> None:
+        """Called by the held thread: wait for the other side, then go on when it is done."""
+        self.arrived.wait()
+        self.resume.wait()
+
+    @contextmanager
+    def meanwhile(self) -> Iterator[None]:
+        """Used by the other side: run the block while the held thread waits."""
+        self.arrived.wait()
+        try:
+            yield
+        finally:
+            self.resume.wait()
+
+
+def _hold_before_sql(engine: Engine, thread: str, prefix: str, hold: Hold) -> Callable[..., None]:
+    """Hold `thread` once, just before it sends its first statement starting with `prefix`."""
+    held = threading.Event()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        mine = threading.current_thread().name == thread and not held.is_set()
+        if mine and statement.lstrip().upper().startswith(prefix):
+            held.set()
+            hold.here()
+
+    event.listen(engine, "before_cursor_execute", before)
+    return before
+
+
+def _run(name: str, target: Callable[[], Any]) -> threading.Thread:
+    errors: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            target()
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the test below
+            errors.append(exc)
+
+    thread = threading.Thread(target=body, name=name)
+    thread.errors = errors  # type: ignore[attr-defined]
+    thread.start()
+    return thread
+
+
+def _join(thread: threading.Thread) -> None:
+    thread.join(WAIT)
+    assert not thread.is_alive(), f"{thread.name} is stuck"
+    assert thread.errors == []  # type: ignore[attr-defined]
+
+
+def _status_callback(app: Flask, attempt_id: int, sid: str, status: str, seq: int) -> Any:
+    params = {"CallSid": sid, "CallStatus": status, "SequenceNumber": str(seq), "To": VISITOR}
+    return signed_post(app.test_client(), f"/twilio/attempts/{attempt_id}/status", params)
+
+
+def test_a_withdrawal_during_a_busy_retry_stays_withdrawn(pg_app: Flask) -> None:
+    sid = "CA" + "b" * 32
+    request_id = _rows(
+        pg_app,
+        "calling_visitor",
+        {"leg": Leg.AGENT, "status": "in-progress", "digits": "1", "call_sid": "CA" + "a" * 32},
+        {"leg": Leg.VISITOR, "status": "ringing", "call_sid": sid},
+        retry_intervals=[60],
+    )
+    visitor_leg = _legs(pg_app, request_id)[1]
+    engine = pg_app.extensions["db"].engine
+    hold = Hold()
+    listener = _hold_before_sql(engine, "webhook", "UPDATE CALLBACK_REQUESTS", hold)
+    webhook = _run("webhook", lambda: _status_callback(pg_app, visitor_leg.id, sid, "busy", 3))
+    with pg_app.app_context():
+        token = status_token(request_id)
+    with hold.meanwhile():  # the visitor withdraws while the busy callback is processed
+        withdrawn = pg_app.test_client().delete(f"/api/v1/callbacks/{request_id}?token={token}")
+        assert withdrawn.get_json()["status"] == "canceled"
+    _join(webhook)
+    event.remove(engine, "before_cursor_execute", listener)
+    ended = _request(pg_app, request_id)
+    assert (ended.status, ended.phone) == (RequestStatus.CANCELED, None)
+
+
+def test_in_progress_and_completed_at_once_leave_the_request_completed(pg_app: Flask) -> None:
+    sid = "CA" + "c" * 32
+    request_id = _rows(
+        pg_app,
+        "calling_visitor",
+        {"leg": Leg.AGENT, "status": "in-progress", "digits": "1", "call_sid": "CA" + "a" * 32},
+        {"leg": Leg.VISITOR, "status": "ringing", "call_sid": sid},
+    )
+    visitor_leg = _legs(pg_app, request_id)[1]
+    engine = pg_app.extensions["db"].engine
+    hold = Hold()
+    listener = _hold_before_sql(engine, "answered", "UPDATE", hold)
+    answered = _run(
+        "answered", lambda: _status_callback(pg_app, visitor_leg.id, sid, "in-progress", 2)
+    )
+    with hold.meanwhile():  # the call ends while its "answered" report is processed
+        done = _status_callback(pg_app, visitor_leg.id, sid, "completed", 3)
+        assert done.status_code == 204
+    _join(answered)
+    event.remove(engine, "before_cursor_execute", listener)
+    ended = _request(pg_app, request_id)
+    assert (ended.status, ended.phone) == (RequestStatus.COMPLETED, None)
+    assert _legs(pg_app, request_id)[1].status == "completed"
+
+
+def test_two_agents_pressing_1_at_once_bridge_one_visitor(pg_app: Flask) -> None:
+    request_id = _rows(
+        pg_app,
+        "calling_agent",
+        {"leg": Leg.AGENT, "status": "in-progress", "call_sid": "CA" + "1" * 32},
+        {"leg": Leg.AGENT, "status": "in-progress", "call_sid": "CA" + "2" * 32},
+        ring_strategy="simultaneous",
+    )
+    first, second = _legs(pg_app, request_id)
+    engine = pg_app.extensions["db"].engine
+    hold = Hold()
+    listener = _hold_before_sql(engine, "agent-1", "UPDATE CALLBACK_REQUESTS", hold)
+
+    def press(leg: CallAttempt) -> Any:
+        params = {"CallSid": leg.call_sid or "", "Digits": "1"}
+        return signed_post(pg_app.test_client(), f"/twilio/attempts/{leg.id}/key", params)
+
+    agent_1 = _run("agent-1", lambda: press(first))
+    with hold.meanwhile():  # agent 2 presses 1 while agent 1's key is being settled
+        press(second)
+    _join(agent_1)
+    event.remove(engine, "before_cursor_execute", listener)
+    visitor_legs = [leg for leg in _legs(pg_app, request_id) if leg.leg == Leg.VISITOR]
+    assert len(visitor_legs) == 1
+    assert _request(pg_app, request_id).status == RequestStatus.CALLING_VISITOR
+
+
+@pytest.fixture
+def sandbox(settings: dict[str, Any]) -> Iterator[SandboxControl]:
+    from callback.sandbox import create_sandbox_app  # noqa: PLC0415
+    from callback.sandbox.server import serve_in_thread  # noqa: PLC0415
+    from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN  # noqa: PLC0415
+
+    app = create_sandbox_app(
+        {
+            "SANDBOX_ACCOUNT_SID": SANDBOX_ACCOUNT_SID,
+            "SANDBOX_AUTH_TOKEN": SANDBOX_AUTH_TOKEN,
+            "SANDBOX_TIME_SCALE": 0,
+            "SANDBOX_SCENARIO": {"default": {"manual": True}},  # phones ring until told
+        }
+    )
+    server, url = serve_in_thread(app)
+    settings["TWILIO_API_BASE_URL"] = url
+    control = SandboxControl(url)
+    yield control
+    control.close()
+    server.close()
+
+
+def test_the_reconciler_and_a_dial_job_waiting_to_send_ring_the_agent_once(
+    sandbox: SandboxControl, pg_app: Flask, redis: Redis
+) -> None:
+    from tests.ops_machinery import run_queued_jobs  # noqa: PLC0415
+    from workers.dial import dial  # noqa: PLC0415
+    from workers.reconcile import reconcile  # noqa: PLC0415
+
+    request_id = _rows(pg_app, "queued")
+    hold = Hold()
+    committed = threading.Event()
+
+    def after_commit(session: Session) -> None:
+        # The job has written its pending leg and now waits (for a call token, say).
+        if threading.current_thread().name == "dial-job" and not committed.is_set():
+            committed.set()
+            hold.here()
+
+    event.listen(Session, "after_commit", after_commit)
+
+    def run_job() -> None:
+        with pg_app.app_context():
+            dial(str(request_id))
+
+    job = _run("dial-job", run_job)
+    # Meanwhile the reconciler finds the pending leg and dials again.
+    with hold.meanwhile(), pg_app.app_context():
+        reconcile()
+        run_queued_jobs(redis)
+    _join(job)
+    event.remove(Session, "after_commit", after_commit)
+    assert [call["to"] for call in sandbox.calls()] == [AGENT]

@@ -40,11 +40,18 @@ class Accepted:
     request_id: uuid.UUID
     status: RequestStatus
     scheduled_for: datetime | None
-    created: bool
 
 
-def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
-    """Validate a visitor's submission and store it, or return their pending request."""
+@dataclass(frozen=True)
+class AlreadyRequested:
+    """The number has a pending request here. Whoever typed it learns nothing more about
+    it: not its id, time or status, and gets no way to cancel it."""
+
+    locale: str
+
+
+def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequested:
+    """Validate a visitor's submission and store it; say so if the number has one pending."""
     locale = _locale(form.get("locale")) or request_language(widget.language)
     counters.check_widget(widget, locale)
     if str(form.get("consent", "")).strip().lower() not in TRUE_WORDS:
@@ -69,10 +76,9 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
     except ApiError:
         # A visitor asking again is shown their pending request, even when the slot is
         # now taken (by that request) or today's cap is reached.
-        pending = _pending(session, widget.id, number.e164)
-        if pending is None:
+        if not _has_pending(session, widget.id, number.e164):
             raise
-        return pending
+        return AlreadyRequested(locale)
     request_id = uuid.uuid4()
     status = RequestStatus.SCHEDULED if scheduled_for else RequestStatus.QUEUED
     now = utcnow()
@@ -96,11 +102,10 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted:
         if _insert_unless_pending(session, widget, **values):
             session.commit()
             enqueue_new_request(request_id, at=scheduled_for)
-            return Accepted(request_id, status, scheduled_for, created=True)
-        pending = _pending(session, widget.id, number.e164)
-        if pending is not None:
+            return Accepted(request_id, status, scheduled_for)
+        if _has_pending(session, widget.id, number.e164):
             caps.release_call(widget)
-            return pending
+            return AlreadyRequested(locale)
         # The pending request ended between the two statements: this one may go in now.
     raise RuntimeError("the number's pending request kept changing; nothing was stored")
 
@@ -130,15 +135,15 @@ def _insert_statement(dialect: str) -> Insert:
     return UPSERT_INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.id)
 
 
-def _pending(session: Session, widget_id: int, e164: str) -> Accepted | None:
-    row = session.execute(
-        select(CallbackRequest.id, CallbackRequest.status, CallbackRequest.scheduled_for).where(
+def _has_pending(session: Session, widget_id: int, e164: str) -> bool:
+    found = session.scalar(
+        select(CallbackRequest.id).where(
             CallbackRequest.widget_id == widget_id,
             CallbackRequest.phone == e164,
             CallbackRequest.status.in_(PENDING_STATUSES),
         )
-    ).first()
-    return None if row is None else Accepted(row.id, row.status, row.scheduled_for, created=False)
+    )
+    return found is not None
 
 
 def _when_to_call(

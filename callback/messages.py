@@ -27,8 +27,11 @@ MESSAGE_KEYS = {
     # Werkzeug's names for the HTTP errors a visitor's browser can meet on its own.
     "request_entity_too_large": N_("error.request_entity_too_large"),
     "internal_server_error": N_("error.internal_server_error"),
+    "already_requested": N_("error.already_requested"),
 }
 SERVER_ERROR = "internal_server_error"
+# Not an error: what a submission of a number with a pending request is told.
+ALREADY_REQUESTED = "already_requested"
 
 
 def message(code: str, locale: str | None = None) -> str:

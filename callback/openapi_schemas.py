@@ -107,14 +107,17 @@ SCHEMAS: dict[str, Any] = {
         },
         ("phone", "consent"),
     ),
+    # A number that already has a pending request gets only {"status": "already_requested",
+    # "message"}: whoever typed it may not be the one who asked, so nothing else is said.
     "CallbackAccepted": _object(
         {
             "id": {"type": "string", "format": "uuid"},
             "status": STRING,
             "status_url": STRING,
             "scheduled_for": TIMESTAMP,
+            "message": STRING,
         },
-        ("id", "status", "status_url"),
+        ("status",),
     ),
     "CallbackStatus": CALLBACK_STATUS,
     "CallbackList": _object({"callbacks": _array(ADMIN_CALLBACK, 500)}, ("callbacks",)),
@@ -126,7 +129,14 @@ SCHEMAS: dict[str, Any] = {
     ),
     "AgentCreate": _object(AGENT_FIELDS, ("name", "phone")),
     "AgentUpdate": _object(AGENT_FIELDS),
-    "Agent": _object({"id": {"type": "integer"}, **AGENT_FIELDS, "created_at": TIMESTAMP}),
+    "Agent": _object(
+        {
+            "id": {"type": "integer"},
+            **AGENT_FIELDS,
+            "paused_reason": {"type": ["string", "null"]},
+            "created_at": TIMESTAMP,
+        }
+    ),
     "AgentList": _object(
         {"agents": {"type": "array", "items": {"$ref": "#/components/schemas/Agent"}}}
     ),

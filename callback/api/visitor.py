@@ -9,7 +9,8 @@ from werkzeug.exceptions import BadRequest
 
 from callback.api.origins import check_origin, cors_headers
 from callback.errors import refusal
-from callback.intake import submit
+from callback.intake import AlreadyRequested, submit
+from callback.messages import ALREADY_REQUESTED, message
 from callback.models import CallbackRequest
 from callback.requests_view import cancel_request, iso, public_status
 from callback.tokens import owned_request, status_token
@@ -38,6 +39,10 @@ def create_callback(key: str) -> tuple[Response, int, dict[str, str]]:
     widget = load_widget(key)
     check_origin(widget)
     accepted = submit(widget, _submission())
+    headers = cors_headers(widget)
+    if isinstance(accepted, AlreadyRequested):
+        said = {"status": ALREADY_REQUESTED, "message": message(ALREADY_REQUESTED, accepted.locale)}
+        return jsonify(said), 202, headers
     status_url = url_for(
         "visitor_api.get_callback",
         request_id=accepted.request_id,
@@ -50,8 +55,7 @@ def create_callback(key: str) -> tuple[Response, int, dict[str, str]]:
         "status_url": status_url,
         "scheduled_for": iso(accepted.scheduled_for),
     }
-    headers = {"Location": status_url, **cors_headers(widget)}
-    return jsonify(body), 202, headers
+    return jsonify(body), 202, {"Location": status_url, **headers}
 
 
 @bp.route("/widgets/<key>/callbacks", methods=["OPTIONS"])

@@ -14,8 +14,14 @@ from callback.api.origins import check_origin
 from callback.api.validation import LANGUAGES
 from callback.errors import ApiError, refusal
 from callback.form_texts import form_texts
-from callback.intake import submit
-from callback.messages import SERVER_ERROR, http_error_message, message, request_language
+from callback.intake import AlreadyRequested, submit
+from callback.messages import (
+    ALREADY_REQUESTED,
+    SERVER_ERROR,
+    http_error_message,
+    message,
+    request_language,
+)
 from callback.models import CallbackRequest, Widget
 from callback.requests_view import cancel_request
 from callback.tokens import owned_request, status_token
@@ -99,7 +105,7 @@ def _other_error(error: HTTPException) -> tuple[str, int]:
 
 def _error_page(code: str, status: int) -> tuple[str, int]:
     text = http_error_message(code, status) or message(SERVER_ERROR, request_language())
-    page = render_template("error.html", language=request_language(), text=text, status=status)
+    page = render_template("message.html", language=request_language(), text=text, status=status)
     return page, status
 
 
@@ -124,6 +130,10 @@ def post_form(key: str) -> Response | tuple[str, int]:
         accepted = submit(widget, request.form.to_dict())
     except ApiError as error:
         return _render_form(widget, error, error.http_status)
+    if isinstance(accepted, AlreadyRequested):
+        language = page_language(widget, accepted.locale)
+        text = message(ALREADY_REQUESTED, language)
+        return render_template("message.html", language=language, text=text, status=200), 200
     target = url_for(
         "form.status_page",
         request_id=accepted.request_id,

@@ -263,7 +263,8 @@
         body: JSON.stringify(body),
       }).then(function (res) {
         return res.json().catch(function () { return {}; }).then(function (data) {
-          if (res.status === 202) return started(data);
+          if (res.status === 202 && data.status_url) return started(data);
+          if (res.status === 202) return alreadyAsked();
           var err = data.error || {}, shown = {};
           shown[res.status === 422 && errs[err.field] ? err.field : "form"] = refusal(res.status, err.code);
           showErrors(shown);
@@ -290,7 +291,8 @@
       return T.statuses[s.status] || T.server_error;
     }
     function render(s) {
-      var done = TERMINAL.indexOf(s.status) >= 0;
+      var done = !s.status || TERMINAL.indexOf(s.status) >= 0;  // no status: not ours any more
+      if (done) remember(null);
       wrap.setAttribute("data-status", s.status);
       if (status.textContent !== describe(s)) status.textContent = describe(s);
       cancel.hidden = done;
@@ -304,9 +306,33 @@
     }
     function started(data) {
       state.url = data.status_url;
+      remember(state.url);
       form.hidden = true;
       render(data);
       status.focus();
+    }
+    /* The number already has a pending request: said, but not whose or when. */
+    function alreadyAsked() {
+      form.hidden = true;
+      status.textContent = M.already_requested;
+      again.hidden = false;
+      status.focus();
+    }
+    /* This tab's own request survives a page load; it is forgotten once it has ended. */
+    function remember(url) {
+      try {
+        if (url) sessionStorage.setItem(STORED, url);
+        else sessionStorage.removeItem(STORED);
+      } catch (e) { /* storage off (private mode): the status lasts as long as the page */ }
+    }
+    function recalled() {
+      try { return sessionStorage.getItem(STORED); } catch (e) { return null; }
+    }
+    var STORED = "callback:" + KEY;
+    if (recalled()) {
+      state.url = recalled();
+      form.hidden = true;
+      poll();
     }
     cancel.addEventListener("click", function () {
       clearTimeout(state.timer);

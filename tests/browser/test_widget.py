@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from redis import Redis
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -226,3 +226,44 @@ def _origin(url: str) -> str:
 def _requests(live: Stack) -> list[CallbackRequest]:
     with Session(live.engine) as session:
         return list(session.scalars(select(CallbackRequest)))
+
+
+def test_the_widget_keeps_its_own_request_across_a_page_load(
+    page: Page, live: Stack, embed: Embed, shoot: Callable[[Page, str], None]
+) -> None:
+    site, _widget = embed()
+    live.sandbox.set_phone(VISITOR, hangup_after=None)  # the call stays up until canceled
+    open_widget(page, site)
+    _fill_and_send(page)
+    status = part(page, "#cb-status")
+    expect(status).to_have_text(EN["connected"])
+    page.reload()
+    part(page, "button.launch").click()
+    expect(status).to_have_text(EN["connected"])  # this tab's request, after the reload
+    expect(part(page, "#cb-phone")).to_be_hidden()
+    shoot(page, "recalled")
+    part(page, "#cb-cancel").click()
+    expect(status).to_have_text(EN["canceled"])
+    page.reload()  # an ended request is forgotten: the form is back
+    open_widget(page, site)
+    expect(part(page, "#cb-phone")).to_be_visible()
+    assert page.evaluate("Object.keys(sessionStorage)") == []
+
+
+def test_another_visitor_typing_a_pending_number_learns_nothing_of_it(
+    page: Page, live: Stack, embed: Embed, browser: Browser
+) -> None:
+    site, _widget = embed()
+    live.sandbox.set_phone(VISITOR, hangup_after=None)
+    open_widget(page, site)
+    _fill_and_send(page)
+    expect(part(page, "#cb-status")).to_have_text(EN["connected"])
+    stranger = browser.new_context(locale="en-GB").new_page()
+    open_widget(stranger, site)
+    _fill_and_send(stranger)
+    expect(part(stranger, "#cb-status")).to_have_text(message("already_requested", "en"))
+    expect(part(stranger, "#cb-cancel")).to_be_hidden()
+    assert stranger.evaluate("Object.keys(sessionStorage)") == []
+    stranger.context.close()
+    part(page, "#cb-cancel").click()
+    expect(part(page, "#cb-status")).to_have_text(EN["canceled"])

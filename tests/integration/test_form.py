@@ -6,6 +6,8 @@ import re
 
 from flask.testing import FlaskClient
 
+from callback.messages import message
+from callback.models import Widget
 from tests.factories import VISITOR_TYPED, make_widget
 
 
@@ -67,3 +69,35 @@ def test_form_and_status_page_follow_the_language_the_page_asks_for(client: Flas
     assert '<html lang="pl">' in status_page
     english = client.get(f"/w/{widget.key}").get_data(as_text=True)
     assert '<html lang="en">' in english
+
+
+def test_a_pending_number_posted_again_gets_a_page_that_reveals_nothing(
+    client: FlaskClient,
+) -> None:
+    widget = make_widget()
+    first = client.post(
+        f"/w/{widget.key}",
+        data={
+            "phone": VISITOR_TYPED,
+            "consent": "true",
+            "csrf_token": _csrf(_page(client, widget)),
+        },
+    )
+    assert first.status_code == 303
+    again = client.post(
+        f"/w/{widget.key}",
+        data={
+            "phone": VISITOR_TYPED,
+            "consent": "true",
+            "csrf_token": _csrf(_page(client, widget)),
+        },
+    )
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert message("already_requested", "en").replace("'", "&#39;") in page
+    assert "/w/status/" not in page
+    assert first.headers["Location"].split("?")[0].rsplit("/", 1)[1] not in page
+
+
+def _page(client: FlaskClient, widget: Widget) -> str:
+    return client.get(f"/w/{widget.key}").get_data(as_text=True)

@@ -13,6 +13,7 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from callback import db
+from callback.messages import message
 from callback.models import AuditEntry, CallbackRequest, RequestStatus
 from tests.factories import (
     VISITOR_LANDLINE,
@@ -100,13 +101,20 @@ def test_delete_cancels_and_erases_the_number_at_once(client: FlaskClient) -> No
     assert audit.action == "request_canceled"
 
 
-def test_second_submission_while_pending_returns_the_pending_request(
+def test_a_second_submission_while_pending_reveals_nothing_of_the_first(
     client: FlaskClient, redis: Redis
 ) -> None:
     widget = make_widget()
     first = post(client, widget.key, phone=VISITOR_TYPED, consent=True).get_json()
-    second = post(client, widget.key, phone=VISITOR_LANDLINE, consent=True).get_json()
-    assert second["id"] == first["id"]
+    second = post(client, widget.key, phone=VISITOR_LANDLINE, consent=True)
+    assert second.status_code == 202
+    # Whoever typed the number may not be who asked: no id, time, status or cancel URL.
+    assert second.get_json() == {
+        "status": "already_requested",
+        "message": message("already_requested", "en"),
+    }
+    assert "Location" not in second.headers
+    assert first["id"] not in second.get_data(as_text=True)
     assert stored_requests() == 1
     assert Queue(CALLS_QUEUE, connection=redis).count == 1
 

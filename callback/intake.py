@@ -88,7 +88,7 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
         phone=number.e164,
         country=number.country,
         number_type=number.number_type,
-        page_url=_page_url(form.get("page_url")),
+        page_url=_page_url(form.get("page_url"), widget.allowed_origins),
         locale=locale,
         consent_version=widget.consent_version,
         status=status,
@@ -172,11 +172,17 @@ def _locale(value: object) -> str | None:
     return text if all(ch.isalnum() or ch in "-_" for ch in text) else None
 
 
-def _page_url(value: object) -> str | None:
-    """Keep the page's address without query or fragment, which may carry personal data."""
+def _page_url(value: object, allowed_origins: list[str]) -> str | None:
+    """Keep the page's address without query or fragment, which may carry personal data.
+
+    Only a page on one of the widget's own origins is kept: any other is what the sender
+    says, and would be read out to the agent as the page the visitor came from.
+    """
     text = str(value or "").strip()
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    if f"{parts.scheme}://{parts.netloc}" not in allowed_origins:
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:2048]
 

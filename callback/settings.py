@@ -54,7 +54,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "PHONE_HASH_KEY": env.get("PHONE_HASH_KEY") or None,
-        "ADMIN_TOKENS": [t for t in (env.get("ADMIN_TOKENS") or "").split(",") if t.strip()],
+        "ADMIN_TOKENS": [
+            t.strip() for t in (env.get("ADMIN_TOKENS") or "").split(",") if t.strip()
+        ],
         "RETENTION_MAX_HOURS": float(env.get("RETENTION_MAX_HOURS") or 24),
         "ERASE_PROVIDER_RECORDS": _flag(env.get("ERASE_PROVIDER_RECORDS")),
         "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",

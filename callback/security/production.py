@@ -10,6 +10,8 @@ REQUIRED = {
     "PHONE_HASH_KEY": "keys the number hashes used by rate limits",
     "DATABASE_URL": "the database is the source of truth",
     "REDIS_URL": "queues, rate limits and daily caps live there",
+    # Without these the sandbox's development pair would be used: no call would be placed.
+    "TWILIO_ACCOUNT_SID": "calls are placed through this Twilio account",
     "TWILIO_AUTH_TOKEN": "without it no webhook signature can be checked",
     "PUBLIC_BASE_URL": "webhook signatures are checked against it behind a proxy",
 }

@@ -147,11 +147,19 @@ def test_production_refuses_to_start_without_twilio_token_and_public_url() -> No
         ("PHONE_HASH_KEY", "", "PHONE_HASH_KEY"),
         ("PUBLIC_BASE_URL", "http://callback.example.com", "must be https"),
         ("ADMIN_TOKENS", "short", "ADMIN_TOKENS"),
+        # Without an account the sandbox's pair would be used and no call ever placed.
+        ("TWILIO_ACCOUNT_SID", "", "TWILIO_ACCOUNT_SID"),
     ],
 )
 def test_production_names_each_unsafe_setting(name: str, value: str, problem: str) -> None:
     with pytest.raises(RuntimeError, match=problem):
         load_settings({**PRODUCTION_ENV, name: value})
+
+
+def test_admin_tokens_are_trimmed() -> None:
+    tokens = " first-token-aaaaaaaaaaaa , second-token-bbbbbbbbbbb ,"
+    settings = load_settings({**PRODUCTION_ENV, "ADMIN_TOKENS": tokens})
+    assert settings["ADMIN_TOKENS"] == ["first-token-aaaaaaaaaaaa", "second-token-bbbbbbbbbbb"]
 
 
 def test_production_starts_with_every_secret_given() -> None:

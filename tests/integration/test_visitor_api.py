@@ -221,3 +221,14 @@ def test_body_over_16_kib_is_a_413_json_error(client: FlaskClient) -> None:
     )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "request_entity_too_large"
+
+
+def test_a_page_url_off_the_widgets_origins_is_not_kept(app: Flask, client: FlaskClient) -> None:
+    # Read out to the agent as where the visitor came from: only the widget's own pages.
+    widget = make_widget()
+    response = client.post(
+        f"/api/v1/widgets/{widget.key}/callbacks",
+        json={"phone": VISITOR_TYPED, "consent": True, "page_url": "https://evil.example.net/x"},
+    )
+    row = db.session().get_one(CallbackRequest, uuid.UUID(response.get_json()["id"]))
+    assert row.page_url is None

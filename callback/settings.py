@@ -65,6 +65,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TWILIO_READ_TIMEOUT": float(env.get("TWILIO_READ_TIMEOUT") or 10),
         # An agent who lets this many calls in a row ring out is paused (ops are told).
         "AGENT_MAX_MISSES": int(env.get("AGENT_MAX_MISSES") or 3),
+        # How often `callback cron` has the reconciler run.
+        "RECONCILE_EVERY_SECONDS": float(env.get("RECONCILE_EVERY_SECONDS") or 30),
         # Work untouched this long is presumed lost by the reconciler and put back.
         "RECONCILE_STALE_SECONDS": float(env.get("RECONCILE_STALE_SECONDS") or 30),
         # A call with no final status after this long is fetched from the REST API.

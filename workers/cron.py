@@ -25,7 +25,6 @@ from workers.retention import register_retention
 
 log = logging.getLogger(__name__)
 
-RECONCILE_EVERY_SECONDS = 30
 
 
 def build_scheduler() -> CronScheduler:
@@ -36,7 +35,7 @@ def build_scheduler() -> CronScheduler:
     scheduler.register(
         reconcile,
         queue_name=CALLS_QUEUE,
-        interval=RECONCILE_EVERY_SECONDS,
+        interval=int(current_app.config["RECONCILE_EVERY_SECONDS"]),
         job_timeout=120,
         result_ttl=0,
         failure_ttl=FAILURE_TTL_SECONDS,
@@ -49,10 +48,10 @@ def build_scheduler() -> CronScheduler:
 @with_appcontext
 def cron_command() -> None:
     """Enqueue the periodic jobs (reconciler, retention) on time; run exactly one of these."""
-    run_until_stopped(build_scheduler)
+    run_until_stopped(build_scheduler, float(current_app.config["RECONCILE_EVERY_SECONDS"]))
 
 
-def run_until_stopped(build: Callable[[], CronScheduler]) -> None:
+def run_until_stopped(build: Callable[[], CronScheduler], longest_wait: float) -> None:
     """Run a cron scheduler, starting a new one after each Redis outage, until stopped."""
     delay = 1.0
     while True:
@@ -67,4 +66,4 @@ def run_until_stopped(build: Callable[[], CronScheduler]) -> None:
             time.sleep(delay)
         except (KeyboardInterrupt, StopRequested):
             return  # RQ's handlers are still installed: a stop while waiting ends here
-        delay = min(delay * 2, RECONCILE_EVERY_SECONDS)
+        delay = min(delay * 2, longest_wait)

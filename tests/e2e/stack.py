@@ -96,10 +96,17 @@ class Stack:
         return self.attempts(request_id)
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        log_path = self.log_dir / f"worker-{len(self.workers)}.log"
+        return self._start("worker")
+
+    def start_cron(self) -> subprocess.Popen[bytes]:
+        """Start `callback cron`, which has the reconciler run every RECONCILE_EVERY_SECONDS."""
+        return self._start("cron")
+
+    def _start(self, command: str) -> subprocess.Popen[bytes]:
+        log_path = self.log_dir / f"{command}-{len(self.workers)}.log"
         with log_path.open("wb") as log_file:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "callback.cli", "worker"],
+                [sys.executable, "-m", "callback.cli", command],
                 env=self.worker_env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

@@ -105,7 +105,7 @@ class Stack:
     def _start(self, command: str) -> subprocess.Popen[bytes]:
         log_path = self.log_dir / f"{command}-{len(self.workers)}.log"
         with log_path.open("wb") as log_file:
-            worker = subprocess.Popen(
+            worker = subprocess.Popen(  # noqa: S603 - one of our own CLI commands
                 [sys.executable, "-m", "callback.cli", command],
                 env=self.worker_env,
                 stdout=log_file,

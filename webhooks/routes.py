@@ -7,11 +7,8 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import lazyload
 
 from callback import db
-from callback.lifecycle.legs import apply_status, next_attempt_number
-from callback.lifecycle.moves import move_request
-from callback.lifecycle.states import AttemptStatus
-from callback.lifecycle.transitions import RequestEvent
-from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
+from callback.lifecycle.legs import accept, apply_status
+from callback.models import CallAttempt, CallbackRequest, RequestStatus
 from callback.telephony import public_url
 from callback.voice_text import describe_page
 from webhooks import twiml
@@ -72,27 +69,10 @@ def key_pressed(attempt_id: int) -> Response:
     if attempt.digits != "1":
         session.commit()
         return _xml(twiml.goodbye(language, "passed"))
-    # Settled atomically: of agents pressing 1 at once, one UPDATE matches the row.
-    won = move_request(
-        session,
-        request_row,
-        RequestEvent.AGENT_ACCEPTED,
-        None,
-        CallbackRequest.round == attempt.round,
-        CallbackRequest.phone.is_not(None),
-    )
-    if not won:
+    visitor_leg = accept(session, request_row, attempt)
+    if visitor_leg is None:
         session.commit()
         return _xml(twiml.goodbye(language, "taken"))
-    visitor_leg = CallAttempt(
-        request_id=request_row.id,
-        leg=Leg.VISITOR,
-        attempt_number=next_attempt_number(session, request_row, Leg.VISITOR),
-        round=attempt.round,
-        agent_id=attempt.agent_id,
-        status=AttemptStatus.QUEUED,
-    )
-    session.add(visitor_leg)
     session.commit()
     if request_row.widget.ring_strategy == "simultaneous":
         enqueue_losers_hangup(request_row.id, attempt.round)

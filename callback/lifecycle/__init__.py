@@ -5,7 +5,7 @@
   `docs/lifecycle.md` shows and a test keeps equal to the code;
 - `moves`: each move as one conditional UPDATE that reports whether it happened;
 - `requests`: ending a request (erasing its number) and starting its next round;
-- `calls`: what a call's progress does to its request (both legs).
+- `legs`: what a call leg's progress does to its request (both legs), and accepting.
 
 Nothing else writes a status. This file imports nothing, so `callback.models` can take
 its enums from `states` without a cycle.

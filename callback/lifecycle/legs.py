@@ -37,6 +37,36 @@ def next_attempt_number(session: Session, request: CallbackRequest, leg: Leg) ->
     return max(numbers, default=0) + 1
 
 
+def accept(
+    session: Session, request: CallbackRequest, agent_leg: CallAttempt
+) -> CallAttempt | None:
+    """Let the agent who pressed 1 take the call: return the visitor's new leg, or None.
+
+    Settled by one conditional UPDATE: of agents pressing 1 at once, only one matches.
+    """
+    won = move_request(
+        session,
+        request,
+        RequestEvent.AGENT_ACCEPTED,
+        None,
+        CallbackRequest.round == agent_leg.round,
+        CallbackRequest.phone.is_not(None),
+    )
+    if not won:
+        return None
+    visitor_leg = CallAttempt(
+        request_id=request.id,
+        leg=Leg.VISITOR,
+        attempt_number=next_attempt_number(session, request, Leg.VISITOR),
+        round=agent_leg.round,
+        agent_id=agent_leg.agent_id,
+        status=AttemptStatus.QUEUED,
+    )
+    session.add(visitor_leg)
+    session.flush()  # its id names the visitor leg's callback URLs
+    return visitor_leg
+
+
 def report(
     session: Session,
     attempt: CallAttempt,

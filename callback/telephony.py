@@ -60,3 +60,12 @@ def public_url(path: str, app: Flask | None = None) -> str:
 def is_retryable(status: int | None, code: int | None) -> bool:
     """Return whether a Twilio error is worth retrying (rate limit or server trouble)."""
     return (status in RETRYABLE_HTTP_STATUSES) or (code in RETRYABLE_TWILIO_CODES)
+
+
+def small_int(value: str | None) -> int | None:
+    """Return `value` as an int if it is up to 9 ASCII digits (Twilio's counters), else None."""
+    text = value or ""
+    # isdigit() alone accepts "²" and other digits int() refuses; 9 digits fit any column.
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from callback.db import UPSERT_INSERTS
 from callback.models import CallAttempt, CallEvent
+from callback.telephony import small_int
 
 # Parameters worth keeping; To, From, Called, Caller and the like are never stored.
 KEPT_PARAMETERS = (
@@ -61,15 +62,6 @@ def _insert_event(dialect: str) -> Insert:
         .on_conflict_do_nothing(index_elements=["call_sid", "sequence_number"])
         .returning(table.c.id)
     )
-
-
-def small_int(value: str | None) -> int | None:
-    """Return `value` as an int if it is up to 9 ASCII digits (Twilio's counters), else None."""
-    text = value or ""
-    # isdigit() alone accepts "²" and other digits int() refuses; 9 digits fit any column.
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
-        return None
-    return int(text)
 
 
 def _timestamp(value: str | None) -> object:

@@ -9,10 +9,10 @@ from sqlalchemy.orm import lazyload
 from callback import db
 from callback.lifecycle.legs import accept, apply_status
 from callback.models import CallAttempt, CallbackRequest, RequestStatus
-from callback.telephony import public_url
+from callback.telephony import public_url, small_int
 from callback.voice_text import describe_page
 from webhooks import twiml
-from webhooks.events import record_event, small_int
+from webhooks.events import record_event
 from webhooks.signature import twilio_signed
 from workers.queues import enqueue_follow_up, enqueue_losers_hangup
 

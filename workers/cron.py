@@ -26,7 +26,6 @@ from workers.retention import register_retention
 log = logging.getLogger(__name__)
 
 
-
 def build_scheduler() -> CronScheduler:
     """Return the cron scheduler with every periodic job registered."""
     scheduler = CronScheduler(

@@ -28,8 +28,7 @@ from callback.lifecycle.states import (
 )
 from callback.models import CallAttempt, CallbackRequest, Leg, utcnow
 from callback.ops import metrics
-from callback.telephony import twilio_client
-from webhooks.events import small_int
+from callback.telephony import small_int, twilio_client
 from workers.calls import resolve_unsent
 from workers.context import JobLog, job_context
 from workers.dial import in_flight_since, rule_out_unsent

@@ -71,8 +71,10 @@ def procfile(
     with running_stack(settings, clean_db, tmp_path / "procs", overrides=overrides) as live:
         live.start_cron()
         live.wait_until(  # cron is up once the worker has run a reconciler job it enqueued
-            lambda: "Scheduler for calls started" in live.worker_logs()
-            and "Job OK" in live.worker_logs(),
+            lambda: (
+                "Scheduler for calls started" in live.worker_logs()
+                and "Job OK" in live.worker_logs()
+            ),
             "the worker, its scheduler and cron to be up",
         )
         yield live

@@ -70,3 +70,12 @@ def test_nothing_outside_the_lifecycle_package_writes_a_status() -> None:
         if writes.search(line)
     ]
     assert outside == []
+
+
+def test_no_job_imports_the_webhooks_edge() -> None:
+    imports = [
+        f"{path.relative_to(ROOT)}"
+        for path in sorted((ROOT / "workers").glob("*.py"))
+        if re.search(r"^\s*(from|import) webhooks\b", path.read_text(), re.MULTILINE)
+    ]
+    assert imports == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,35 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@contextmanager
+def sandbox_serving(
+    settings: dict[str, Any], scenario: dict[str, Any] | None = None
+) -> Iterator[str]:
+    """Serve the Twilio sandbox in a thread (calls play at once); point `settings` at it."""
+    from callback.sandbox import create_sandbox_app  # noqa: PLC0415 - only for tests using it
+    from callback.sandbox.server import serve_in_thread  # noqa: PLC0415
+    from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN  # noqa: PLC0415
+
+    sandbox = create_sandbox_app(
+        {
+            "SANDBOX_ACCOUNT_SID": SANDBOX_ACCOUNT_SID,
+            "SANDBOX_AUTH_TOKEN": SANDBOX_AUTH_TOKEN,
+            "SANDBOX_TIME_SCALE": 0,
+            "SANDBOX_SCENARIO": scenario,
+        }
+    )
+    server, url = serve_in_thread(sandbox)
+    settings["TWILIO_API_BASE_URL"] = url
+    try:
+        yield url
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def sandbox_url(settings: dict[str, Any]) -> Iterator[str]:
+    """The sandbox's URL; ask for it before `app`, which reads the settings it changes."""
+    with sandbox_serving(settings) as url:
+        yield url

@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from callback.models import Agent, AuditEntry, CallAttempt, CallbackRequest, CallEvent, Widget
 from tests.e2e.stack import Stack, running_stack
 
+# Ten fictional agents (Ofcom's London drama range), by priority.
+AGENTS = [f"+4420794600{n:02d}" for n in range(1, 11)]
+
 # Children first, so foreign keys hold while the tables are emptied.
 TABLES_IN_DELETE_ORDER = (CallEvent, CallAttempt, AuditEntry, CallbackRequest, Agent, Widget)
 
@@ -72,3 +75,17 @@ def make_agent(session: Session, phone: str, priority: int = 100, **overrides: A
     session.add(agent)
     session.commit()
     return agent
+
+
+def visitor(n: int) -> str:
+    """Return the n-th fictional visitor number (Ofcom's London drama range)."""
+    return f"+4420794601{n:02d}"
+
+
+@pytest.fixture
+def widget(db_session: Session) -> Widget:
+    """A widget whose team has the ten AGENTS; retries a second apart."""
+    widget = make_widget(db_session, retry_intervals=[1, 1])
+    for priority, phone in enumerate(AGENTS):
+        make_agent(db_session, phone, priority=priority)
+    return widget

@@ -23,13 +23,12 @@ import pytest
 from redis import Redis
 from rq.scheduler import RQScheduler
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
-from tests.e2e.conftest import make_agent, make_widget
+from tests.e2e.conftest import AGENTS, visitor
 from tests.e2e.private_redis import PrivateRedis
 from tests.e2e.stack import Stack, running_stack
-from tests.e2e.test_faults import AGENTS, assert_one_call_per_leg, visitor
+from tests.e2e.test_faults import assert_one_call_per_leg
 from workers.queues import CALLS_QUEUE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -44,14 +43,6 @@ FIGURES = {
 }
 ALL_DONE_SECONDS = 240.0  # a bound on the wait, not a figure under test
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture
-def widget(db_session: Session) -> Widget:
-    widget = make_widget(db_session, retry_intervals=[1, 1])
-    for priority, phone in enumerate(AGENTS):
-        make_agent(db_session, phone, priority=priority)
-    return widget
 
 
 @pytest.fixture

@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 from redis import Redis
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from callback.models import Leg, RequestStatus, Widget
-from tests.e2e.conftest import make_agent, make_widget
+from tests.e2e.conftest import AGENTS, visitor
 from tests.e2e.private_redis import PrivateRedis
 from tests.e2e.stack import Stack, running_stack
 from tests.residue import find_number
@@ -32,7 +31,6 @@ from workers.reconcile import reconcile
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-AGENTS = [f"+4420794600{n:02d}" for n in range(1, 11)]
 TERMINAL = (RequestStatus.COMPLETED, RequestStatus.FAILED, RequestStatus.CANCELED)
 # Fast, unthrottled settings for fault tests: the faults are what is under test.
 FAST = {
@@ -41,19 +39,6 @@ FAST = {
     "RECONCILE_STALE_SECONDS": "0",
     "RECONCILE_SILENT_CALL_SECONDS": "0",
 }
-
-
-def visitor(n: int) -> str:
-    """Return the n-th fictional visitor number (Ofcom's London drama range)."""
-    return f"+4420794601{n:02d}"
-
-
-@pytest.fixture
-def widget(db_session: Session) -> Widget:
-    widget = make_widget(db_session, retry_intervals=[1, 1])
-    for priority, phone in enumerate(AGENTS):
-        make_agent(db_session, phone, priority=priority)
-    return widget
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from callback.messages import message
 from callback.models import Widget
@@ -75,23 +76,8 @@ def test_a_pending_number_posted_again_gets_a_page_that_reveals_nothing(
     client: FlaskClient,
 ) -> None:
     widget = make_widget()
-    first = client.post(
-        f"/w/{widget.key}",
-        data={
-            "phone": VISITOR_TYPED,
-            "consent": "true",
-            "csrf_token": _csrf(_page(client, widget)),
-        },
-    )
+    first, again = _post_number(client, widget), _post_number(client, widget)
     assert first.status_code == 303
-    again = client.post(
-        f"/w/{widget.key}",
-        data={
-            "phone": VISITOR_TYPED,
-            "consent": "true",
-            "csrf_token": _csrf(_page(client, widget)),
-        },
-    )
     page = again.get_data(as_text=True)
     assert again.status_code == 200
     assert message("already_requested", "en").replace("'", "&#39;") in page
@@ -99,5 +85,7 @@ def test_a_pending_number_posted_again_gets_a_page_that_reveals_nothing(
     assert first.headers["Location"].split("?")[0].rsplit("/", 1)[1] not in page
 
 
-def _page(client: FlaskClient, widget: Widget) -> str:
-    return client.get(f"/w/{widget.key}").get_data(as_text=True)
+def _post_number(client: FlaskClient, widget: Widget) -> TestResponse:
+    page = client.get(f"/w/{widget.key}").get_data(as_text=True)
+    data = {"phone": VISITOR_TYPED, "consent": "true", "csrf_token": _csrf(page)}
+    return client.post(f"/w/{widget.key}", data=data)

@@ -7,9 +7,7 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -21,10 +19,7 @@ from sqlalchemy import select
 
 from callback import db
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
-from callback.sandbox import create_sandbox_app
-from callback.sandbox.server import serve_in_thread
 from callback.scrub import has_phone_shaped
-from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 from tests.factories import VISITOR_TYPED, make_agent, make_widget
 from tests.ops_machinery import run_queued_jobs
 from tests.twilio_signing import signed_post
@@ -143,21 +138,6 @@ def test_ringing_and_bridging_move_legs_waits_and_webhook_latency(
         "talked": 1,
         "erased": 1,
     }
-
-
-@pytest.fixture
-def sandbox_url(settings: dict[str, Any]) -> Iterator[str]:
-    sandbox = create_sandbox_app(
-        {
-            "SANDBOX_ACCOUNT_SID": SANDBOX_ACCOUNT_SID,
-            "SANDBOX_AUTH_TOKEN": SANDBOX_AUTH_TOKEN,
-            "SANDBOX_TIME_SCALE": 0,
-        }
-    )
-    server, url = serve_in_thread(sandbox)
-    settings["TWILIO_API_BASE_URL"] = url
-    yield url
-    server.close()
 
 
 def test_refused_dial_counts_the_twilio_error_and_the_failed_request(

@@ -29,6 +29,7 @@ from callback import create_app
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, Widget
 from callback.sandbox.control import SandboxControl
 from callback.tokens import status_token
+from tests.conftest import sandbox_serving
 from tests.e2e.conftest import TABLES_IN_DELETE_ORDER
 from tests.twilio_signing import signed_post
 
@@ -249,24 +250,11 @@ def test_two_agents_pressing_1_at_once_bridge_one_visitor(pg_app: Flask) -> None
 
 @pytest.fixture
 def sandbox(settings: dict[str, Any]) -> Iterator[SandboxControl]:
-    from callback.sandbox import create_sandbox_app  # noqa: PLC0415
-    from callback.sandbox.server import serve_in_thread  # noqa: PLC0415
-    from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN  # noqa: PLC0415
-
-    app = create_sandbox_app(
-        {
-            "SANDBOX_ACCOUNT_SID": SANDBOX_ACCOUNT_SID,
-            "SANDBOX_AUTH_TOKEN": SANDBOX_AUTH_TOKEN,
-            "SANDBOX_TIME_SCALE": 0,
-            "SANDBOX_SCENARIO": {"default": {"manual": True}},  # phones ring until told
-        }
-    )
-    server, url = serve_in_thread(app)
-    settings["TWILIO_API_BASE_URL"] = url
-    control = SandboxControl(url)
-    yield control
-    control.close()
-    server.close()
+    phones_ring_until_told = {"default": {"manual": True}}
+    with sandbox_serving(settings, phones_ring_until_told) as url:
+        control = SandboxControl(url)
+        yield control
+        control.close()
 
 
 def test_the_reconciler_and_a_dial_job_waiting_to_send_ring_the_agent_once(

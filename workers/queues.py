@@ -1,9 +1,9 @@
 """Which queue and which job id each piece of work gets; the only place jobs are enqueued.
 
 Job ids are derived from request ids, so enqueueing the same work twice is refused by
-Redis (RQ's `unique=True`) instead of creating a second dial. A job that can no longer
-run (failed, stopped, canceled, finished but kept, or started by a worker that died)
-never blocks its id: it is deleted and the work enqueued again.
+Redis (RQ's `unique=True`) instead of creating a second dial. A job that ended without
+doing its work (failed, stopped, canceled, or started by a worker that died) never
+blocks its id: it is deleted and the work enqueued again.
 """
 
 from __future__ import annotations
@@ -189,10 +189,9 @@ def _enqueue_hangup_job(
         return None
 
 
-# Statuses of a job that will never run again: its id may be taken by new work.
-DEAD_JOB_STATUSES = frozenset(
-    {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED}
-)
+# Statuses of a job that ended without doing its work: its id may be taken by new work.
+# A finished job keeps its id (for its result's short TTL): that work was done.
+DEAD_JOB_STATUSES = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 # A started job older than its timeout plus this was abandoned by a worker that died
 # (kill -9, a lost machine): a live worker's own timeout would have ended it by then.
 ABANDONED_AFTER = 30

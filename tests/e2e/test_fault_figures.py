@@ -97,8 +97,7 @@ def _report(
         f"reconciler every {PERIOD}s, stale after {PERIOD}s{extra}"
     )
     ARTIFACTS.mkdir(exist_ok=True)
-    with (ARTIFACTS / "fault-figures.txt").open("a") as figures:
-        figures.write(line + "\n")
+    (ARTIFACTS / f"fault-figures-{name.split()[0].lower()}.txt").write_text(line + "\n")
     print(line)
     return line
 

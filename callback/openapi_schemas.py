@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from callback.api.validation import LANGUAGES, RING_STRATEGIES
+from callback.api.validation import RING_STRATEGIES
 from callback.phone import NUMBER_TYPE_NAMES
+from callback.translations import LANGUAGES
 
 STRING = {"type": "string"}
 NULLABLE_STRING = {"type": "string", "nullable": True}

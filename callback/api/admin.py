@@ -17,6 +17,7 @@ from callback.models import Agent, CallbackRequest, Widget
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phone import mask
 from callback.requests_view import iso
+from callback.translations import LANGUAGES
 from callback.widget import theme
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
@@ -29,7 +30,7 @@ WIDGET_FIELDS: dict[str, v.Validator] = {
     "allowed_countries": v.list_of(v.region, 250),
     "allowed_number_types": v.list_of(v.number_type),
     "caller_id": v.optional(v.e164),
-    "language": v.one_of(*v.LANGUAGES),
+    "language": v.one_of(*LANGUAGES),
     "timezone": v.timezone,
     "team": v.text(64),
     "ring_strategy": v.one_of(*v.RING_STRATEGIES),
@@ -55,7 +56,7 @@ AGENT_FIELDS: dict[str, v.Validator] = {
     "priority": v.integer(0, 10000),
     "active": v.boolean,
     "available": v.boolean,
-    "languages": v.list_of(v.one_of(*v.LANGUAGES)),
+    "languages": v.list_of(v.one_of(*LANGUAGES)),
     "hours": v.optional(validate_hours),
     "timezone": v.timezone,
     "missed_in_row": v.integer(0, 0),  # only to clear the count; it is counted by calls

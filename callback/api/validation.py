@@ -15,7 +15,6 @@ from callback.errors import ApiError
 from callback.phone import NUMBER_TYPE_NAMES
 
 Validator = Callable[[Any], Any]
-LANGUAGES = ("en", "pl")
 RING_STRATEGIES = ("sequential", "round_robin", "simultaneous")
 
 

@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from callback.api.origins import check_origin
-from callback.api.validation import LANGUAGES
 from callback.errors import ApiError, refusal
 from callback.form_texts import form_texts
 from callback.intake import AlreadyRequested, submit
@@ -25,6 +24,7 @@ from callback.messages import (
 from callback.models import CallbackRequest, Widget
 from callback.requests_view import cancel_request
 from callback.tokens import owned_request, status_token
+from callback.translations import offered
 from callback.widgets import find_widget
 
 bp = Blueprint("form", __name__, url_prefix="/w")
@@ -46,8 +46,7 @@ def _widget(key: str) -> Widget:
 
 def page_language(widget: Widget, asked: str | None) -> str:
     """Return the language a page asked for (`?lang=`, the visitor's locale), or the widget's."""
-    language = (asked or "").split("-")[0].split("_")[0].lower()
-    return language if language in LANGUAGES else widget.language
+    return offered(asked) or widget.language
 
 
 def _render_form(

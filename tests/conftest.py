@@ -20,9 +20,9 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import Engine, text
 
-from callback import create_app
 from callback.db import make_engine
 from callback.migrate import upgrade
+from tests.app_with import app_with
 
 ADMIN_TOKEN = "test-admin-token"
 PUBLIC_BASE_URL = "http://callback.test"
@@ -107,15 +107,8 @@ def settings(database_url: str, redis_url: str) -> dict[str, Any]:
 @pytest.fixture
 def app(settings: dict[str, Any], engine: Engine, redis: Redis) -> Iterator[Flask]:
     """An app whose sessions all join one transaction, rolled back after the test."""
-    app = create_app(settings)
-    connection = engine.connect()
-    transaction = connection.begin()
-    app.extensions["db"].bind_to(connection)
-    with app.app_context():
-        yield app
-    transaction.rollback()
-    connection.close()
-    app.extensions["db"].engine.dispose()
+    with app_with(settings, engine) as built:
+        yield built
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from typing import Any
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from sqlalchemy import func, select
 
 from callback import db
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, Widget
@@ -22,6 +23,11 @@ def example_number(region: str, kind: int = PhoneNumberType.MOBILE) -> str:
     number = phonenumbers.example_number_for_type(region, kind)
     assert number is not None, (region, kind)
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def stored_requests() -> int:
+    """Return how many callback requests the database holds."""
+    return db.session().scalar(select(func.count()).select_from(CallbackRequest)) or 0
 
 
 def make_widget(**overrides: Any) -> Widget:

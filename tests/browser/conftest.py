@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from redis import Redis
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from callback.models import Widget
 from callback.sandbox.server import ServedApp, serve_in_thread
 from callback.widget.demo_site import create_demo_site
-from tests.e2e.conftest import TABLES_IN_DELETE_ORDER, make_agent, make_widget
+from tests.e2e.conftest import empty_tables, make_agent, make_widget
 from tests.e2e.stack import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,13 +74,6 @@ def axe_source() -> str:
     return AXE_SCRIPT.read_text()
 
 
-def _empty_tables(engine: Engine) -> None:
-    with Session(engine) as session:
-        for model in TABLES_IN_DELETE_ORDER:
-            session.execute(delete(model))
-        session.commit()
-
-
 @pytest.fixture
 def live(
     settings: dict[str, Any],
@@ -90,12 +83,12 @@ def live(
     caplog: pytest.LogCaptureFixture,
 ) -> Iterator[Stack]:
     caplog.set_level(logging.DEBUG)
-    _empty_tables(engine)
+    empty_tables(engine)
     # One test submits several numbers from one address; the limits have their own tests.
     quiet = {**settings, "RATELIMIT_ENABLED": False}
     with running_stack(quiet, engine, tmp_path, time_scale=TIME_SCALE) as stack:
         yield stack
-    _empty_tables(engine)
+    empty_tables(engine)
 
 
 @pytest.fixture

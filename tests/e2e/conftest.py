@@ -22,7 +22,8 @@ AGENTS = [f"+4420794600{n:02d}" for n in range(1, 11)]
 TABLES_IN_DELETE_ORDER = (CallEvent, CallAttempt, AuditEntry, CallbackRequest, Agent, Widget)
 
 
-def _empty_tables(engine: Engine) -> None:
+def empty_tables(engine: Engine) -> None:
+    """Delete every row the service writes (children first), committed."""
     with Session(engine) as session:
         for model in TABLES_IN_DELETE_ORDER:
             session.execute(delete(model))
@@ -32,9 +33,9 @@ def _empty_tables(engine: Engine) -> None:
 @pytest.fixture
 def clean_db(engine: Engine, redis: Redis) -> Iterator[Engine]:
     """Committed data for this test only: empty tables (and Redis) before and after."""
-    _empty_tables(engine)
+    empty_tables(engine)
     yield engine
-    _empty_tables(engine)
+    empty_tables(engine)
 
 
 @pytest.fixture

@@ -11,14 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from redis import Redis
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from callback import db
-from callback.models import CallbackRequest
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phone import NUMBER_TYPE_NAMES, PhoneRejected, parse_visitor_number
 from tests.app_with import app_with
-from tests.factories import VISITOR_LANDLINE, example_number, make_widget
+from tests.factories import VISITOR_LANDLINE, example_number, make_widget, stored_requests
 
 REFUSED_TYPES = [
     PhoneNumberType.PREMIUM_RATE,
@@ -56,10 +54,6 @@ def refusal(region: str, own: str, e164: str) -> str | None:
     except PhoneRejected as rejected:
         return rejected.code
     return None
-
-
-def stored_requests() -> int:
-    return db.session().scalar(select(func.count()).select_from(CallbackRequest)) or 0
 
 
 def post(client: FlaskClient, key: str, phone: str = VISITOR_LANDLINE) -> object:

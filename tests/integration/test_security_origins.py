@@ -7,11 +7,8 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
 
-from callback import db
-from callback.models import CallbackRequest
-from tests.factories import VISITOR_TYPED, make_widget
+from tests.factories import VISITOR_TYPED, make_widget, stored_requests
 
 ALLOWED = "https://example.com"
 FOREIGN_ORIGINS = [
@@ -24,10 +21,6 @@ FOREIGN_ORIGINS = [
     "null",
     "",
 ]
-
-
-def stored_requests() -> int:
-    return db.session().scalar(select(func.count()).select_from(CallbackRequest)) or 0
 
 
 def submit(client: FlaskClient, key: str, origin: str) -> Any:

@@ -8,13 +8,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from callback import db
-from callback.models import CallbackRequest
 from callback.phone_hash import phone_key
 from tests.app_with import app_with
-from tests.factories import VISITOR_LANDLINE, make_widget
+from tests.factories import VISITOR_LANDLINE, make_widget, stored_requests
 
 VISITOR = "203.0.113.7"
 OTHER_VISITOR = "198.51.100.9"
@@ -34,10 +32,6 @@ def post(
         headers={"X-Forwarded-For": forwarded_for} if forwarded_for else {},
         environ_base={"REMOTE_ADDR": ip},
     )
-
-
-def stored_requests() -> int:
-    return db.session().scalar(select(func.count()).select_from(CallbackRequest)) or 0
 
 
 @pytest.fixture

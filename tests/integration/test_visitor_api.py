@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from phonenumbers import PhoneNumberType
 from redis import Redis
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from callback import db
 from callback.messages import message
@@ -21,16 +21,13 @@ from tests.factories import (
     example_number,
     make_agent,
     make_widget,
+    stored_requests,
 )
 from workers.queues import CALLS_QUEUE, dial_job_id
 
 
 def post(client: FlaskClient, key: str, **body: object) -> object:
     return client.post(f"/api/v1/widgets/{key}/callbacks", json=body)
-
-
-def stored_requests() -> int:
-    return db.session().scalar(select(func.count()).select_from(CallbackRequest)) or 0
 
 
 def test_accepted_request_is_stored_as_e164_and_enqueued_by_id(

@@ -30,7 +30,7 @@ from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestSta
 from callback.sandbox.control import SandboxControl
 from callback.tokens import status_token
 from tests.conftest import sandbox_serving
-from tests.e2e.conftest import TABLES_IN_DELETE_ORDER
+from tests.e2e.conftest import empty_tables
 from tests.twilio_signing import signed_post
 
 pytestmark = pytest.mark.slow
@@ -51,15 +51,9 @@ def pg_app(settings: dict[str, Any], engine: Engine, clean_tables: None) -> Iter
 
 @pytest.fixture
 def clean_tables(engine: Engine) -> Iterator[None]:
-    def empty() -> None:
-        with Session(engine) as session:
-            for model in TABLES_IN_DELETE_ORDER:
-                session.query(model).delete()
-            session.commit()
-
-    empty()
+    empty_tables(engine)
     yield
-    empty()
+    empty_tables(engine)
 
 
 def _rows(app: Flask, request_status: str, *legs: dict[str, Any], **widget: Any) -> uuid.UUID:

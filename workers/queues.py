@@ -62,14 +62,8 @@ def enqueue_dial(
     from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
 
     options = _dial_options(dial_job_id(request_id, round_number, step, tag))
-
-    def enqueue(queue: Queue) -> Job:
-        if at is None:
-            return queue.enqueue(dial, str(request_id), unique=True, **options)
-        return queue.enqueue_at(at, dial, str(request_id), unique=True, **options)
-
     try:
-        return _enqueue_unless_alive(enqueue, options["job_id"])
+        return _enqueue_unless_alive(dial, request_id, options, at)
     except RedisError as exc:
         _log_lost_enqueue(request_id, exc)
         return None
@@ -124,19 +118,13 @@ def enqueue_reconcile_dial(request_id: uuid.UUID, round_number: int) -> Job | No
     """
     from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
 
-    job_id = f"dial-{request_id}-r{round_number}-reconcile"
-    return _enqueue_unless_alive(
-        lambda queue: queue.enqueue(
-            dial,
-            str(request_id),
-            job_id=job_id,
-            job_timeout=DIAL_TIMEOUT_SECONDS,
-            result_ttl=0,
-            failure_ttl=FAILURE_TTL_SECONDS,
-            unique=True,
-        ),
-        job_id,
-    )
+    options = {
+        "job_id": f"dial-{request_id}-r{round_number}-reconcile",
+        "job_timeout": DIAL_TIMEOUT_SECONDS,
+        "result_ttl": 0,
+        "failure_ttl": FAILURE_TTL_SECONDS,
+    }
+    return _enqueue_unless_alive(dial, request_id, options)
 
 
 def enqueue_follow_up(follow_up: FollowUp | None) -> Job | None:
@@ -170,20 +158,15 @@ def enqueue_losers_hangup(request_id: uuid.UUID, round_number: int) -> Job | Non
 def _enqueue_hangup_job(
     function: Callable[[str], int], request_id: uuid.UUID, job_id: str
 ) -> Job | None:
+    options = {
+        "job_id": job_id,
+        "job_timeout": DIAL_TIMEOUT_SECONDS,
+        "result_ttl": RESULT_TTL_SECONDS,
+        "failure_ttl": FAILURE_TTL_SECONDS,
+        "retry": backoff(),
+    }
     try:
-        return _enqueue_unless_alive(
-            lambda queue: queue.enqueue(
-                function,
-                str(request_id),
-                job_id=job_id,
-                job_timeout=DIAL_TIMEOUT_SECONDS,
-                result_ttl=RESULT_TTL_SECONDS,
-                failure_ttl=FAILURE_TTL_SECONDS,
-                retry=backoff(),
-                unique=True,
-            ),
-            job_id,
-        )
+        return _enqueue_unless_alive(function, request_id, options)
     except RedisError as exc:
         log.warning("hangup enqueue failed: request=%s error=%s", request_id, type(exc).__name__)
         return None
@@ -197,9 +180,22 @@ DEAD_JOB_STATUSES = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CA
 ABANDONED_AFTER = 30
 
 
-def _enqueue_unless_alive(enqueue: Callable[[Queue], Job], job_id: str) -> Job | None:
-    """Enqueue with a unique id; a dead job holding the id is deleted first. None: alive."""
+def _enqueue_unless_alive(
+    function: Callable[[str], object],
+    request_id: uuid.UUID,
+    options: dict[str, Any],
+    at: datetime | None = None,
+) -> Job | None:
+    """Enqueue (at `at`) under options["job_id"]; a dead job holding the id is deleted
+    first. None: a live job has it."""
     queue = calls_queue()
+    job_id = options["job_id"]
+
+    def enqueue(queue: Queue) -> Job:
+        if at is None:
+            return queue.enqueue(function, str(request_id), unique=True, **options)
+        return queue.enqueue_at(at, function, str(request_id), unique=True, **options)
+
     try:
         return enqueue(queue)
     except DuplicateJobError:

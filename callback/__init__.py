@@ -14,20 +14,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         db,
         errors,
         logs,
-        openapi,
         redis_client,
         security,
         settings,
-        widgets,
     )
-    from callback.api import admin, visitor  # noqa: PLC0415
+    from callback.api import admin, openapi, visitor  # noqa: PLC0415
     from callback.api import privacy as privacy_api  # noqa: PLC0415
     from callback.api import schedule as schedule_api  # noqa: PLC0415
     from callback.cli import register_commands  # noqa: PLC0415
+    from callback.embed import init_app as init_widget  # noqa: PLC0415
     from callback.forms import views as form_views  # noqa: PLC0415
     from callback.ops import init_app as init_ops  # noqa: PLC0415
     from callback.security import converters  # noqa: PLC0415
-    from callback.widget import init_app as init_widget  # noqa: PLC0415
+    from callback.widgets import cache as widgets  # noqa: PLC0415
     from webhooks import routes as webhook_routes  # noqa: PLC0415
     from workers import provider_records  # noqa: PLC0415
 

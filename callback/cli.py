@@ -6,11 +6,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from callback.agents_cli import agents_group
-from callback.devserver import dev_command
+from callback.agents.cli import agents_group
+from callback.dev.server import dev_command
 from callback.migrate import upgrade
 from callback.ops.cli import register as register_ops_commands
-from callback.privacy_cli import privacy_group
+from callback.privacy.cli import privacy_group
 from callback.sandbox.cli import sandbox_command
 from workers.cron import cron_command
 from workers.worker import worker_command

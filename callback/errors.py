@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from callback.messages import http_error_message, message, request_language
+from callback.texts.messages import http_error_message, message, request_language
 
 
 class ApiError(Exception):

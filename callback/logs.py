@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from callback.scrub import has_phone_shaped, mask_phone_shaped
+from callback.phones.masking import has_phone_shaped, mask_phone_shaped
 
 # twilio.http_client logs request URLs and bodies at INFO, which carry phone numbers.
 QUIET_LOGGERS = ("twilio.http_client", "twilio", "urllib3")

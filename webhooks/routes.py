@@ -10,7 +10,7 @@ from callback import db
 from callback.lifecycle.legs import accept, apply_status
 from callback.models import CallAttempt, CallbackRequest, RequestStatus
 from callback.telephony import public_url, small_int
-from callback.voice_text import describe_page
+from callback.texts.voice import describe_page
 from webhooks import twiml
 from webhooks.events import record_event
 from webhooks.signature import twilio_signed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from callback.voice_text import say_language, text
+from callback.texts.voice import say_language, text
 
 GATHER_SECONDS = 6
 VISITOR_RING_SECONDS = 25

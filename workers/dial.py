@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from callback import db
-from callback.agents import pause
+from callback.agents.roster import pause
+from callback.agents.routing import agents_tried, choose_agents, claim_agent
 from callback.lifecycle.legs import next_attempt_number
 from callback.lifecycle.moves import move_attempt
 from callback.lifecycle.requests import (
@@ -27,7 +28,6 @@ from callback.lifecycle.transitions import AttemptEvent
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, utcnow
 from callback.ops import metrics
 from callback.redis_client import redis_connection
-from callback.routing import agents_tried, choose_agents, claim_agent
 from callback.telephony import EVERY_CALL_TWILIO_CODES
 from workers import calls
 from workers.context import JobLog, job_context

@@ -14,7 +14,7 @@ from typing import Any
 
 from rq.job import Job
 
-from callback.scrub import has_phone_shaped, mask_phone_shaped
+from callback.phones.masking import has_phone_shaped, mask_phone_shaped
 
 
 def scrub_failure(

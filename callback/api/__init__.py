@@ -1,0 +1,2 @@
+"""The HTTP API: the visitor's endpoints (visitor, schedule), the admin API (admin,
+privacy), one schema per payload (schemas) and the OpenAPI document built from them."""

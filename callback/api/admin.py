@@ -8,17 +8,17 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
 from callback import db
-from callback.agents import make_available, pause, remove
+from callback.agents.roster import make_available, pause, remove
 from callback.api import validation as v
-from callback.api.admin_auth import require_admin
 from callback.errors import ApiError
-from callback.hours import validate_hours
+from callback.lifecycle.visitor import iso
 from callback.models import Agent, CallbackRequest, Widget
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
-from callback.phone import mask
-from callback.requests_view import iso
-from callback.translations import LANGUAGES
-from callback.widget import theme
+from callback.phones.policy import mask
+from callback.schedule.hours import validate_hours
+from callback.security.admin_auth import require_admin
+from callback.texts import LANGUAGES
+from callback.widgets import theme
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 bp.before_request(require_admin(lambda: None))

@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from callback import db
-from callback.api.admin_auth import admin_actor, require_admin
 from callback.errors import ApiError
-from callback.privacy_erase import erase_number
-from callback.privacy_export import SubjectNumberInvalid, export_for_subject, parse_subject_number
+from callback.privacy.erase import erase_number
+from callback.privacy.export import SubjectNumberInvalid, export_for_subject, parse_subject_number
 from callback.redis_client import redis_connection
+from callback.security.admin_auth import admin_actor, require_admin
 
 bp = Blueprint("privacy_api", __name__, url_prefix="/api/v1/admin/privacy")
 bp.before_request(require_admin(lambda: None))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from callback import db
-from callback.hours import widget_schedule
+from callback.lifecycle.visitor import iso
 from callback.models import utcnow
-from callback.requests_view import iso
-from callback.slots import bookable_slots
-from callback.widgets import load_widget
+from callback.schedule.hours import widget_schedule
+from callback.schedule.slots import bookable_slots
+from callback.widgets.cache import load_widget
 
 bp = Blueprint("schedule_api", __name__, url_prefix="/api/v1")
 

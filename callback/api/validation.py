@@ -12,7 +12,7 @@ import phonenumbers
 from phonenumbers import NumberParseException
 
 from callback.errors import ApiError
-from callback.phone import NUMBER_TYPE_NAMES
+from callback.phones.policy import NUMBER_TYPE_NAMES
 
 Validator = Callable[[Any], Any]
 RING_STRATEGIES = ("sequential", "round_robin", "simultaneous")

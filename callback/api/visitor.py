@@ -7,15 +7,15 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest
 
-from callback.api.origins import check_origin, cors_headers
+from callback.embed.cors import visitor_cors
 from callback.errors import refusal
-from callback.intake import AlreadyRequested, submit
-from callback.messages import ALREADY_REQUESTED, message
+from callback.lifecycle.intake import AlreadyRequested, submit
+from callback.lifecycle.visitor import cancel_request, iso, public_status
 from callback.models import CallbackRequest
-from callback.requests_view import cancel_request, iso, public_status
-from callback.tokens import owned_request, status_token
-from callback.widget.cors import visitor_cors
-from callback.widgets import load_widget
+from callback.security.origins import check_origin, cors_headers
+from callback.security.tokens import owned_request, status_token
+from callback.texts.messages import ALREADY_REQUESTED, message
+from callback.widgets.cache import load_widget
 
 bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
 bp.after_request(visitor_cors)  # the widget on the host page must read every answer

@@ -10,22 +10,22 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from callback.api.origins import check_origin
 from callback.errors import ApiError, refusal
-from callback.form_texts import form_texts
-from callback.intake import AlreadyRequested, submit
-from callback.messages import (
+from callback.lifecycle.intake import AlreadyRequested, submit
+from callback.lifecycle.visitor import cancel_request
+from callback.models import CallbackRequest, Widget
+from callback.security.origins import check_origin
+from callback.security.tokens import owned_request, status_token
+from callback.texts import offered
+from callback.texts.form import form_texts
+from callback.texts.messages import (
     ALREADY_REQUESTED,
     SERVER_ERROR,
     http_error_message,
     message,
     request_language,
 )
-from callback.models import CallbackRequest, Widget
-from callback.requests_view import cancel_request
-from callback.tokens import owned_request, status_token
-from callback.translations import offered
-from callback.widgets import find_widget
+from callback.widgets.cache import find_widget
 
 bp = Blueprint("form", __name__, url_prefix="/w")
 bp.app_context_processor(lambda: {"form_texts": form_texts})

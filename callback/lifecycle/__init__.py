@@ -5,7 +5,9 @@
   `docs/lifecycle.md` shows and a test keeps equal to the code;
 - `moves`: each move as one conditional UPDATE that reports whether it happened;
 - `requests`: ending a request (erasing its number) and starting its next round;
-- `legs`: what a call leg's progress does to its request (both legs), and accepting.
+- `legs`: what a call leg's progress does to its request (both legs), and accepting;
+- `intake`: a visitor asks: validate, count, store (the request's first status);
+- `visitor`: what a visitor may see of their request, and withdrawing it.
 
 Nothing else writes a status. This file imports nothing, so `callback.models` can take
 its enums from `states` without a cycle.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callback.agents import note_agent_leg_end
+from callback.agents.roster import note_agent_leg_end
 from callback.lifecycle.moves import move_attempt, move_request
 from callback.lifecycle.requests import FollowUp, finish, retry_later
 from callback.lifecycle.states import (

@@ -54,7 +54,7 @@ class Widget(Base):
     daily_call_cap: Mapped[int] = mapped_column(
         default=DEFAULT_DAILY_CALL_CAP, server_default=str(DEFAULT_DAILY_CALL_CAP)
     )
-    # The widget's look (callback/widget/theme.py); None means the standard one.
+    # The widget's look (callback/widgets/theme.py); None means the standard one.
     theme_color: Mapped[str | None] = mapped_column(String(7))
     theme_position: Mapped[str | None] = mapped_column(String(12))
     theme_texts: Mapped[dict[str, Any] | None] = mapped_column()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from callback.models import CallbackRequest
 from callback.ops.queue_health import queue_names
-from callback.scrub import mask_phone_shaped
+from callback.phones.masking import mask_phone_shaped
 
 REASON_LENGTH = 200
 

@@ -14,12 +14,12 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from sqlalchemy import select
 
 from callback import db
-from callback.api.admin_auth import token_is_valid
 from callback.models import CallbackRequest, RequestStatus, utcnow
 from callback.ops import failed_jobs, request_stats
 from callback.ops.report import Thresholds, health_report
-from callback.phone import mask
+from callback.phones.policy import mask
 from callback.redis_client import redis_connection
+from callback.security.admin_auth import token_is_valid
 
 bp = Blueprint(
     "ops", __name__, url_prefix="/ops", template_folder="templates", static_folder="static"

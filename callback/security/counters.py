@@ -1,7 +1,7 @@
 """Limits keyed by widget, by number and by distinct numbers per address.
 
 Fixed-window counters in the app's Redis, each with a TTL of its window. Keys about a
-number follow `callback.phone_hash` (`callback:phone:<hmac>:<purpose>`), so a
+number follow `callback.phones.hashing` (`callback:phone:<hmac>:<purpose>`), so a
 data-subject erasure finds and deletes them; no key holds a number or an address.
 """
 
@@ -16,7 +16,7 @@ from limits import parse_many
 from redis.exceptions import RedisError
 
 from callback.models import Widget
-from callback.phone_hash import phone_redis_key
+from callback.phones.hashing import phone_redis_key
 from callback.redis_client import redis_connection
 from callback.security.ratelimit import RetryLater, client_key, limits_enabled
 

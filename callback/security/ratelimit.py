@@ -21,8 +21,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 
 from callback.errors import ApiError, error_response
-from callback.messages import message, request_language
 from callback.redis_client import redis_url
+from callback.texts.messages import message, request_language
 
 SUBMISSION_BLUEPRINTS = ("visitor_api", "form")
 

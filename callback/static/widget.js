@@ -5,7 +5,7 @@
  * data-poll-ms="1500" (how often the live status is fetched).
  * Plain JavaScript, no dependencies, no requests to anyone but HOST. Styles live in a
  * shadow root, so the host page's CSS neither leaks in nor is touched. Every text comes
- * from the server's configuration (callback/translations), in the visitor's language.
+ * from the server's configuration (callback/texts), in the visitor's language.
  */
 (function () {
   "use strict";
@@ -98,7 +98,7 @@
     var byCode = {};
     cfg.countries.forEach(function (c) { byCode[c.code] = c; });
 
-    /* Read what was typed: {country, nsn} or {error: code}. Mirrors callback/phone.py. */
+    /* Read what was typed: {country, nsn} or {error: code}. Mirrors callback/phones/policy.py. */
     function parse(typed, selected) {
       typed = typed.trim();
       if (!typed) return { error: "phone_required" };

@@ -20,9 +20,9 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from callback.dev.demo_site import create_demo_site
 from callback.models import Widget
 from callback.sandbox.server import ServedApp, serve_in_thread
-from callback.widget.demo_site import create_demo_site
 from tests.e2e.conftest import empty_tables, make_agent, make_widget
 from tests.e2e.stack import Stack, running_stack
 

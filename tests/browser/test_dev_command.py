@@ -22,8 +22,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from callback.demo import DEMO_AGENT_PHONE
-from callback.form_texts import status_texts
+from callback.dev.demo import DEMO_AGENT_PHONE
+from callback.texts.form import status_texts
 from tests.bad_ports import BAD_PORTS
 from tests.browser.conftest import CHROMIUM_ARGS, ROOT
 from tests.browser.widget_page import open_widget, part

@@ -18,9 +18,9 @@ from redis import Redis
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from callback.form_texts import form_texts
-from callback.messages import message
 from callback.models import CallbackRequest, RequestStatus, Widget
+from callback.texts.form import form_texts
+from callback.texts.messages import message
 from tests.browser.widget_page import (
     axe_violations,
     focused,

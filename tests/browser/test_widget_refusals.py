@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from callback.messages import message
 from callback.models import Widget
-from callback.translations import translate
+from callback.texts import translate
+from callback.texts.messages import message
 from tests.browser.widget_page import axe_violations, open_widget, part
 from tests.e2e.stack import Stack
 

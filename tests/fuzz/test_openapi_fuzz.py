@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
-from callback.openapi import document
+from callback.api.openapi import document
 from tests.factories import make_widget
 
 FUZZ_SETTINGS = settings(

@@ -7,8 +7,8 @@ import re
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from callback.messages import message
 from callback.models import Widget
+from callback.texts.messages import message
 from tests.factories import VISITOR_TYPED, make_widget
 
 

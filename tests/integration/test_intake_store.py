@@ -16,7 +16,7 @@ from bench.counting import Counts, count_sql
 from callback import db
 from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
 from callback.security.caps import cap_keys
-from callback.widgets import WidgetCache, find_widget
+from callback.widgets.cache import WidgetCache, find_widget
 from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_request, make_widget
 
 ORIGIN = "https://www.example.com"

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from callback import db
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
-from callback.scrub import has_phone_shaped
+from callback.phones.masking import has_phone_shaped
 from tests.factories import VISITOR_TYPED, make_agent, make_widget
 from tests.ops_machinery import run_queued_jobs
 from tests.twilio_signing import signed_post

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 
 from callback import db
 from callback.models import AuditEntry, CallbackRequest, RequestStatus
-from callback.phone_hash import phone_key, phone_redis_key
+from callback.phones.hashing import phone_key, phone_redis_key
 from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_request, make_widget
 from tests.residue import find_number
 from workers.queues import CALLS_QUEUE, dial_job_id

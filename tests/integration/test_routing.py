@@ -12,11 +12,11 @@ from redis import Redis
 from rq import Queue
 
 from callback import db
-from callback.agents import note_agent_leg_end
+from callback.agents.roster import note_agent_leg_end
+from callback.agents.routing import choose_agents
 from callback.lifecycle.requests import retry_later
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
-from callback.queue_estimate import estimate
-from callback.routing import choose_agents
+from callback.schedule.queue_estimate import estimate
 from tests.factories import VISITOR_TYPED, make_agent, make_request, make_widget
 from workers.queues import CALLS_QUEUE
 

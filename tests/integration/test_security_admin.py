@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from callback.api.admin_auth import token_is_valid
+from callback.security.admin_auth import token_is_valid
 from tests.conftest import ADMIN_TOKEN
 
 PROTECTED_PREFIXES = ("/api/v1/admin", "/ops")

@@ -14,7 +14,7 @@ from redis import Redis
 from sqlalchemy import Engine
 
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
-from callback.phone import NUMBER_TYPE_NAMES, PhoneRejected, parse_visitor_number
+from callback.phones.policy import NUMBER_TYPE_NAMES, PhoneRejected, parse_visitor_number
 from tests.app_with import app_with
 from tests.factories import VISITOR_LANDLINE, example_number, make_widget, stored_requests
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import Engine
 
-from callback.phone_hash import phone_key
+from callback.phones.hashing import phone_key
 from tests.app_with import app_with
 from tests.factories import VISITOR_LANDLINE, make_widget, stored_requests
 

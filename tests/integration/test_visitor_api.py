@@ -13,8 +13,8 @@ from rq import Queue
 from sqlalchemy import select
 
 from callback import db
-from callback.messages import message
 from callback.models import AuditEntry, CallbackRequest, RequestStatus
+from callback.texts.messages import message
 from tests.factories import (
     VISITOR_LANDLINE,
     VISITOR_TYPED,

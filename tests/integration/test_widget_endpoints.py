@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from flask.testing import FlaskClient
 
-from callback.messages import message
+from callback.texts.messages import message
 from tests.factories import VISITOR_TYPED, make_agent, make_widget
 
 ORIGIN = "https://www.example.com"

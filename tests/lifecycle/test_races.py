@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from callback import create_app
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, Widget
 from callback.sandbox.control import SandboxControl
-from callback.tokens import status_token
+from callback.security.tokens import status_token
 from tests.conftest import sandbox_serving
 from tests.e2e.conftest import empty_tables
 from tests.twilio_signing import signed_post

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from callback.devserver import dev_command
+from callback.dev.demo_site import DEMO_SITE_PORT
+from callback.dev.server import dev_command
 from callback.sandbox.cli import sandbox_command
-from callback.widget.demo_site import DEMO_SITE_PORT
 from tests.bad_ports import BAD_PORTS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from callback.hours import Schedule, validate_hours
+from callback.schedule.hours import Schedule, validate_hours
 
 WEEKDAYS_9_TO_5 = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 LONDON = Schedule(WEEKDAYS_9_TO_5, "Europe/London", "GB")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callback.scrub import MASK, mask_phone_shaped
+from callback.phones.masking import MASK, mask_phone_shaped
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from callback.voice_text import describe_page
+from callback.texts.voice import describe_page
 from webhooks import twiml
 
 KEY_URL = "https://cb.example/twilio/attempts/7/key"

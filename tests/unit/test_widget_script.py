@@ -6,7 +6,7 @@ import gzip
 import re
 from pathlib import Path
 
-from callback.widget.theme import contrast, text_colour
+from callback.widgets.theme import contrast, text_colour
 
 SCRIPT = Path(__file__).resolve().parents[2] / "callback" / "static" / "widget.js"
 MAX_GZIPPED_BYTES = 20 * 1024

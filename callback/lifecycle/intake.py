@@ -1,0 +1,205 @@
+"""Taking a callback request: validate, store in one transaction, then enqueue."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import cast
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Insert, Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from callback import db
+from callback.db import UPSERT_INSERTS
+from callback.errors import ApiError, refusal
+from callback.lifecycle.states import PENDING_STATUSES
+from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
+from callback.phones.policy import PhoneRejected, parse_visitor_number
+from callback.schedule.hours import widget_schedule
+from callback.schedule.slots import slot_taking
+from callback.security import caps, counters
+from callback.texts.messages import message, request_language
+from callback.widgets.cache import forget_widget
+from workers.queues import enqueue_new_request
+
+TRUE_WORDS = {"true", "1", "yes", "on"}
+MAX_LOCALE_LENGTH = 16
+# A pending request that ends between our INSERT and our look at it is retried; a
+# number whose requests keep doing that is not worth a loop.
+INSERT_TRIES = 3
+
+
+@dataclass(frozen=True)
+class Accepted:
+    request_id: uuid.UUID
+    status: RequestStatus
+    scheduled_for: datetime | None
+
+
+@dataclass(frozen=True)
+class AlreadyRequested:
+    """The number has a pending request here. Whoever typed it learns nothing more about
+    it: not its id, time or status, and gets no way to cancel it."""
+
+    locale: str
+
+
+def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequested:
+    """Validate a visitor's submission and store it; say so if the number has one pending."""
+    locale = _locale(form.get("locale")) or request_language(widget.language)
+    counters.check_widget(widget, locale)
+    if str(form.get("consent", "")).strip().lower() not in TRUE_WORDS:
+        raise ApiError(422, "consent_required", message("consent_required", locale), "consent")
+    try:
+        number = parse_visitor_number(
+            str(form.get("phone") or ""),
+            widget.default_region,
+            widget.allowed_countries or [widget.default_region],
+            widget.allowed_number_types,
+            locale,
+        )
+    except PhoneRejected as rejected:
+        raise ApiError(422, rejected.code, rejected.message, rejected.field) from None
+    counters.check_number(number.e164, locale)
+    preferred = _preferred_time(form.get("preferred_time"), widget.timezone, locale)
+
+    session = db.session()
+    try:
+        scheduled_for = _when_to_call(session, widget, preferred, locale)
+        caps.reserve_call(widget, locale)  # last check: only a request about to be stored counts
+    except ApiError:
+        # A visitor asking again is shown their pending request, even when the slot is
+        # now taken (by that request) or today's cap is reached.
+        if not _has_pending(session, widget.id, number.e164):
+            raise
+        return AlreadyRequested(locale)
+    request_id = uuid.uuid4()
+    status = RequestStatus.SCHEDULED if scheduled_for else RequestStatus.QUEUED
+    now = utcnow()
+    values: dict[str, object] = dict(
+        id=request_id,
+        widget_id=widget.id,
+        phone=number.e164,
+        country=number.country,
+        number_type=number.number_type,
+        page_url=_page_url(form.get("page_url"), widget.allowed_origins),
+        locale=locale,
+        consent_version=widget.consent_version,
+        status=status,
+        round=1,
+        scheduled_for=scheduled_for,
+        wanted_at=scheduled_for or now,
+        created_at=now,
+        updated_at=now,
+    )
+    for _ in range(INSERT_TRIES):
+        if _insert_unless_pending(session, widget, **values):
+            session.commit()
+            enqueue_new_request(request_id, at=scheduled_for)
+            return Accepted(request_id, status, scheduled_for)
+        if _has_pending(session, widget.id, number.e164):
+            caps.release_call(widget)
+            return AlreadyRequested(locale)
+        # The pending request ended between the two statements: this one may go in now.
+    raise RuntimeError("the number's pending request kept changing; nothing was stored")
+
+
+def _insert_unless_pending(session: Session, widget: Widget, **values: object) -> bool:
+    """INSERT the request unless the number has a pending one there; True if stored.
+
+    The partial unique index on pending requests decides, in the same statement, so
+    racing submissions of one number store one request.
+    """
+    statement = _insert_statement(session.get_bind().dialect.name)
+    try:
+        return session.execute(statement, values).first() is not None
+    except IntegrityError:
+        # The widget was deleted after this process cached it (callback/widgets/cache.py).
+        session.rollback()
+        caps.release_call(widget)
+        forget_widget(widget.key)
+        raise refusal(404, "unknown_widget") from None
+
+
+@cache
+def _insert_statement(dialect: str) -> Insert:
+    # Built once: building it per request (values() and all) cost as much as sending it.
+    table = cast(Table, CallbackRequest.__table__)
+    # RETURNING, not rowcount: drivers may report -1 for a row count they did not fetch.
+    return UPSERT_INSERTS[dialect](table).on_conflict_do_nothing().returning(table.c.id)
+
+
+def _has_pending(session: Session, widget_id: int, e164: str) -> bool:
+    found = session.scalar(
+        select(CallbackRequest.id).where(
+            CallbackRequest.widget_id == widget_id,
+            CallbackRequest.phone == e164,
+            CallbackRequest.status.in_(PENDING_STATUSES),
+        )
+    )
+    return found is not None
+
+
+def _when_to_call(
+    session: Session, widget: Widget, preferred: datetime | None, locale: str | None
+) -> datetime | None:
+    """Return when to ring: None for now, the visitor's slot, or the next opening."""
+    now = utcnow()
+    if preferred is not None:
+        if slot_taking(session, widget, preferred, now) is None:
+            code = "slot_unavailable"
+            raise ApiError(422, code, message(code, locale), "preferred_time")
+        return preferred
+    schedule = widget_schedule(widget)
+    if schedule.is_open(now):
+        return None
+    opening = schedule.next_opening(now)
+    if opening is None:
+        raise ApiError(422, "no_opening_soon", message("no_opening_soon", locale))
+    return opening
+
+
+def _locale(value: object) -> str | None:
+    text = str(value or "").strip()
+    if not text or len(text) > MAX_LOCALE_LENGTH:
+        return None
+    return text if all(ch.isalnum() or ch in "-_" for ch in text) else None
+
+
+def _page_url(value: object, allowed_origins: list[str]) -> str | None:
+    """Keep the page's address without query or fragment, which may carry personal data.
+
+    Only a page on one of the widget's own origins is kept: any other is what the sender
+    says, and would be read out to the agent as the page the visitor came from.
+    """
+    text = str(value or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    if f"{parts.scheme}://{parts.netloc}" not in allowed_origins:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:2048]
+
+
+def _preferred_time(value: object, timezone: str, locale: str | None) -> datetime | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        code = "invalid_preferred_time"
+        raise ApiError(422, code, message(code, locale), "preferred_time") from None
+    if when.tzinfo is None:
+        # A time typed without an offset is the widget's local time, as shown to the visitor.
+        when = when.replace(tzinfo=ZoneInfo(timezone))
+    if when <= utcnow():
+        code = "preferred_time_in_past"
+        raise ApiError(422, code, message(code, locale), "preferred_time")
+    return when.astimezone(UTC)

@@ -1,0 +1,43 @@
+"""What a visitor may see of their request, and withdrawing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callback import db
+from callback.lifecycle.requests import finish
+from callback.models import CallbackRequest, RequestStatus
+from callback.schedule.queue_estimate import estimate
+
+
+def public_status(request: CallbackRequest) -> dict[str, Any]:
+    """Return the request's status as the visitor sees it: never the number."""
+    wait = estimate(db.session(), request)
+    return {
+        "id": str(request.id),
+        "status": request.status.value,
+        "outcome": request.outcome,
+        "scheduled_for": iso(request.scheduled_for),
+        "created_at": iso(request.created_at),
+        "updated_at": iso(request.updated_at),
+        "ended_at": iso(request.ended_at),
+        "queue_position": wait.position,
+        "estimated_wait_seconds": wait.seconds,
+    }
+
+
+def cancel_request(request: CallbackRequest, actor: str) -> bool:
+    """Withdraw a pending request: cancel it, erase the number now, end any live call."""
+    from workers.queues import enqueue_hangups  # noqa: PLC0415 - avoids an import cycle
+
+    session = db.session()
+    if not finish(session, request, RequestStatus.CANCELED, "withdrawn", actor=actor):
+        return False
+    session.commit()
+    enqueue_hangups(request.id)
+    return True
+
+
+def iso(value: Any) -> str | None:
+    """Return `value` in ISO 8601, or None."""
+    return value.isoformat() if value is not None else None

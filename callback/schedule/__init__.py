@@ -1,0 +1,2 @@
+"""When calls may happen: opening hours and holidays (hours), bookable times (slots),
+and where a waiting visitor stands (queue_estimate)."""

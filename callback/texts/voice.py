@@ -1,0 +1,43 @@
+"""What the agent hears, in the widget's language (words in callback/texts)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from callback.texts import N_, language_of, translate
+
+VOICE_KEYS = {
+    "whisper": N_("voice.whisper"),
+    "unknown_page": N_("voice.unknown_page"),
+    "no_key": N_("voice.no_key"),
+    "passed": N_("voice.passed"),
+    "connecting": N_("voice.connecting"),
+    "taken": N_("voice.taken"),
+    "visitor_unavailable": N_("voice.visitor_unavailable"),
+    "page_suffix": N_("voice.page_suffix"),
+    "home_page": N_("voice.home_page"),
+}
+SAY_LANGUAGES = {"en": "en-GB", "pl": "pl-PL"}
+
+
+def text(key: str, language: str, **values: str) -> str:
+    """Return the spoken text `key` in `language`, filled with `values`."""
+    return translate(VOICE_KEYS[key], language).format(**values)
+
+
+def say_language(language: str) -> str:
+    """Return the `<Say language>` value for a widget language."""
+    return SAY_LANGUAGES[language_of(language)]
+
+
+def describe_page(page_url: str | None, language: str) -> tuple[str | None, str | None]:
+    """Return (site, page) as spoken: ("example.com", "pricing page")."""
+    if not page_url:
+        return None, None
+    parts = urlsplit(page_url)
+    site = parts.hostname.removeprefix("www.") if parts.hostname else None
+    segments = [s for s in parts.path.split("/") if s]
+    if not segments:
+        return site, text("home_page", language)
+    name = segments[-1].rsplit(".", 1)[0].replace("-", " ").replace("_", " ")
+    return site, text("page_suffix", language, name=name)

@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from callback.security import converters  # noqa: PLC0415
     from callback.widgets import cache as widgets  # noqa: PLC0415
     from webhooks import routes as webhook_routes  # noqa: PLC0415
-    from workers import provider_records  # noqa: PLC0415
+    from workers import queues  # noqa: PLC0415
 
     app = Flask(__name__, instance_path=str(settings.instance_dir()))
     app.config.from_mapping(settings.load_settings())
@@ -44,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     redis_client.init_app(app)
     errors.init_app(app)
     converters.init_app(app)  # before the blueprints: their rules use it
-    provider_records.init_app(app)
+    queues.init_app(app)
     app.register_blueprint(visitor.bp)
     app.register_blueprint(schedule_api.bp)
     app.register_blueprint(admin.bp)

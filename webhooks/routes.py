@@ -14,7 +14,6 @@ from callback.texts.voice import describe_page
 from webhooks import twiml
 from webhooks.events import record_event
 from webhooks.signature import twilio_signed
-from workers.queues import enqueue_follow_up, enqueue_losers_hangup
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
@@ -74,8 +73,6 @@ def key_pressed(attempt_id: int) -> Response:
         session.commit()
         return _xml(twiml.goodbye(language, "taken"))
     session.commit()
-    if request_row.widget.ring_strategy == "simultaneous":
-        enqueue_losers_hangup(request_row.id, attempt.round)
     caller_id = request_row.widget.caller_id or current_app.config.get("TWILIO_FROM_NUMBER") or ""
     return _xml(
         twiml.bridge(
@@ -99,9 +96,8 @@ def dial_result(attempt_id: int) -> Response:
     # The Dial action reports the visitor leg's end just as its status callback does;
     # whichever arrives first applies it, the other changes nothing.
     duration = small_int(request.form.get("DialCallDuration"))
-    follow_up = apply_status(session, visitor_leg, status, duration)
+    apply_status(session, visitor_leg, status, duration)
     session.commit()
-    enqueue_follow_up(follow_up)
     language = request_row.widget.language
     if status == "completed":
         return _xml(twiml.empty())
@@ -117,7 +113,7 @@ def call_status(attempt_id: int) -> tuple[str, int]:
         return "", 204  # a duplicate: already applied
     if attempt.call_sid is None and request.form.get("CallSid"):
         attempt.call_sid = request.form["CallSid"][:34]
-    follow_up = apply_status(
+    apply_status(
         session,
         attempt,
         request.form.get("CallStatus", ""),
@@ -125,5 +121,4 @@ def call_status(attempt_id: int) -> tuple[str, int]:
         request.form.get("AnsweredBy"),
     )
     session.commit()
-    enqueue_follow_up(follow_up)
     return "", 204

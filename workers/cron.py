@@ -19,7 +19,7 @@ from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
 from callback.redis_client import redis_connection
-from workers.queues import CALLS_QUEUE, FAILURE_TTL_SECONDS
+from workers.queues import register_periodic
 from workers.reconcile import reconcile
 from workers.retention import register_retention
 
@@ -31,14 +31,8 @@ def build_scheduler() -> CronScheduler:
     scheduler = CronScheduler(
         connection=redis_connection(), logging_level=current_app.config.get("LOG_LEVEL", "INFO")
     )
-    scheduler.register(
-        reconcile,
-        queue_name=CALLS_QUEUE,
-        interval=int(current_app.config["RECONCILE_EVERY_SECONDS"]),
-        job_timeout=120,
-        result_ttl=0,
-        failure_ttl=FAILURE_TTL_SECONDS,
-    )
+    every = int(current_app.config["RECONCILE_EVERY_SECONDS"])
+    register_periodic(scheduler, reconcile, every, timeout=120)
     register_retention(scheduler)
     return scheduler
 

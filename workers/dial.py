@@ -11,13 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
-from callback import db
+from callback import after_commit, db
 from callback.agents.roster import pause
 from callback.agents.routing import agents_tried, choose_agents, claim_agent
 from callback.lifecycle.legs import next_attempt_number
 from callback.lifecycle.moves import move_attempt
 from callback.lifecycle.requests import (
-    FollowUp,
     dialling,
     finish,
     retry_later,
@@ -25,6 +24,7 @@ from callback.lifecycle.requests import (
 )
 from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES, AttemptStatus, RequestStatus
 from callback.lifecycle.transitions import AttemptEvent
+from callback.lifecycle.work import Dial
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, utcnow
 from callback.ops import metrics
 from callback.redis_client import redis_connection
@@ -32,7 +32,6 @@ from callback.telephony import EVERY_CALL_TWILIO_CODES
 from workers import calls
 from workers.context import JobLog, job_context
 from workers.cps import CallPacer
-from workers.queues import enqueue_follow_up
 
 # RQ's scheduler keeps whole-second scores and wakes every second, so a scheduled job
 # may start up to this much before its time; that counts as on time.
@@ -140,19 +139,16 @@ def _claim_attempts(
 
 def _no_agent_now(session: Session, request: CallbackRequest, busy: bool, log: JobLog) -> str:
     """Wait a little for a busy agent, or start the next round when the team is exhausted."""
-    follow_up: FollowUp | None
     if busy:
         at = utcnow() + AGENT_BUSY_WAIT
-        follow_up = FollowUp(request.id, request.round, at=at, tag=f"w{int(at.timestamp())}")
+        wait = Dial(request.id, request.round, at=at, tag=f"w{int(at.timestamp())}")
+        after_commit.add(session, wait)
         log.info("every free agent is on a call; trying again shortly")
     else:
         rung = agents_tried(session, request)
-        follow_up = retry_later(
-            session, request, "no_agent_accepted" if rung else "no_agent_available"
-        )
+        retry_later(session, request, "no_agent_accepted" if rung else "no_agent_available")
         log.info("no agent left this round: %s", request.status.value)
     session.commit()
-    enqueue_follow_up(follow_up)
     return "agent_busy" if busy else "no_agent"
 
 
@@ -259,7 +255,7 @@ def _create_refused(
     agent = session.get(Agent, attempt.agent_id) if attempt.agent_id else None
     if agent is not None:
         pause(session, agent, f"Twilio refused calls to this phone: error {exc.code}")
+    after_commit.add(session, Dial(request.id, request.round, step=attempt.attempt_number))
     session.commit()
     log.warning("twilio refused the agent's number: attempt=%s code=%s", attempt.id, exc.code)
-    enqueue_follow_up(FollowUp(request.id, request.round, step=attempt.attempt_number))
     return "agent_refused"

@@ -1,5 +1,9 @@
 """Which queue and which job id each piece of work gets; the only place jobs are enqueued.
 
+The domain leaves its work for after the commit (`callback.after_commit`, the kinds in
+`callback.lifecycle.work`); `init_app` installs `enqueue_work`, which turns each piece
+into its job here.
+
 Job ids are derived from request ids, so enqueueing the same work twice is refused by
 Redis (RQ's `unique=True`) instead of creating a second dial. A job that ended without
 doing its work (failed, stopped, canceled, or started by a worker that died) never
@@ -15,15 +19,28 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.cron import CronScheduler
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.utils import now
 
-from callback.lifecycle.requests import FollowUp
+from callback import after_commit
+from callback.lifecycle.work import (
+    Dial,
+    DropDialJobs,
+    EndCalls,
+    EndOtherAgentCalls,
+    EraseProviderRecords,
+    FirstDial,
+)
 from callback.redis_client import redis_connection
+from workers.calls import end_calls, end_losing_agent_legs
+from workers.dial import dial
+from workers.provider_records import delete_provider_records
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +50,35 @@ DIAL_TIMEOUT_SECONDS = 60
 # Job data (an id and nothing personal) is kept briefly for debugging, then dropped.
 RESULT_TTL_SECONDS = 600
 FAILURE_TTL_SECONDS = 6 * 3600
+# Provider-record deletion retries over about three hours (Twilio refuses to delete a
+# live call); the retention sweep enqueues it again after that.
+PROVIDER_RETRY_ATTEMPTS = 8
+PROVIDER_FAILURE_TTL_SECONDS = 24 * 3600
+
+
+def init_app(app: Flask) -> None:
+    """Enqueue the work of every committed transaction (see `callback.after_commit`)."""
+    after_commit.install(enqueue_work)
+
+
+def enqueue_work(work: object) -> object:
+    """Enqueue the job for one piece of committed work; return its job, or a count."""
+    match work:
+        case FirstDial(request_id, at):
+            return enqueue_new_request(request_id, at)
+        case Dial(request_id, round_number, step, at, tag):
+            return enqueue_dial(request_id, round_number, step, at, tag)
+        case EndCalls(request_id):
+            return enqueue_hangups(request_id)
+        case EndOtherAgentCalls(request_id, round_number):
+            return enqueue_losers_hangup(request_id, round_number)
+        case DropDialJobs(request_id):
+            return delete_dial_jobs(redis_connection(), request_id)
+        case EraseProviderRecords(request_id):
+            if not current_app.config.get("ERASE_PROVIDER_RECORDS"):
+                return None
+            return enqueue_provider_erasure(request_id)
+    raise TypeError(f"no job for {type(work).__name__}")
 
 
 def calls_queue(connection: Redis | None = None) -> Queue:
@@ -56,11 +102,9 @@ def enqueue_dial(
 ) -> Job | None:
     """Enqueue (or schedule `at`) the dial job; None if it exists already or Redis is down.
 
-    Call only after the request row is committed. A request whose job is lost here is
+    Runs only after the request row is committed. A request whose job is lost here is
     found again by the reconciler, so a Redis outage never loses it.
     """
-    from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
-
     options = _dial_options(dial_job_id(request_id, round_number, step, tag))
     try:
         return _enqueue_unless_alive(dial, request_id, options, at)
@@ -75,8 +119,6 @@ def enqueue_new_request(request_id: uuid.UUID, at: datetime | None = None) -> Jo
     No job of a new request can exist yet, so RQ's uniqueness check (a Lua script and a
     round trip of its own) is left out and the job goes to Redis in one pipeline.
     """
-    from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
-
     if at is not None:
         return enqueue_dial(request_id, 1, at=at)
     try:
@@ -116,8 +158,6 @@ def enqueue_reconcile_dial(request_id: uuid.UUID, round_number: int) -> Job | No
     The result is not kept (result_ttl=0), so the next reconciler run can enqueue again
     if this one did not settle the request.
     """
-    from workers.dial import dial  # noqa: PLC0415 - the job module imports this one
-
     options = {
         "job_id": f"dial-{request_id}-r{round_number}-reconcile",
         "job_timeout": DIAL_TIMEOUT_SECONDS,
@@ -127,30 +167,13 @@ def enqueue_reconcile_dial(request_id: uuid.UUID, round_number: int) -> Job | No
     return _enqueue_unless_alive(dial, request_id, options)
 
 
-def enqueue_follow_up(follow_up: FollowUp | None) -> Job | None:
-    """Enqueue the dial a flow decision asked for, if any (after the commit)."""
-    if follow_up is None:
-        return None
-    return enqueue_dial(
-        follow_up.request_id,
-        follow_up.round_number,
-        follow_up.step,
-        at=follow_up.at,
-        tag=follow_up.tag,
-    )
-
-
 def enqueue_hangups(request_id: uuid.UUID) -> Job | None:
     """Enqueue the job that ends the live calls of a request that has ended."""
-    from workers.calls import end_calls  # noqa: PLC0415
-
     return _enqueue_hangup_job(end_calls, request_id, f"hangup-{request_id}")
 
 
 def enqueue_losers_hangup(request_id: uuid.UUID, round_number: int) -> Job | None:
     """Enqueue the job that ends the other agents' phones once one agent took the call."""
-    from workers.calls import end_losing_agent_legs  # noqa: PLC0415
-
     job_id = f"hangup-losers-{request_id}-r{round_number}"
     return _enqueue_hangup_job(end_losing_agent_legs, request_id, job_id)
 
@@ -170,6 +193,64 @@ def _enqueue_hangup_job(
     except RedisError as exc:
         log.warning("hangup enqueue failed: request=%s error=%s", request_id, type(exc).__name__)
         return None
+
+
+def provider_job_id(request_id: uuid.UUID | str) -> str:
+    """Return the id of the job that deletes a request's calls at Twilio."""
+    return f"provider-records-{request_id}"
+
+
+def enqueue_provider_erasure(request_id: uuid.UUID) -> Job | None:
+    """Enqueue the deletion job for `request_id`; None if queued already or Redis is down."""
+    try:
+        return calls_queue().enqueue(
+            delete_provider_records,
+            str(request_id),
+            job_id=provider_job_id(request_id),
+            job_timeout=DIAL_TIMEOUT_SECONDS,
+            result_ttl=RESULT_TTL_SECONDS,
+            failure_ttl=PROVIDER_FAILURE_TTL_SECONDS,
+            retry=backoff(PROVIDER_RETRY_ATTEMPTS, first=5.0),
+            unique=True,
+        )
+    except DuplicateJobError:
+        return None
+    except RedisError as exc:
+        error = type(exc).__name__
+        log.warning("provider erasure enqueue failed: request=%s error=%s", request_id, error)
+        return None
+
+
+def delete_dial_jobs(redis: Redis, request_id: uuid.UUID) -> int:
+    """Delete the request's dial jobs that are not running; return how many."""
+    deleted = 0
+    for key in redis.scan_iter(match=f"rq:job:dial-{request_id}-*", count=1000):
+        job_id = key.decode().removeprefix("rq:job:")
+        if ":" in job_id:
+            continue  # a job's dependents or dependencies set, not a job
+        try:
+            job = Job.fetch(job_id, connection=redis)
+        except NoSuchJobError:
+            continue  # finished and expired between the scan and the fetch
+        if job.get_status(refresh=False) == JobStatus.STARTED:
+            continue  # it reloads the request, sees it ended, and stops
+        job.delete()
+        deleted += 1
+    return deleted
+
+
+def register_periodic(
+    scheduler: CronScheduler, function: Callable[[], object], every_seconds: int, timeout: int
+) -> None:
+    """Have RQ's cron scheduler enqueue `function` every `every_seconds` on the calls queue."""
+    scheduler.register(
+        function,
+        queue_name=CALLS_QUEUE,
+        interval=every_seconds,
+        job_timeout=timeout,
+        result_ttl=0,
+        failure_ttl=FAILURE_TTL_SECONDS,
+    )
 
 
 # Statuses of a job that ended without doing its work: its id may be taken by new work.

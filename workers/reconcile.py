@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, aliased
 
 from callback import db
 from callback.lifecycle.legs import apply_status, never_dialled
-from callback.lifecycle.requests import FollowUp
 from callback.lifecycle.states import (
     AT_TWILIO_STATUSES,
     FINAL_CALL_STATUSES,
@@ -32,7 +31,7 @@ from callback.telephony import small_int, twilio_client
 from workers.calls import resolve_unsent
 from workers.context import JobLog, job_context
 from workers.dial import in_flight_since, rule_out_unsent
-from workers.queues import enqueue_follow_up, enqueue_reconcile_dial
+from workers.queues import enqueue_reconcile_dial
 
 log = logging.getLogger(__name__)
 Row = TypeVar("Row")
@@ -60,16 +59,16 @@ def reconcile() -> dict[str, int]:
 
 def _each(
     rows: Sequence[Row],
-    settle: Callable[[Session, Row, JobLog], FollowUp | None],
+    settle: Callable[[Session, Row, JobLog], None],
     job_log: JobLog,
     failed: list[str],
 ) -> int:
-    """Settle each row in its own transaction; enqueue what each asks for after its commit."""
+    """Settle each row in its own transaction (what it leaves to do follows its commit)."""
     session = db.session()
     for row in rows:
         name = f"{type(row).__name__}:{getattr(row, 'id', '?')}"
         try:
-            follow_up = settle(session, row, job_log)
+            settle(session, row, job_log)
             session.commit()
         except Exception as exc:  # noqa: BLE001 - isolated per row, reported at the end
             session.rollback()
@@ -77,8 +76,6 @@ def _each(
             # The type only: a Twilio error's text may quote a dialled number.
             job_log.warning("could not settle %s: %s", name, type(exc).__name__)
             metrics.reconciler_action("row_failed")
-            continue
-        enqueue_follow_up(follow_up)
     return len(rows)
 
 
@@ -130,14 +127,13 @@ def _silent_calls() -> Sequence[CallAttempt]:
     )
 
 
-def _fetch_call(session: Session, attempt: CallAttempt, job_log: JobLog) -> FollowUp | None:
+def _fetch_call(session: Session, attempt: CallAttempt, job_log: JobLog) -> None:
     call = twilio_client().calls(attempt.call_sid).fetch()
     if not call.status or call.status in AT_TWILIO_STATUSES:
-        return None
-    follow_up = apply_status(session, attempt, call.status, small_int(str(call.duration or "")))
+        return
+    apply_status(session, attempt, call.status, small_int(str(call.duration or "")))
     job_log.info("finished silent call: attempt=%s status=%s", attempt.id, call.status)
     metrics.reconciler_action("finished_silent_call")
-    return follow_up
 
 
 def _unbridged_legs() -> Sequence[CallAttempt]:
@@ -174,7 +170,7 @@ def _unbridged_legs() -> Sequence[CallAttempt]:
     )
 
 
-def _settle_unbridged(session: Session, leg: CallAttempt, job_log: JobLog) -> FollowUp | None:
+def _settle_unbridged(session: Session, leg: CallAttempt, job_log: JobLog) -> None:
     """Adopt the visitor's call if Twilio placed one; else close the leg and retry later."""
     request = session.get_one(CallbackRequest, leg.request_id)
     parent = session.scalar(
@@ -189,10 +185,10 @@ def _settle_unbridged(session: Session, leg: CallAttempt, job_log: JobLog) -> Fo
     if children:
         leg.call_sid = children[0].sid  # its status is fetched as a silent call's
         job_log.info("found the visitor's call of attempt=%s", leg.id)
-        return None
+        return
     job_log.info("visitor leg never dialled: attempt=%s", leg.id)
     metrics.reconciler_action("closed_unbridged_leg")
-    return never_dialled(session, request, leg)
+    never_dialled(session, request, leg)
 
 
 def _requeue_lost_dials() -> int:

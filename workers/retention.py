@@ -17,11 +17,13 @@ from rq.cron import CronScheduler
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callback import db
+from callback import after_commit, db
 from callback.lifecycle.requests import forget
+from callback.lifecycle.work import EndCalls
 from callback.models import CallbackRequest, RequestStatus, utcnow
 from workers.context import job_context
-from workers.queues import CALLS_QUEUE, FAILURE_TTL_SECONDS
+from workers.provider_records import unerased_requests
+from workers.queues import enqueue_provider_erasure, register_periodic
 
 RETENTION_EVERY_SECONDS = 300
 RETENTION_OUTCOME = "retention_cap"
@@ -45,42 +47,31 @@ def expired_requests(session: Session, cap_hours: float) -> list[CallbackRequest
 
 def erase_expired() -> int:
     """End every request past the retention cap as expired, erasing its number; count them."""
-    from workers.queues import enqueue_hangups  # noqa: PLC0415 - keeps imports one-way
-
     with job_context(__name__, "-") as job_log:
         session = db.session()
         cap = float(current_app.config["RETENTION_MAX_HOURS"])
-        erased, live = 0, []
+        erased = 0
         while batch := expired_requests(session, cap):
             for request in batch:
                 if not request.status.is_terminal:
-                    live.append(request.id)
+                    # A call still up past the cap is ended too.
+                    after_commit.add(session, EndCalls(request.id))
                 erased += forget(session, request, RequestStatus.EXPIRED, RETENTION_OUTCOME)
             session.commit()
-        for request_id in live:
-            enqueue_hangups(request_id)  # a call still up past the cap is ended too
         job_log.info("retention cap: erased=%s", erased)
         return erased
 
 
 def run_retention() -> int:
     """The periodic job: erase numbers past the cap, then retry pending provider erasures."""
-    from workers.provider_records import sweep_provider_records  # noqa: PLC0415
-
     erased = erase_expired()
     with job_context(__name__, "-"):
         if current_app.config.get("ERASE_PROVIDER_RECORDS"):
-            sweep_provider_records(db.session())
+            for request_id in unerased_requests(db.session()):
+                enqueue_provider_erasure(request_id)
     return erased
 
 
 def register_retention(scheduler: CronScheduler) -> None:
     """Have RQ's cron scheduler enqueue the retention run every few minutes."""
-    scheduler.register(
-        run_retention,
-        queue_name=CALLS_QUEUE,
-        interval=RETENTION_EVERY_SECONDS,
-        job_timeout=300,
-        result_ttl=0,
-        failure_ttl=FAILURE_TTL_SECONDS,
-    )
+    register_periodic(scheduler, run_retention, RETENTION_EVERY_SECONDS, timeout=300)

@@ -1,4 +1,4 @@
-"""Taking a callback request: validate, store in one transaction, then enqueue."""
+"""Taking a callback request: validate, store in one transaction; its first dial follows."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from sqlalchemy import Insert, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callback import db
+from callback import after_commit, db
 from callback.db import UPSERT_INSERTS
 from callback.errors import ApiError, refusal
 from callback.lifecycle.states import PENDING_STATUSES
+from callback.lifecycle.work import FirstDial
 from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
 from callback.phones.policy import PhoneRejected, parse_visitor_number
 from callback.schedule.hours import widget_schedule
@@ -26,7 +27,6 @@ from callback.schedule.slots import slot_taking
 from callback.security import caps, counters
 from callback.texts.messages import message, request_language
 from callback.widgets.cache import forget_widget
-from workers.queues import enqueue_new_request
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
 MAX_LOCALE_LENGTH = 16
@@ -100,8 +100,8 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
     )
     for _ in range(INSERT_TRIES):
         if _insert_unless_pending(session, widget, **values):
+            after_commit.add(session, FirstDial(request_id, scheduled_for))
             session.commit()
-            enqueue_new_request(request_id, at=scheduled_for)
             return Accepted(request_id, status, scheduled_for)
         if _has_pending(session, widget.id, number.e164):
             caps.release_call(widget)

@@ -1,8 +1,8 @@
 """What a call leg's progress does to its request, for either leg, from any source.
 
 Twilio's status callbacks, the Dial action, a fetched or listed call: each reports a
-status, which moves the leg forward only, and then the request follows. Returns the work
-(a `FollowUp`) to enqueue after the commit.
+status, which moves the leg forward only, and then the request follows. The dial that
+must follow (next agent, next round) is handed to `callback.after_commit`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from callback import after_commit
 from callback.agents.roster import note_agent_leg_end
 from callback.lifecycle.moves import move_attempt, move_request
-from callback.lifecycle.requests import FollowUp, finish, retry_later
+from callback.lifecycle.requests import finish, retry_later
 from callback.lifecycle.states import (
     FINAL_CALL_STATUSES,
     UNANSWERED_STATUSES,
@@ -21,6 +22,7 @@ from callback.lifecycle.states import (
     call_status,
 )
 from callback.lifecycle.transitions import AttemptEvent, RequestEvent
+from callback.lifecycle.work import Dial, EndOtherAgentCalls
 from callback.models import CallAttempt, CallbackRequest, Leg, utcnow
 from callback.ops import metrics
 
@@ -64,6 +66,8 @@ def accept(
     )
     session.add(visitor_leg)
     session.flush()  # its id names the visitor leg's callback URLs
+    if request.widget.ring_strategy == "simultaneous":
+        after_commit.add(session, EndOtherAgentCalls(request.id, agent_leg.round))
     return visitor_leg
 
 
@@ -95,25 +99,27 @@ def apply_status(
     reported: str,
     duration: int | None = None,
     answered_by: str | None = None,
-) -> FollowUp | None:
+) -> None:
     """Move the leg forward to the `reported` status and let the request follow."""
     status = call_status(reported)
     if status is None:
-        return None
+        return
     request = session.get_one(CallbackRequest, attempt.request_id)
     if attempt.leg == Leg.AGENT and status in RANG and request.agent_ringing_at is None:
         # Callbacks may come out of order: an answered phone has rung, whenever we hear it.
         request.agent_ringing_at = utcnow()
         metrics.agent_ringing(request)
     if not report(session, attempt, status, duration, answered_by):
-        return None
+        return
     final = status in FINAL_CALL_STATUSES
     if attempt.leg == Leg.AGENT and final:
         note_agent_leg_end(session, attempt, status)
     if attempt.round != request.round or request.status.is_terminal:
-        return None  # a late report about an earlier round or an ended request
+        return  # a late report about an earlier round or an ended request
     if attempt.leg == Leg.AGENT:
-        return agent_leg_ended(request, attempt) if final else None
+        if final:
+            agent_leg_ended(session, request, attempt)
+        return
     if status == AttemptStatus.IN_PROGRESS and move_request(
         session,
         request,
@@ -122,22 +128,23 @@ def apply_status(
         CallbackRequest.round == attempt.round,
     ):
         metrics.bridged(request)
-    return visitor_leg_ended(session, request, attempt, status) if final else None
+    if final:
+        visitor_leg_ended(session, request, attempt, status)
 
 
-def agent_leg_ended(request: CallbackRequest, attempt: CallAttempt) -> FollowUp | None:
+def agent_leg_ended(session: Session, request: CallbackRequest, attempt: CallAttempt) -> None:
     """Ring the next agent after one who did not accept; retry later when none is left."""
     if attempt.digits == "1" or request.status != RequestStatus.CALLING_AGENT:
         # This agent accepted: the visitor leg decides the outcome. If the agent hung up
         # before the visitor was dialled, the reconciler finds the leg that never began.
-        return None
+        return
     # The dial job picks the next agent, waits for a busy one, or starts a later round.
-    return FollowUp(request.id, request.round, step=attempt.attempt_number)
+    after_commit.add(session, Dial(request.id, request.round, step=attempt.attempt_number))
 
 
 def visitor_leg_ended(
     session: Session, request: CallbackRequest, attempt: CallAttempt, status: AttemptStatus
-) -> FollowUp | None:
+) -> None:
     """Complete the request after a bridged call, or retry the visitor later."""
     if status == AttemptStatus.COMPLETED:
         # A dialled leg only completes after it was answered, whatever order the
@@ -150,14 +157,12 @@ def visitor_leg_ended(
         ended = finish(session, request, RequestStatus.COMPLETED, "talked", values=talked)
         if ended and not was_connected:
             metrics.bridged(request)
-        return None
-    if status in UNANSWERED_STATUSES:
+    elif status in UNANSWERED_STATUSES:
         # canceled here means the agent hung up while the visitor's phone rang.
-        return retry_later(session, request, "visitor_" + status.replace("-", "_"))
-    return None
+        retry_later(session, request, "visitor_" + status.replace("-", "_"))
 
 
-def never_dialled(session: Session, request: CallbackRequest, leg: CallAttempt) -> FollowUp | None:
+def never_dialled(session: Session, request: CallbackRequest, leg: CallAttempt) -> None:
     """Close a visitor leg that never began (the agent hung up first) and retry later."""
     if not move_attempt(
         session,
@@ -166,7 +171,6 @@ def never_dialled(session: Session, request: CallbackRequest, leg: CallAttempt) 
         {"ended_at": utcnow()},
         CallAttempt.call_sid.is_(None),
     ):
-        return None
-    if leg.round != request.round or request.status != RequestStatus.CALLING_VISITOR:
-        return None
-    return retry_later(session, request, "agent_left_before_bridge")
+        return
+    if leg.round == request.round and request.status == RequestStatus.CALLING_VISITOR:
+        retry_later(session, request, "agent_left_before_bridge")

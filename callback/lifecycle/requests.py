@@ -1,37 +1,23 @@
 """A request's own moves: dialling, its next round, and its end (which erases the number).
 
-Callers commit, then enqueue what a returned `FollowUp` asks for, so no job is ever
-enqueued for uncommitted state.
+What must follow a move (the next dial, erasure at Twilio) is handed to
+`callback.after_commit`, so no job is ever enqueued for uncommitted state.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from callback import after_commit
 from callback.lifecycle.moves import move_request
 from callback.lifecycle.states import RequestStatus
 from callback.lifecycle.transitions import ENDING_EVENTS, RequestEvent
+from callback.lifecycle.work import Dial, EraseProviderRecords
 from callback.models import AuditEntry, CallbackRequest, utcnow
 from callback.ops import metrics
-
-# Ids of requests finished in a session, read after its commit (provider-record erasure).
-FINISHED_IN_SESSION = "callback.finished_requests"
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """Work to enqueue after the commit: a dial for `round_number`/`step`, maybe later."""
-
-    request_id: uuid.UUID
-    round_number: int
-    step: int = 0
-    at: datetime | None = None
-    tag: str = ""  # tells apart several dials of one step (waits for a busy agent)
 
 
 def finish(
@@ -59,7 +45,7 @@ def finish(
             details={"outcome": outcome, "number_erased": True},
         )
     )
-    session.info.setdefault(FINISHED_IN_SESSION, set()).add(request.id)
+    after_commit.add(session, EraseProviderRecords(request.id))
     metrics.request_finished(request)
     return True
 
@@ -104,17 +90,19 @@ def dialling(session: Session, request: CallbackRequest) -> bool:
     )
 
 
-def retry_later(session: Session, request: CallbackRequest, reason: str) -> FollowUp | None:
-    """Start the next round after the widget's interval, or end the request for `reason`."""
+def retry_later(session: Session, request: CallbackRequest, reason: str) -> bool:
+    """Start the next round after the widget's interval, or end the request for `reason`.
+
+    Returns whether a next round was scheduled (its dial follows the commit)."""
     widget = request.widget
     if request.round >= widget.retry_attempts:
         finish(session, request, RequestStatus.FAILED, reason)
-        return None
+        return False
     intervals = widget.retry_intervals or [0]
     delay = intervals[min(request.round - 1, len(intervals) - 1)]
     if utcnow() + timedelta(seconds=delay) > deadline(request):
         finish(session, request, RequestStatus.EXPIRED, "max_wait_exceeded")
-        return None
+        return False
     this_round = request.round
     at = utcnow() + timedelta(seconds=delay)
     # A new round starts over from "scheduled"; stale callbacks of the old round are
@@ -126,7 +114,9 @@ def retry_later(session: Session, request: CallbackRequest, reason: str) -> Foll
         {"round": this_round + 1, "scheduled_for": at},
         CallbackRequest.round == this_round,
     )
-    return FollowUp(request.id, this_round + 1, at=at) if moved else None
+    if moved:
+        after_commit.add(session, Dial(request.id, this_round + 1, at=at))
+    return moved
 
 
 def deadline(request: CallbackRequest) -> datetime:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from callback import db
+from callback import after_commit, db
 from callback.lifecycle.requests import finish
+from callback.lifecycle.work import EndCalls
 from callback.models import CallbackRequest, RequestStatus
 from callback.schedule.queue_estimate import estimate
 
@@ -28,13 +29,11 @@ def public_status(request: CallbackRequest) -> dict[str, Any]:
 
 def cancel_request(request: CallbackRequest, actor: str) -> bool:
     """Withdraw a pending request: cancel it, erase the number now, end any live call."""
-    from workers.queues import enqueue_hangups  # noqa: PLC0415 - avoids an import cycle
-
     session = db.session()
     if not finish(session, request, RequestStatus.CANCELED, "withdrawn", actor=actor):
         return False
+    after_commit.add(session, EndCalls(request.id))
     session.commit()
-    enqueue_hangups(request.id)
     return True
 
 

@@ -163,7 +163,7 @@ def test_an_agent_who_misses_three_calls_in_a_row_is_paused(app: Flask) -> None:
 def test_a_retry_that_would_ring_after_the_maximum_wait_expires_instead(app: Flask) -> None:
     widget = make_widget(max_wait_minutes=5, retry_intervals=[600])
     request_row = pending_request(widget)
-    assert retry_later(db.session(), request_row, "visitor_busy") is None
+    assert retry_later(db.session(), request_row, "visitor_busy") is False
     assert request_row.status == RequestStatus.EXPIRED
     assert request_row.outcome == "max_wait_exceeded"
     assert request_row.phone is None

@@ -1,0 +1,62 @@
+"""Work decided inside a transaction and done once it commits: the one after-commit mechanism.
+
+Domain code says *what* should follow a change (`add(session, work)`: ring the next
+agent, end a request's calls); the jobs layer says *how*, by installing the handler
+that enqueues each piece of work (`workers.queues.init_app`). So no job is ever
+enqueued for state that was rolled back, and the domain never imports the jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+PENDING_KEY = "callback.after_commit"
+
+Handler = Callable[[Any], object]
+
+
+@dataclass
+class Receipt:
+    """One piece of work waiting for the commit; `result` is the handler's answer after it."""
+
+    work: Hashable
+    result: object = None
+
+
+_handler: Handler | None = None
+
+
+def add(session: Session, work: Hashable) -> Receipt:
+    """Do `work` after `session` commits; the same work added twice is done once."""
+    pending: dict[Hashable, Receipt] = session.info.setdefault(PENDING_KEY, {})
+    if work not in pending:
+        pending[work] = Receipt(work)
+    return pending[work]
+
+
+def install(handler: Handler) -> None:
+    """Have `handler(work)` called for each piece of work of every committed session."""
+    global _handler
+    _handler = handler
+    for name, listener in (("after_commit", _committed), ("after_soft_rollback", _rolled_back)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def _committed(session: Session) -> None:
+    pending: dict[Hashable, Receipt] = session.info.pop(PENDING_KEY, {})
+    if _handler is None:
+        return
+    for receipt in pending.values():
+        receipt.result = _handler(receipt.work)
+
+
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    # A savepoint rolled back leaves the outer transaction's work standing.
+    if not previous.nested:
+        session.info.pop(PENDING_KEY, None)

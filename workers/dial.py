@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
-from callback import after_commit, db
+from callback import after_commit, db, metrics
 from callback.agents.roster import pause
 from callback.agents.routing import agents_tried, choose_agents, claim_agent
 from callback.lifecycle.legs import next_attempt_number
@@ -26,7 +26,6 @@ from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES, AttemptStatus, Requ
 from callback.lifecycle.transitions import AttemptEvent
 from callback.lifecycle.work import Dial
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, utcnow
-from callback.ops import metrics
 from callback.redis_client import redis_connection
 from callback.telephony import EVERY_CALL_TWILIO_CODES
 from workers import calls

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from callback import db
+from callback import db, metrics
 from callback.lifecycle.legs import apply_status, never_dialled
 from callback.lifecycle.states import (
     AT_TWILIO_STATUSES,
@@ -26,7 +26,6 @@ from callback.lifecycle.states import (
     RequestStatus,
 )
 from callback.models import CallAttempt, CallbackRequest, Leg, utcnow
-from callback.ops import metrics
 from callback.telephony import small_int, twilio_client
 from workers.calls import resolve_unsent
 from workers.context import JobLog, job_context

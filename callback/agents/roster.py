@@ -9,9 +9,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callback import metrics
 from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES
 from callback.models import Agent, AuditEntry, CallAttempt, Leg, utcnow
-from callback.ops import metrics
 
 log = logging.getLogger(__name__)
 

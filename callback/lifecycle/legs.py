@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from callback import after_commit
+from callback import after_commit, metrics
 from callback.agents.roster import note_agent_leg_end
 from callback.lifecycle.moves import move_attempt, move_request
 from callback.lifecycle.requests import finish, retry_later
@@ -24,7 +24,6 @@ from callback.lifecycle.states import (
 from callback.lifecycle.transitions import AttemptEvent, RequestEvent
 from callback.lifecycle.work import Dial, EndOtherAgentCalls
 from callback.models import CallAttempt, CallbackRequest, Leg, utcnow
-from callback.ops import metrics
 
 RANG = frozenset({AttemptStatus.RINGING, AttemptStatus.IN_PROGRESS, AttemptStatus.COMPLETED})
 

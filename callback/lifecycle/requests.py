@@ -11,13 +11,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from callback import after_commit
+from callback import after_commit, metrics
 from callback.lifecycle.moves import move_request
 from callback.lifecycle.states import RequestStatus
 from callback.lifecycle.transitions import ENDING_EVENTS, RequestEvent
 from callback.lifecycle.work import Dial, EraseProviderRecords
 from callback.models import AuditEntry, CallbackRequest, utcnow
-from callback.ops import metrics
 
 
 def finish(

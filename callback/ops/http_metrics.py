@@ -16,8 +16,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from callback import metrics
 from callback.models import utcnow
-from callback.ops import metrics
 from callback.ops.queue_health import QueueCollector
 from callback.redis_client import redis_connection
 

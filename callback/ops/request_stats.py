@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from callback.metrics import waited_seconds
 from callback.models import CallbackRequest, RequestStatus
-from callback.ops.metrics import waited_seconds
 
 FAILURE_STATUSES = frozenset({RequestStatus.FAILED, RequestStatus.EXPIRED})
 # Enough rows for any realistic hour; a flood beyond it is summarised by its newest part.

@@ -179,7 +179,7 @@ def test_no_label_carries_a_number_or_a_request_id(
 def test_multiprocess_mode_adds_up_every_process(
     client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    count_once = "from callback.ops import metrics; metrics.reconciler_action('requeued_dial')"
+    count_once = "from callback import metrics; metrics.reconciler_action('requeued_dial')"
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     for _ in range(2):  # two processes, as two gunicorn workers or a web and a worker
         subprocess.run([sys.executable, "-c", count_once], env=env, check=True)  # noqa: S603 - our own code

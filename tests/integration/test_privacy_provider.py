@@ -23,8 +23,7 @@ from callback.settings import SANDBOX_FROM_NUMBER
 from callback.telephony import twilio_client
 from tests.factories import AGENT_PHONE, make_agent, make_request
 from workers.failures import scrub_failure
-from workers.queues import provider_job_id
-from workers.queues import CALLS_QUEUE
+from workers.queues import CALLS_QUEUE, provider_job_id
 
 HOLD = '<Response><Pause length="120"/></Response>'
 

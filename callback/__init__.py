@@ -10,9 +10,12 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; `config` overrides settings read from the environment."""
+    # Imported here, as Flask's tutorial does: Python runs this file before any module of
+    # the package, so imports at its top would load the whole app (web, jobs, webhooks)
+    # into the sandbox, the demo site and every process that needs one module.
     from callback import (  # noqa: PLC0415
         db,
-        errors,
+        http_errors,
         logs,
         redis_client,
         security,
@@ -42,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     widgets.init_app(app)
     redis_client.init_app(app)
-    errors.init_app(app)
+    http_errors.init_app(app)
     converters.init_app(app)  # before the blueprints: their rules use it
     queues.init_app(app)
     app.register_blueprint(visitor.bp)

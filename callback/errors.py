@@ -1,55 +1,58 @@
-"""JSON errors for the API: a clear code and message, never a traceback."""
+"""What the service refuses, and why: the errors domain code raises, with no HTTP in them.
+
+Each carries a stable `code` for clients, a `message` in the asker's language and the
+`field` at fault. Its kind says what went wrong; the HTTP edges turn the kind into a
+status code (`callback/http_errors.py`), the CLI into its own words.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from typing import TypeVar
 
-from callback.texts.messages import http_error_message, message, request_language
+from callback.texts.messages import message, request_language
 
 
-class ApiError(Exception):
-    """An error the API reports as `{"error": {"code", "message", "field"}}`."""
+class Refused(Exception):
+    """A request the service will not carry out, with the reason in the asker's words."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
         super().__init__(code)
-        self.http_status = status
         self.code = code
         self.message = message
         self.field = field
 
 
-def refusal(status: int, code: str, language: str | None = None) -> ApiError:
-    """Return the error `code` in `language`, else in the language of this request."""
-    return ApiError(status, code, message(code, language or request_language()))
+class Malformed(Refused):
+    """The request cannot be read at all (not JSON, not an object)."""
 
 
-def error_response(
-    status: int, code: str, message: str, field: str | None = None
-) -> tuple[Response, int]:
-    """Return the JSON error body with `status`."""
-    body: dict[str, str] = {"code": code, "message": message}
-    if field:
-        body["field"] = field
-    return jsonify(error=body), status
+class Invalid(Refused):
+    """A value was read and is not acceptable (a number, a time, a field)."""
 
 
-def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/twilio/")) or request.is_json
+class Unauthorized(Refused):
+    """No valid credentials came with the request."""
 
 
-def init_app(app: Flask) -> None:
-    """Register the handlers that turn errors into JSON bodies."""
+class NotAllowed(Refused):
+    """Credentials or origin are known, and not allowed this."""
 
-    @app.errorhandler(ApiError)
-    def _api_error(err: ApiError) -> tuple[Response, int]:
-        return error_response(err.http_status, err.code, err.message, err.field)
 
-    @app.errorhandler(HTTPException)
-    def _http_error(err: HTTPException) -> tuple[Response, int] | HTTPException:
-        if not _wants_json():
-            return err
-        status = err.code or 500
-        code = (err.name or "error").lower().replace(" ", "_")
-        text = http_error_message(code, status) or err.description or err.name
-        return error_response(status, code, text)
+class NotFound(Refused):
+    """What the request names does not exist (or is not shown to this asker)."""
+
+
+class RetryLater(Refused):
+    """A limit was reached; the same request may succeed after `retry_after` seconds."""
+
+    def __init__(self, code: str, retry_after: int, locale: str | None = None) -> None:
+        super().__init__(code, message(code, locale))
+        self.retry_after = max(retry_after, 1)
+
+
+R = TypeVar("R", bound=Refused)
+
+
+def refusal(kind: type[R], code: str, language: str | None = None, field: str | None = None) -> R:
+    """Return the refusal `code` of `kind`, worded in `language`, else this request's."""
+    return kind(code, message(code, language or request_language()), field)

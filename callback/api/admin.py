@@ -10,7 +10,7 @@ from sqlalchemy import select
 from callback import db
 from callback.agents.roster import make_available, pause, remove
 from callback.api import validation as v
-from callback.errors import ApiError
+from callback.errors import NotFound
 from callback.lifecycle.visitor import iso
 from callback.models import Agent, CallbackRequest, Widget
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
@@ -81,14 +81,14 @@ def agent_json(agent: Agent) -> dict[str, Any]:
 def _widget(key: str) -> Widget:
     widget = db.session().scalars(select(Widget).filter_by(key=key)).one_or_none()
     if widget is None:
-        raise ApiError(404, "unknown_widget", "No widget has that key.")
+        raise NotFound("unknown_widget", "No widget has that key.")
     return widget
 
 
 def _agent(agent_id: int) -> Agent:
     agent = db.session().get(Agent, agent_id)
     if agent is None:
-        raise ApiError(404, "unknown_agent", "No agent has that id.")
+        raise NotFound("unknown_agent", "No agent has that id.")
     return agent
 
 

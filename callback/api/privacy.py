@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from callback import db
-from callback.errors import ApiError
+from callback.errors import Invalid
 from callback.privacy.erase import erase_number
 from callback.privacy.export import SubjectNumberInvalid, export_for_subject, parse_subject_number
 from callback.redis_client import redis_connection
@@ -20,12 +20,12 @@ bp.before_request(require_admin(lambda: None))
 def _subject_number() -> str:
     body: Any = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("phone"), str):
-        raise ApiError(422, "invalid_field", "phone: is required", "phone")
+        raise Invalid("invalid_field", "phone: is required", "phone")
     region = body.get("region")
     try:
         return parse_subject_number(body["phone"], region if isinstance(region, str) else None)
     except SubjectNumberInvalid as exc:
-        raise ApiError(422, "invalid_number", f"phone: {exc}", "phone") from None
+        raise Invalid("invalid_number", f"phone: {exc}", "phone") from None
 
 
 @bp.post("/export")

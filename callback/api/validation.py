@@ -11,22 +11,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import NumberParseException
 
-from callback.errors import ApiError
+from callback.errors import Invalid, Malformed
 from callback.phones.policy import NUMBER_TYPE_NAMES
 
 Validator = Callable[[Any], Any]
 RING_STRATEGIES = ("sequential", "round_robin", "simultaneous")
 
 
-def invalid(field: str, text: str) -> ApiError:
+def invalid(field: str, text: str) -> Invalid:
     """Return the 422 error for one bad field."""
-    return ApiError(422, "invalid_field", f"{field}: {text}", field)
+    return Invalid("invalid_field", f"{field}: {text}", field)
 
 
 def clean(body: Any, fields: Mapping[str, Validator], required: tuple[str, ...]) -> dict[str, Any]:
     """Return the body's known fields, validated; refuse unknown or missing ones."""
     if not isinstance(body, dict):
-        raise ApiError(400, "malformed_json", "The request body must be a JSON object.")
+        raise Malformed("malformed_json", "The request body must be a JSON object.")
     for name in body:
         if name not in fields:
             raise invalid(name, "unknown field")

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import BadRequest
 
-from callback.embed.cors import visitor_cors
-from callback.errors import refusal
+from callback.api.cors import visitor_cors
+from callback.errors import Malformed, NotFound, refusal
 from callback.lifecycle.intake import AlreadyRequested, submit
 from callback.lifecycle.visitor import cancel_request, iso, public_status
 from callback.models import CallbackRequest
@@ -26,9 +26,9 @@ def _submission() -> dict[str, Any]:
         try:
             body = request.get_json()
         except BadRequest:
-            raise refusal(400, "malformed_json") from None
+            raise refusal(Malformed, "malformed_json") from None
         if not isinstance(body, dict):
-            raise refusal(400, "malformed_json")
+            raise refusal(Malformed, "malformed_json")
         return body
     return request.form.to_dict()
 
@@ -68,7 +68,7 @@ def preflight(key: str) -> tuple[str, int, dict[str, str]]:
 def _owned_request(request_id: str) -> CallbackRequest:
     found = owned_request(request_id, request.args.get("token"))
     if found is None:
-        raise refusal(404, "not_found")
+        raise refusal(NotFound, "not_found")
     return found
 
 

@@ -10,7 +10,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from callback.errors import ApiError, refusal
+from callback.errors import Refused
+from callback.http_errors import status_of
 from callback.lifecycle.intake import AlreadyRequested, submit
 from callback.lifecycle.visitor import cancel_request
 from callback.models import CallbackRequest, Widget
@@ -51,7 +52,7 @@ def page_language(widget: Widget, asked: str | None) -> str:
 
 def _render_form(
     widget: Widget,
-    error: ApiError | None = None,
+    error: Refused | None = None,
     status: int = 200,
     values: Mapping[str, str] | None = None,
 ) -> tuple[str, int]:
@@ -70,7 +71,7 @@ def _refused(
 ) -> tuple[str, int]:
     """Show the form again with the refusal `code` in the page's language."""
     language = page_language(widget, request.args.get("lang"))
-    return _render_form(widget, refusal(status, code, language), status, values)
+    return _render_form(widget, Refused(code, message(code, language)), status, values)
 
 
 def _refused_unread(code: str, status: int) -> tuple[str, int]:
@@ -118,7 +119,7 @@ def post_form(key: str) -> Response | tuple[str, int]:
     widget = _widget(key)
     try:
         check_origin(widget)  # a cross-site form post is refused here as in the API
-    except ApiError:
+    except Refused:
         return _refused(widget, "origin_not_allowed", 403, {})
     try:
         if _csrf().loads(request.form.get("csrf_token", ""), max_age=CSRF_MAX_AGE_SECONDS) != key:
@@ -127,8 +128,8 @@ def post_form(key: str) -> Response | tuple[str, int]:
         return _refused(widget, "form_expired", 400)
     try:
         accepted = submit(widget, request.form.to_dict())
-    except ApiError as error:
-        return _render_form(widget, error, error.http_status)
+    except Refused as error:
+        return _render_form(widget, error, status_of(error))
     if isinstance(accepted, AlreadyRequested):
         language = page_language(widget, accepted.locale)
         text = message(ALREADY_REQUESTED, language)

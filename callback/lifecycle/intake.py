@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from callback import after_commit, db
 from callback.db import UPSERT_INSERTS
-from callback.errors import ApiError, refusal
+from callback.errors import Invalid, NotFound, Refused, refusal
 from callback.lifecycle.states import PENDING_STATUSES
 from callback.lifecycle.work import FirstDial
 from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
@@ -55,7 +55,7 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
     locale = _locale(form.get("locale")) or request_language(widget.language)
     counters.check_widget(widget, locale)
     if str(form.get("consent", "")).strip().lower() not in TRUE_WORDS:
-        raise ApiError(422, "consent_required", message("consent_required", locale), "consent")
+        raise Invalid("consent_required", message("consent_required", locale), "consent")
     try:
         number = parse_visitor_number(
             str(form.get("phone") or ""),
@@ -65,7 +65,7 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
             locale,
         )
     except PhoneRejected as rejected:
-        raise ApiError(422, rejected.code, rejected.message, rejected.field) from None
+        raise Invalid(rejected.code, rejected.message, rejected.field) from None
     counters.check_number(number.e164, locale)
     preferred = _preferred_time(form.get("preferred_time"), widget.timezone, locale)
 
@@ -73,7 +73,7 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
     try:
         scheduled_for = _when_to_call(session, widget, preferred, locale)
         caps.reserve_call(widget, locale)  # last check: only a request about to be stored counts
-    except ApiError:
+    except Refused:
         # A visitor asking again is shown their pending request, even when the slot is
         # now taken (by that request) or today's cap is reached.
         if not _has_pending(session, widget.id, number.e164):
@@ -124,7 +124,7 @@ def _insert_unless_pending(session: Session, widget: Widget, **values: object) -
         session.rollback()
         caps.release_call(widget)
         forget_widget(widget.key)
-        raise refusal(404, "unknown_widget") from None
+        raise refusal(NotFound, "unknown_widget") from None
 
 
 @cache
@@ -154,14 +154,14 @@ def _when_to_call(
     if preferred is not None:
         if slot_taking(session, widget, preferred, now) is None:
             code = "slot_unavailable"
-            raise ApiError(422, code, message(code, locale), "preferred_time")
+            raise Invalid(code, message(code, locale), "preferred_time")
         return preferred
     schedule = widget_schedule(widget)
     if schedule.is_open(now):
         return None
     opening = schedule.next_opening(now)
     if opening is None:
-        raise ApiError(422, "no_opening_soon", message("no_opening_soon", locale))
+        raise Invalid("no_opening_soon", message("no_opening_soon", locale))
     return opening
 
 
@@ -195,11 +195,11 @@ def _preferred_time(value: object, timezone: str, locale: str | None) -> datetim
         when = datetime.fromisoformat(text)
     except ValueError:
         code = "invalid_preferred_time"
-        raise ApiError(422, code, message(code, locale), "preferred_time") from None
+        raise Invalid(code, message(code, locale), "preferred_time") from None
     if when.tzinfo is None:
         # A time typed without an offset is the widget's local time, as shown to the visitor.
         when = when.replace(tzinfo=ZoneInfo(timezone))
     if when <= utcnow():
         code = "preferred_time_in_past"
-        raise ApiError(422, code, message(code, locale), "preferred_time")
+        raise Invalid(code, message(code, locale), "preferred_time")
     return when.astimezone(UTC)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from flask import abort, current_app, request
 
-from callback.errors import ApiError
+from callback.errors import Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +36,7 @@ def require_admin(view: F) -> F:
             abort(404)  # admin disabled: nothing to find here
         scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token_is_valid(presented.strip()):
-            raise ApiError(401, "unauthorized", "A valid admin bearer token is required.")
+            raise Unauthorized("unauthorized", "A valid admin bearer token is required.")
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -17,9 +17,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from callback import db
+from callback.errors import RetryLater
 from callback.models import CallbackRequest, Widget, utcnow
 from callback.redis_client import redis_connection
-from callback.security.ratelimit import RetryLater
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from callback.errors import refusal
+from callback.errors import NotAllowed, refusal
 from callback.models import Widget
 from callback.texts.messages import request_language
 
@@ -21,7 +21,7 @@ def check_origin(widget: Widget) -> None:
         return
     if origin == _own_origin() or origin in widget.allowed_origins:
         return
-    raise refusal(403, "origin_not_allowed", request_language(widget.language))
+    raise refusal(NotAllowed, "origin_not_allowed", request_language(widget.language))
 
 
 def cors_headers(widget: Widget, preflight: bool = False) -> dict[str, str]:

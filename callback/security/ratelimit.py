@@ -17,22 +17,12 @@ import hashlib
 import hmac
 import ipaddress
 
-from flask import Blueprint, Flask, Response, current_app, request
-from flask_limiter import Limiter, RateLimitExceeded
+from flask import Blueprint, Flask, current_app, request
+from flask_limiter import Limiter
 
-from callback.errors import ApiError, error_response
 from callback.redis_client import redis_url
-from callback.texts.messages import message, request_language
 
 SUBMISSION_BLUEPRINTS = ("visitor_api", "form")
-
-
-class RetryLater(ApiError):
-    """A 429 that tells the client, in Retry-After, when to come back."""
-
-    def __init__(self, code: str, retry_after: int, locale: str | None = None) -> None:
-        super().__init__(429, code, message(code, locale))
-        self.retry_after = max(retry_after, 1)
 
 
 def client_key() -> str:
@@ -85,17 +75,3 @@ def init_app(app: Flask) -> None:
         blueprint = app.blueprints[name]
         assert isinstance(blueprint, Blueprint)  # Flask's, as Flask-Limiter's typing wants
         per_address(blueprint)
-    app.register_error_handler(RateLimitExceeded, _limit_exceeded)
-    app.register_error_handler(RetryLater, _retry_later)
-
-
-def _limit_exceeded(err: RateLimitExceeded) -> tuple[Response, int] | RateLimitExceeded:
-    # Flask-Limiter's after-request hook adds Retry-After (headers_enabled).
-    if not request.path.startswith("/api/"):
-        return err
-    return error_response(429, "rate_limited", message("rate_limited", request_language()))
-
-
-def _retry_later(err: RetryLater) -> tuple[Response, int, dict[str, str]]:
-    response, status = error_response(err.http_status, err.code, err.message)
-    return response, status, {"Retry-After": str(err.retry_after)}

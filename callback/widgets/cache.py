@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from sqlalchemy import event, select
 
 from callback import db
-from callback.errors import refusal
+from callback.errors import NotFound, refusal
 from callback.models import Widget
 
 _ALL_CACHES: weakref.WeakSet[WidgetCache] = weakref.WeakSet()
@@ -65,7 +65,7 @@ def load_widget(key: str) -> Widget:
     """Return the widget with public key `key`, or raise the API's 404."""
     widget = find_widget(key)
     if widget is None:
-        raise refusal(404, "unknown_widget")
+        raise refusal(NotFound, "unknown_widget")
     return widget
 
 

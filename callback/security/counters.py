@@ -13,16 +13,20 @@ import time
 
 from flask import current_app
 from limits import parse_many
+from limits.storage import RedisStorage
+from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 
+from callback.errors import RetryLater
 from callback.models import Widget
 from callback.phones.hashing import phone_redis_key
 from callback.redis_client import redis_connection
-from callback.security.ratelimit import RetryLater, client_key, limits_enabled
+from callback.security.ratelimit import client_key, limits_enabled
 
 log = logging.getLogger(__name__)
 
 SEEN_NUMBER_SECONDS = 3600
+LIMITER_EXTENSION = "callback.counters"
 
 
 class RateLimited(RetryLater):
@@ -55,23 +59,30 @@ def check_number(e164: str, locale: str | None = None) -> None:
         raise
 
 
-def _count(setting: str, base_key: str, locale: str | None) -> None:
+def _count(setting: str, identifier: str, locale: str | None) -> None:
     """Count one hit in every window of `setting`; raise RateLimited if any is full."""
     if not limits_enabled():
         return
-    now = time.time()
-    for item in parse_many(str(current_app.config[setting])):
-        period = item.get_expiry()
-        window = int(now // period)
-        key = f"{base_key}:{period}s:{window}"
-        try:
-            pipe = redis_connection().pipeline()
-            pipe.incr(key)
-            pipe.expire(key, period)
-            count = int(pipe.execute()[0])
-        except RedisError as exc:
-            # Fail open: the daily caps still bound the spend (see ratelimit.py).
-            log.warning("limit counter unreachable, %s skipped: %s", setting, exc)
-            return
-        if count > item.amount:
-            raise RateLimited(math.ceil((window + 1) * period - now), locale)
+    limiter = _limiter()
+    try:
+        for item in parse_many(str(current_app.config[setting])):
+            if not limiter.hit(item, identifier):
+                reset_at, _remaining = limiter.get_window_stats(item, identifier)
+                raise RateLimited(math.ceil(reset_at - time.time()), locale)
+    except RedisError as exc:
+        # Fail open: the daily caps still bound the spend (see ratelimit.py).
+        log.warning("limit counter unreachable, %s skipped: %s", setting, exc)
+
+
+def _limiter() -> FixedWindowRateLimiter:
+    """Return this process's limiter on the app's Redis (where erasure looks for keys)."""
+    client = redis_connection()
+    held = current_app.extensions.get(LIMITER_EXTENSION)
+    if held is None or held[0] is not client:  # a fork gets a new client, and a new limiter
+        storage = RedisStorage(
+            "redis://", connection_pool=client.connection_pool, key_prefix="callback"
+        )
+        held = (client, FixedWindowRateLimiter(storage))
+        current_app.extensions[LIMITER_EXTENSION] = held
+    limiter: FixedWindowRateLimiter = held[1]
+    return limiter

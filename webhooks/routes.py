@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app
+from flask import request as http_request
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import lazyload
 
@@ -42,42 +43,42 @@ def _attempt(
     return found[0], found[1]
 
 
-def _is_current(attempt: CallAttempt, request_row: CallbackRequest) -> bool:
-    return attempt.round == request_row.round and not request_row.status.is_terminal
+def _is_current(attempt: CallAttempt, request: CallbackRequest) -> bool:
+    return attempt.round == request.round and not request.status.is_terminal
 
 
 @bp.post("/attempts/<int:attempt_id>/whisper")
 @twilio_signed
 def whisper(attempt_id: int) -> Response:
-    attempt, request_row = _attempt(attempt_id)
-    language = request_row.widget.language
-    if not _is_current(attempt, request_row) or request_row.status != RequestStatus.CALLING_AGENT:
+    attempt, request = _attempt(attempt_id)
+    language = request.widget.language
+    if not _is_current(attempt, request) or request.status != RequestStatus.CALLING_AGENT:
         return _xml(twiml.goodbye(language, "taken"))
-    site, page = describe_page(request_row.page_url, language)
+    site, page = describe_page(request.page_url, language)
     key_url = public_url(f"/twilio/attempts/{attempt.id}/key")
-    return _xml(twiml.whisper(language, site or request_row.widget.name, page, key_url))
+    return _xml(twiml.whisper(language, site or request.widget.name, page, key_url))
 
 
 @bp.post("/attempts/<int:attempt_id>/key")
 @twilio_signed
 def key_pressed(attempt_id: int) -> Response:
     session = db.session()
-    attempt, request_row = _attempt(attempt_id)
-    language = request_row.widget.language
-    attempt.digits = request.form.get("Digits", "")[:8]
+    attempt, request = _attempt(attempt_id)
+    language = request.widget.language
+    attempt.digits = http_request.form.get("Digits", "")[:8]
     if attempt.digits != "1":
         session.commit()
         return _xml(twiml.goodbye(language, "passed"))
-    visitor_leg = accept(session, request_row, attempt)
+    visitor_leg = accept(session, request, attempt)
     if visitor_leg is None:
         session.commit()
         return _xml(twiml.goodbye(language, "taken"))
     session.commit()
-    caller_id = request_row.widget.caller_id or current_app.config.get("TWILIO_FROM_NUMBER") or ""
+    caller_id = request.widget.caller_id or current_app.config.get("TWILIO_FROM_NUMBER") or ""
     return _xml(
         twiml.bridge(
             language,
-            request_row.phone or "",
+            request.phone or "",
             caller_id,
             public_url(f"/twilio/attempts/{visitor_leg.id}/dial-result"),
             public_url(f"/twilio/attempts/{visitor_leg.id}/status"),
@@ -89,16 +90,16 @@ def key_pressed(attempt_id: int) -> Response:
 @twilio_signed
 def dial_result(attempt_id: int) -> Response:
     session = db.session()
-    visitor_leg, request_row = _attempt(attempt_id)
-    status = request.form.get("DialCallStatus", "")
-    if request.form.get("DialCallSid") and visitor_leg.call_sid is None:
-        visitor_leg.call_sid = request.form["DialCallSid"][:34]
+    visitor_leg, request = _attempt(attempt_id)
+    status = http_request.form.get("DialCallStatus", "")
+    if http_request.form.get("DialCallSid") and visitor_leg.call_sid is None:
+        visitor_leg.call_sid = http_request.form["DialCallSid"][:34]
     # The Dial action reports the visitor leg's end just as its status callback does;
     # whichever arrives first applies it, the other changes nothing.
-    duration = small_int(request.form.get("DialCallDuration"))
+    duration = small_int(http_request.form.get("DialCallDuration"))
     apply_status(session, visitor_leg, status, duration)
     session.commit()
-    language = request_row.widget.language
+    language = request.widget.language
     if status == "completed":
         return _xml(twiml.empty())
     return _xml(twiml.goodbye(language, "visitor_unavailable"))
@@ -109,16 +110,16 @@ def dial_result(attempt_id: int) -> Response:
 def call_status(attempt_id: int) -> tuple[str, int]:
     session = db.session()
     attempt, _request_row = _attempt(attempt_id, ATTEMPT_WITH_REQUEST_ONLY)
-    if not record_event(session, attempt, request.form):
+    if not record_event(session, attempt, http_request.form):
         return "", 204  # a duplicate: already applied
-    if attempt.call_sid is None and request.form.get("CallSid"):
-        attempt.call_sid = request.form["CallSid"][:34]
+    if attempt.call_sid is None and http_request.form.get("CallSid"):
+        attempt.call_sid = http_request.form["CallSid"][:34]
     apply_status(
         session,
         attempt,
-        request.form.get("CallStatus", ""),
-        small_int(request.form.get("CallDuration")),
-        request.form.get("AnsweredBy"),
+        http_request.form.get("CallStatus", ""),
+        small_int(http_request.form.get("CallDuration")),
+        http_request.form.get("AnsweredBy"),
     )
     session.commit()
     return "", 204

@@ -206,8 +206,8 @@ def _requeue_lost_dials() -> int:
         )
     ).all()
     requeued = 0
-    for request_row in waiting:
-        if enqueue_reconcile_dial(request_row.id, request_row.round) is not None:
+    for request in waiting:
+        if enqueue_reconcile_dial(request.id, request.round) is not None:
             requeued += 1
             metrics.reconciler_action("requeued_dial")
     if requeued:

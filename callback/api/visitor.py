@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, url_for
+from flask import request as http_request
 from werkzeug.exceptions import BadRequest
 
 from callback.api.cors import visitor_cors
@@ -22,15 +23,15 @@ bp.after_request(visitor_cors)  # the widget on the host page must read every an
 
 
 def _submission() -> dict[str, Any]:
-    if request.is_json:
+    if http_request.is_json:
         try:
-            body = request.get_json()
+            body = http_request.get_json()
         except BadRequest:
             raise refusal(Malformed, "malformed_json") from None
         if not isinstance(body, dict):
             raise refusal(Malformed, "malformed_json")
         return body
-    return request.form.to_dict()
+    return http_request.form.to_dict()
 
 
 # No automatic OPTIONS: it would answer preflights itself, without the CORS headers.
@@ -66,7 +67,7 @@ def preflight(key: str) -> tuple[str, int, dict[str, str]]:
 
 
 def _owned_request(request_id: str) -> CallbackRequest:
-    found = owned_request(request_id, request.args.get("token"))
+    found = owned_request(request_id, http_request.args.get("token"))
     if found is None:
         raise refusal(NotFound, "not_found")
     return found
@@ -79,6 +80,6 @@ def get_callback(request_id: str) -> Response:
 
 @bp.delete("/callbacks/<request_id>")
 def delete_callback(request_id: str) -> Response:
-    callback_request = _owned_request(request_id)
-    cancel_request(callback_request, actor="visitor")
-    return jsonify(public_status(callback_request))
+    request = _owned_request(request_id)
+    cancel_request(request, actor="visitor")
+    return jsonify(public_status(request))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import request as http_request
 from flask_limiter import RateLimitExceeded
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -59,9 +60,9 @@ def _render_form(
     return render_template(
         "form.html",
         widget=widget,
-        language=page_language(widget, request.args.get("lang")),
+        language=page_language(widget, http_request.args.get("lang")),
         error=error,
-        values=request.form if values is None else values,
+        values=http_request.form if values is None else values,
         csrf_token=_csrf().dumps(widget.key),
     ), status
 
@@ -70,13 +71,13 @@ def _refused(
     widget: Widget, code: str, status: int, values: Mapping[str, str] | None = None
 ) -> tuple[str, int]:
     """Show the form again with the refusal `code` in the page's language."""
-    language = page_language(widget, request.args.get("lang"))
+    language = page_language(widget, http_request.args.get("lang"))
     return _render_form(widget, Refused(code, message(code, language)), status, values)
 
 
 def _refused_unread(code: str, status: int) -> tuple[str, int]:
     """Refuse a post whose body was never read (too large, too many tries): nothing shown back."""
-    widget = find_widget((request.view_args or {}).get("key", ""))
+    widget = find_widget((http_request.view_args or {}).get("key", ""))
     if widget is None:
         return _error_page("unknown_widget", status)
     return _refused(widget, code, status, {})
@@ -99,7 +100,7 @@ def _other_error(error: HTTPException) -> tuple[str, int]:
     status = error.code or 500
     code = (error.name or "error").lower().replace(" ", "_")
     if status == 404:
-        code = "unknown_widget" if request.endpoint in FORM_ENDPOINTS else "not_found"
+        code = "unknown_widget" if http_request.endpoint in FORM_ENDPOINTS else "not_found"
     return _error_page(code, status)
 
 
@@ -122,12 +123,15 @@ def post_form(key: str) -> Response | tuple[str, int]:
     except Refused:
         return _refused(widget, "origin_not_allowed", 403, {})
     try:
-        if _csrf().loads(request.form.get("csrf_token", ""), max_age=CSRF_MAX_AGE_SECONDS) != key:
+        if (
+            _csrf().loads(http_request.form.get("csrf_token", ""), max_age=CSRF_MAX_AGE_SECONDS)
+            != key
+        ):
             raise BadSignature("other widget")
     except BadSignature:
         return _refused(widget, "form_expired", 400)
     try:
-        accepted = submit(widget, request.form.to_dict())
+        accepted = submit(widget, http_request.form.to_dict())
     except Refused as error:
         return _render_form(widget, error, status_of(error))
     if isinstance(accepted, AlreadyRequested):
@@ -143,7 +147,7 @@ def post_form(key: str) -> Response | tuple[str, int]:
 
 
 def _owned(request_id: str) -> CallbackRequest:
-    found = owned_request(request_id, request.values.get("token"))
+    found = owned_request(request_id, http_request.values.get("token"))
     if found is None:
         abort(404)
     return found
@@ -151,19 +155,20 @@ def _owned(request_id: str) -> CallbackRequest:
 
 @bp.get("/status/<request_id>")
 def status_page(request_id: str) -> str:
-    callback_request = _owned(request_id)
+    request = _owned(request_id)
     return render_template(
         "status.html",
-        request_row=callback_request,
-        token=request.args["token"],
-        language=page_language(callback_request.widget, callback_request.locale),
+        request=request,
+        token=http_request.args["token"],
+        language=page_language(request.widget, request.locale),
     )
 
 
 @bp.post("/status/<request_id>/cancel")
 def cancel(request_id: str) -> Response:
-    callback_request = _owned(request_id)
-    cancel_request(callback_request, actor="visitor")
+    request = _owned(request_id)
+    cancel_request(request, actor="visitor")
     return redirect(
-        url_for("form.status_page", request_id=request_id, token=request.form["token"]), code=303
+        url_for("form.status_page", request_id=request_id, token=http_request.form["token"]),
+        code=303,
     )

@@ -33,6 +33,8 @@ _handler: Handler | None = None
 
 def add(session: Session, work: Hashable) -> Receipt:
     """Do `work` after `session` commits; the same work added twice is done once."""
+    if not session.in_transaction():
+        session.begin()  # the work belongs to a transaction, so a rollback drops it
     pending: dict[Hashable, Receipt] = session.info.setdefault(PENDING_KEY, {})
     if work not in pending:
         pending[work] = Receipt(work)
@@ -57,6 +59,8 @@ def _committed(session: Session) -> None:
 
 
 def _rolled_back(session: Session, previous: SessionTransaction) -> None:
-    # A savepoint rolled back leaves the outer transaction's work standing.
+    # A savepoint rolled back leaves the outer transaction's work standing (work added
+    # inside the savepoint too: nothing adds work inside one, and every job reloads its
+    # row and stops when the state has moved on).
     if not previous.nested:
         session.info.pop(PENDING_KEY, None)

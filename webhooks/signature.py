@@ -1,4 +1,8 @@
-"""One decorator for every Twilio-facing route: a valid X-Twilio-Signature or 403."""
+"""One decorator for every Twilio-facing route: a valid X-Twilio-Signature or 403.
+
+A signed request whose values hold a NUL character is answered 400: Twilio never sends
+one, and no text column (PostgreSQL's least of all) can store it.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,8 @@ def twilio_signed(view: F) -> F:
             abort(403)
         if not RequestValidator(token).validate(signed_url(), params, signature):
             abort(403)
+        if any("\x00" in value for value in params.values()):
+            abort(400)
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -26,6 +26,7 @@ from callback.sandbox import create_sandbox_app
 from callback.sandbox.control import SandboxControl
 from callback.sandbox.server import ServedApp, serve_in_thread
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, load_settings
+from tests.visitors import callbacks_url
 
 WAIT_SECONDS = 30.0
 # An attempt has settled once its call ended, or once it is known no call was created.
@@ -46,7 +47,7 @@ class Stack:
 
     def submit(self, widget_key: str, phone: str, **extra: Any) -> dict[str, Any]:
         response = requests.post(
-            f"{self.web}/api/v1/widgets/{widget_key}/callbacks",
+            f"{self.web}{callbacks_url(widget_key)}",
             json={"phone": phone, "consent": True, **extra},
             timeout=10,
         )

@@ -22,6 +22,7 @@ from callback.sandbox.server import serve_in_thread
 from tests.factories import AGENT_PHONE, VISITOR_LANDLINE, VISITOR_TYPED, make_agent, make_widget
 from tests.residue import find_number
 from tests.twilio_signing import signed_post
+from tests.visitors import submitted
 from workers.failures import scrub_failure
 from workers.queues import CALLS_QUEUE
 from workers.retention import run_retention
@@ -54,18 +55,10 @@ def status(client: FlaskClient, attempt_id: int, sid: str, state: str, seq: int,
     assert signed_post(client, f"/twilio/attempts/{attempt_id}/status", params).status_code == 204
 
 
-def submit(client: FlaskClient, widget_key: str, phone: str) -> uuid.UUID:
-    response = client.post(
-        f"/api/v1/widgets/{widget_key}/callbacks", json={"phone": phone, "consent": True}
-    )
-    assert response.status_code == 202
-    return uuid.UUID(response.get_json()["id"])
-
-
 def run_whole_callback(client: FlaskClient, redis: Redis) -> uuid.UUID:
     widget = make_widget(caller_id="+442079460999")
     make_agent()
-    request_id = submit(client, widget.key, VISITOR_TYPED)
+    request_id = submitted(client, widget.key, VISITOR_TYPED)
     work(redis)  # the dial job rings the agent at the sandbox
     agent_leg = db.session().scalars(select(CallAttempt).filter_by(request_id=request_id)).one()
     assert agent_leg.call_sid
@@ -92,7 +85,7 @@ def test_a_whole_callback_then_erasure_logs_no_number(
     row = db.session().get_one(CallbackRequest, request_id)
     db.session().refresh(row)
     assert row.status == RequestStatus.COMPLETED
-    second = submit(client, make_widget().key, SECOND_VISITOR)
+    second = submitted(client, make_widget().key, SECOND_VISITOR)
     for action in ("export", "erase"):
         response = client.post(
             f"/api/v1/admin/privacy/{action}", json={"phone": SECOND_VISITOR}, headers=admin_headers

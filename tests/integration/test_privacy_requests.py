@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,25 +15,16 @@ from callback.models import AuditEntry, CallbackRequest, RequestStatus
 from callback.phones.hashing import phone_key, phone_redis_key
 from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_request, make_widget
 from tests.residue import find_number
+from tests.visitors import submitted
 from workers.queues import CALLS_QUEUE, dial_job_id
 
 EXPORT = "/api/v1/admin/privacy/export"
 ERASE = "/api/v1/admin/privacy/erase"
+FROM_SITE = {"Origin": "https://www.example.com"}
 
 
 def connection() -> Connection:
     return db.session().connection()
-
-
-def submitted(client: FlaskClient, **body: object) -> uuid.UUID:
-    widget = make_widget()
-    response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
-        json={"phone": VISITOR_TYPED, "consent": True, **body},
-        headers={"Origin": "https://www.example.com"},
-    )
-    assert response.status_code == 202, response.get_json()
-    return uuid.UUID(response.get_json()["id"])
 
 
 def audit(action: str) -> list[AuditEntry]:
@@ -44,7 +34,13 @@ def audit(action: str) -> list[AuditEntry]:
 def test_export_returns_the_requests_held_and_audits_without_the_number(
     client: FlaskClient, admin_headers: dict[str, str], redis: Redis
 ) -> None:
-    request_id = submitted(client, page_url="https://www.example.com/pricing")
+    request_id = submitted(
+        client,
+        make_widget().key,
+        VISITOR_TYPED,
+        headers=FROM_SITE,
+        page_url="https://www.example.com/pricing",
+    )
     response = client.post(EXPORT, json={"phone": "+44 20 7946 0123"}, headers=admin_headers)
     assert response.status_code == 200
     body = response.get_json()
@@ -65,7 +61,7 @@ def test_export_returns_the_requests_held_and_audits_without_the_number(
 def test_erase_cancels_pending_requests_and_leaves_no_residue(
     client: FlaskClient, admin_headers: dict[str, str], redis: Redis
 ) -> None:
-    request_id = submitted(client)
+    request_id = submitted(client, make_widget().key, VISITOR_TYPED, headers=FROM_SITE)
     redis.set(phone_redis_key(VISITOR_LANDLINE, "test"), 1, ex=3600)
     # The rate limits' keys for this number, named by its keyed hash, and the one above.
     about_number = list(redis.scan_iter(match=f"*{phone_key(VISITOR_LANDLINE)}*"))
@@ -107,7 +103,7 @@ def test_erase_also_clears_a_number_left_on_an_ended_request(
 def test_cli_exports_and_erases_a_number_typed_in_national_format(
     app: Flask, client: FlaskClient, redis: Redis
 ) -> None:
-    request_id = submitted(client)
+    request_id = submitted(client, make_widget().key, VISITOR_TYPED, headers=FROM_SITE)
     runner = app.test_cli_runner()
     exported = runner.invoke(args=["privacy", "export", "--phone", VISITOR_TYPED, "--region", "GB"])
     assert exported.exit_code == 0, exported.output

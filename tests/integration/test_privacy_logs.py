@@ -19,7 +19,14 @@ from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
 from callback.sandbox import create_sandbox_app
 from callback.sandbox.control import SandboxControl
 from callback.sandbox.server import serve_in_thread
-from tests.factories import AGENT_PHONE, VISITOR_LANDLINE, VISITOR_TYPED, make_agent, make_widget
+from tests.factories import (
+    AGENT_PHONE,
+    CALLER_ID,
+    VISITOR_LANDLINE,
+    VISITOR_TYPED,
+    make_agent,
+    make_widget,
+)
 from tests.residue import find_number
 from tests.twilio_signing import signed_post
 from tests.visitors import submitted
@@ -51,12 +58,12 @@ def work(redis: Redis) -> None:
 
 def status(client: FlaskClient, attempt_id: int, sid: str, state: str, seq: int, to: str) -> None:
     params = {"CallSid": sid, "CallStatus": state, "SequenceNumber": str(seq), "To": to}
-    params |= {"Called": to, "From": "+442079460999", "CallDuration": "42"}
+    params |= {"Called": to, "From": CALLER_ID, "CallDuration": "42"}
     assert signed_post(client, f"/twilio/attempts/{attempt_id}/status", params).status_code == 204
 
 
 def run_whole_callback(client: FlaskClient, redis: Redis) -> uuid.UUID:
-    widget = make_widget(caller_id="+442079460999")
+    widget = make_widget(caller_id=CALLER_ID)
     make_agent()
     request_id = submitted(client, widget.key, VISITOR_TYPED)
     work(redis)  # the dial job rings the agent at the sandbox

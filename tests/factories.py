@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from callback import db
@@ -37,6 +37,11 @@ def example_number(region: str, kind: int = PhoneNumberType.MOBILE) -> str:
 def stored_requests() -> int:
     """Return how many callback requests the database holds."""
     return db.session().scalar(select(func.count()).select_from(CallbackRequest)) or 0
+
+
+def session_connection() -> Connection:
+    """Return the connection the app's session runs on: the test's own transaction."""
+    return db.session().connection()
 
 
 def _stored(row: Row, session: Session | None) -> Row:

@@ -88,6 +88,12 @@ class Stack:
         )
         return self.request_row(request_id)
 
+    def wait_calls_ended(self, what: str = "every sandbox call to end") -> None:
+        """Wait until every call the sandbox has placed has ended."""
+        self.wait_until(
+            lambda: all(call["end_time"] is not None for call in self.sandbox.calls()), what
+        )
+
     def wait_settled(self, request_id: str) -> list[CallAttempt]:
         """Wait until every leg of the request has reported its end; return the legs."""
         self.wait_until(

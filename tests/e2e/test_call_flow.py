@@ -44,13 +44,9 @@ def no_residue(
     stack: Stack, engine: Engine, redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:
     yield
-    stack.wait_until(lambda: _calls_over(stack), "every sandbox call to end")
+    stack.wait_calls_ended()
     logs = caplog.text + stack.worker_logs()
     assert find_number(VISITOR, engine, redis, logs) == []
-
-
-def _calls_over(stack: Stack) -> bool:
-    return all(call["end_time"] is not None for call in stack.sandbox.calls())
 
 
 def _calls_to(stack: Stack, number: str) -> list[dict[str, Any]]:
@@ -149,7 +145,7 @@ def test_visitor_who_cancels_mid_call_ends_the_call(stack: Stack, widget: Widget
     stack.wait_for_status(body["id"], RequestStatus.CONNECTED)
     response = requests.delete(body["status_url"], timeout=5)
     assert response.json()["status"] == "canceled"
-    stack.wait_until(lambda: _calls_over(stack), "the live call to be ended")
+    stack.wait_calls_ended("the live call to be ended")
     done = stack.request_row(body["id"])
     assert done.status == RequestStatus.CANCELED
     assert done.phone is None

@@ -28,7 +28,7 @@ def no_residue(
     stack: Stack, engine: Engine, redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:
     yield
-    stack.wait_until(lambda: all(c["end_time"] for c in stack.sandbox.calls()), "every call to end")
+    stack.wait_calls_ended("every call to end")
     for number in VISITORS:
         assert find_number(number, engine, redis, caplog.text + stack.worker_logs()) == []
 

@@ -123,9 +123,12 @@ def admin_headers() -> dict[str, str]:
 
 @contextmanager
 def sandbox_serving(
-    settings: dict[str, Any], scenario: dict[str, Any] | None = None
+    settings: dict[str, Any], scenario: dict[str, Any] | None = None, time_scale: float = 0
 ) -> Iterator[str]:
-    """Serve the Twilio sandbox in a thread (calls play at once); point `settings` at it."""
+    """Serve the Twilio sandbox in a thread; point `settings` (or an app's config) at it.
+
+    Calls play at once unless `time_scale` says how long a simulated second lasts.
+    """
     from callback.sandbox import create_sandbox_app  # noqa: PLC0415 - only for tests using it
     from callback.sandbox.server import serve_in_thread  # noqa: PLC0415
     from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN  # noqa: PLC0415
@@ -134,7 +137,7 @@ def sandbox_serving(
         {
             "SANDBOX_ACCOUNT_SID": SANDBOX_ACCOUNT_SID,
             "SANDBOX_AUTH_TOKEN": SANDBOX_AUTH_TOKEN,
-            "SANDBOX_TIME_SCALE": 0,
+            "SANDBOX_TIME_SCALE": time_scale,
             "SANDBOX_SCENARIO": scenario,
         }
     )

@@ -1,12 +1,17 @@
-"""Rows for tests, with fictional numbers only."""
+"""Rows for tests, with fictional numbers only.
+
+Each factory stores its row in the app's session (the test's rolled-back transaction), or
+in the `session` it is given: committed data for tests that run the service elsewhere.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session
 
 from callback import db
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, Widget
@@ -16,6 +21,10 @@ VISITOR_LANDLINE = "+442079460123"
 VISITOR_TYPED = "020 7946 0123"
 AGENT_PHONE = "+442079460001"
 SECOND_AGENT_PHONE = "+442079460002"
+# The company's number the calls come from.
+CALLER_ID = "+442079460999"
+
+Row = TypeVar("Row", Widget, Agent, CallbackRequest)
 
 
 def example_number(region: str, kind: int = PhoneNumberType.MOBILE) -> str:
@@ -30,7 +39,21 @@ def stored_requests() -> int:
     return db.session().scalar(select(func.count()).select_from(CallbackRequest)) or 0
 
 
-def make_widget(**overrides: Any) -> Widget:
+def session_connection() -> Connection:
+    """Return the connection the app's session runs on: the test's own transaction."""
+    return db.session().connection()
+
+
+def _stored(row: Row, session: Session | None) -> Row:
+    """Add `row` to `session` (by default the app's) and commit it."""
+    into = db.session() if session is None else session
+    into.add(row)
+    into.commit()
+    return row
+
+
+def make_widget(session: Session | None = None, **overrides: Any) -> Widget:
+    """Store the fictional company's widget (www.example.com, GB numbers), with `overrides`."""
     fields: dict[str, Any] = {
         "name": "Example Ltd",
         "allowed_origins": ["https://www.example.com"],
@@ -38,22 +61,19 @@ def make_widget(**overrides: Any) -> Widget:
         "allowed_countries": ["GB"],
     }
     fields.update(overrides)
-    widget = Widget(**fields)
-    db.session().add(widget)
-    db.session().commit()
-    return widget
+    return _stored(Widget(**fields), session)
 
 
-def make_agent(**overrides: Any) -> Agent:
+def make_agent(session: Session | None = None, **overrides: Any) -> Agent:
+    """Store an agent, Ada on AGENT_PHONE in the default team, with `overrides`."""
     fields: dict[str, Any] = {"name": "Ada", "phone": AGENT_PHONE, "team": "default"}
     fields.update(overrides)
-    agent = Agent(**fields)
-    db.session().add(agent)
-    db.session().commit()
-    return agent
+    return _stored(Agent(**fields), session)
 
 
-def make_request(widget: Widget | None = None, **overrides: Any) -> CallbackRequest:
+def make_request(
+    widget: Widget | None = None, *, session: Session | None = None, **overrides: Any
+) -> CallbackRequest:
     """Store a request from the fictional visitor, queued unless `overrides` say otherwise."""
     fields: dict[str, Any] = {
         "phone": VISITOR_LANDLINE,
@@ -62,10 +82,7 @@ def make_request(widget: Widget | None = None, **overrides: Any) -> CallbackRequ
         "consent_version": "t",
     }
     fields.update(overrides)
-    row = CallbackRequest(widget=widget or make_widget(), **fields)
-    db.session().add(row)
-    db.session().commit()
-    return row
+    return _stored(CallbackRequest(widget=widget or make_widget(session), **fields), session)
 
 
 def make_agent_leg(

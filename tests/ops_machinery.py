@@ -8,6 +8,7 @@ from rq.cron import CronScheduler
 from rq.scheduler import RQScheduler
 from rq.scripts import acquire_or_refresh_lock
 
+from workers.failures import scrub_failure
 from workers.queues import CALLS_QUEUE
 
 
@@ -41,3 +42,10 @@ def run_queued_jobs(redis: Redis) -> None:
     worker = SimpleWorker([queue], connection=redis)
     while found := Queue.dequeue_any([queue], None, connection=redis):
         worker.execute_job(*found)
+
+
+def work_burst(redis: Redis, *, with_scheduler: bool = False) -> None:
+    """Run the calls queue until it is empty, failures scrubbed as `callback worker` does."""
+    SimpleWorker([CALLS_QUEUE], connection=redis, exception_handlers=[scrub_failure]).work(
+        burst=True, with_scheduler=with_scheduler
+    )

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from callback.dev.demo_site import create_demo_site
 from callback.models import Widget
 from callback.sandbox.server import ServedApp, serve_in_thread
-from tests.e2e.conftest import empty_tables, make_agent, make_widget
+from tests.e2e.conftest import LIVE_WIDGET, empty_tables
 from tests.e2e.stack import Stack, running_stack
+from tests.factories import make_agent, make_widget
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -98,8 +99,8 @@ def embed(live: Stack, engine: Engine) -> Iterator[Callable[..., tuple[str, Widg
 
     def make(**widget_fields: Any) -> tuple[str, Widget]:
         with Session(engine, expire_on_commit=False) as session:
-            widget = make_widget(session, **widget_fields)
-            make_agent(session, AGENT)
+            widget = make_widget(session, **{**LIVE_WIDGET, **widget_fields})
+            make_agent(session, phone=AGENT)
             server, site_url = serve_in_thread(create_demo_site(live.web, widget.key, POLL_MS))
             servers.append(server)
             widget.allowed_origins = [site_url]

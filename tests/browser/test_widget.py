@@ -48,10 +48,7 @@ def no_residue(
     live: Stack, engine: Engine, redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:
     yield
-    live.wait_until(
-        lambda: all(call["end_time"] is not None for call in live.sandbox.calls()),
-        "every sandbox call to end",
-    )
+    live.wait_calls_ended()
     assert find_number(VISITOR, engine, redis, caplog.text + live.worker_logs()) == []
 
 

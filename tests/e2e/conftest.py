@@ -14,9 +14,13 @@ from sqlalchemy.orm import Session
 
 from callback.models import Agent, AuditEntry, CallAttempt, CallbackRequest, CallEvent, Widget
 from tests.e2e.stack import Stack, running_stack
+from tests.factories import CALLER_ID, make_agent, make_widget
 
 # Ten fictional agents (Ofcom's London drama range), by priority.
 AGENTS = [f"+4420794600{n:02d}" for n in range(1, 11)]
+# What a widget on the live stack has beyond make_widget's fields: a number to call
+# from, and retries a second apart. A test that wants other retries passes both itself.
+LIVE_WIDGET: dict[str, Any] = {"caller_id": CALLER_ID, "retry_intervals": [1, 1]}
 
 # Children first, so foreign keys hold while the tables are emptied.
 TABLES_IN_DELETE_ORDER = (CallEvent, CallAttempt, AuditEntry, CallbackRequest, Agent, Widget)
@@ -55,29 +59,6 @@ def _debug_logging(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
 
 
-def make_widget(session: Session, **overrides: Any) -> Widget:
-    fields: dict[str, Any] = {
-        "name": "Example Ltd",
-        "allowed_origins": ["https://www.example.com"],
-        "default_region": "GB",
-        "allowed_countries": ["GB"],
-        "caller_id": "+442079460999",
-        "retry_intervals": [1, 1],
-    }
-    fields.update(overrides)
-    widget = Widget(**fields)
-    session.add(widget)
-    session.commit()
-    return widget
-
-
-def make_agent(session: Session, phone: str, priority: int = 100, **overrides: Any) -> Agent:
-    agent = Agent(name=f"Agent {phone[-2:]}", phone=phone, priority=priority, **overrides)
-    session.add(agent)
-    session.commit()
-    return agent
-
-
 def visitor(n: int) -> str:
     """Return the n-th fictional visitor number (Ofcom's London drama range)."""
     return f"+4420794601{n:02d}"
@@ -86,7 +67,7 @@ def visitor(n: int) -> str:
 @pytest.fixture
 def widget(db_session: Session) -> Widget:
     """A widget whose team has the ten AGENTS; retries a second apart."""
-    widget = make_widget(db_session, retry_intervals=[1, 1])
+    widget = make_widget(db_session, **LIVE_WIDGET)
     for priority, phone in enumerate(AGENTS):
-        make_agent(db_session, phone, priority=priority)
+        make_agent(db_session, phone=phone, priority=priority)
     return widget

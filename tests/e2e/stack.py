@@ -26,6 +26,7 @@ from callback.sandbox import create_sandbox_app
 from callback.sandbox.control import SandboxControl
 from callback.sandbox.server import ServedApp, serve_in_thread
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, load_settings
+from tests.visitors import callbacks_url
 
 WAIT_SECONDS = 30.0
 # An attempt has settled once its call ended, or once it is known no call was created.
@@ -46,7 +47,7 @@ class Stack:
 
     def submit(self, widget_key: str, phone: str, **extra: Any) -> dict[str, Any]:
         response = requests.post(
-            f"{self.web}/api/v1/widgets/{widget_key}/callbacks",
+            f"{self.web}{callbacks_url(widget_key)}",
             json={"phone": phone, "consent": True, **extra},
             timeout=10,
         )
@@ -86,6 +87,12 @@ class Stack:
             f"request status in {[s.value for s in statuses]}",
         )
         return self.request_row(request_id)
+
+    def wait_calls_ended(self, what: str = "every sandbox call to end") -> None:
+        """Wait until every call the sandbox has placed has ended."""
+        self.wait_until(
+            lambda: all(call["end_time"] is not None for call in self.sandbox.calls()), what
+        )
 
     def wait_settled(self, request_id: str) -> list[CallAttempt]:
         """Wait until every leg of the request has reported its end; return the legs."""

@@ -17,8 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from callback.models import Leg, RequestStatus, Widget
-from tests.e2e.conftest import make_agent, make_widget
+from tests.e2e.conftest import LIVE_WIDGET
 from tests.e2e.stack import Stack
+from tests.factories import CALLER_ID, make_agent, make_widget
 from tests.residue import find_number
 from workers.queues import CALLS_QUEUE, dial_job_id
 
@@ -32,9 +33,9 @@ TYPED_VISITOR = "020 7946 0123"
 
 @pytest.fixture
 def widget(db_session: Session) -> Widget:
-    widget = make_widget(db_session)
-    make_agent(db_session, AGENT_1, priority=1)
-    make_agent(db_session, AGENT_2, priority=2)
+    widget = make_widget(db_session, **LIVE_WIDGET)
+    make_agent(db_session, phone=AGENT_1, priority=1)
+    make_agent(db_session, phone=AGENT_2, priority=2)
     return widget
 
 
@@ -43,13 +44,9 @@ def no_residue(
     stack: Stack, engine: Engine, redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:
     yield
-    stack.wait_until(lambda: _calls_over(stack), "every sandbox call to end")
+    stack.wait_calls_ended()
     logs = caplog.text + stack.worker_logs()
     assert find_number(VISITOR, engine, redis, logs) == []
-
-
-def _calls_over(stack: Stack) -> bool:
-    return all(call["end_time"] is not None for call in stack.sandbox.calls())
 
 
 def _calls_to(stack: Stack, number: str) -> list[dict[str, Any]]:
@@ -111,8 +108,8 @@ def test_agent_voicemail_is_never_bridged(stack: Stack, widget: Widget) -> None:
 def test_visitor_busy_is_retried_through_the_scheduler_then_answers(
     stack: Stack, db_session: Session, redis: Redis
 ) -> None:
-    widget = make_widget(db_session, retry_intervals=[3, 3])
-    make_agent(db_session, AGENT_1)
+    widget = make_widget(db_session, caller_id=CALLER_ID, retry_intervals=[3, 3])
+    make_agent(db_session, phone=AGENT_1)
     stack.sandbox.set_phone(VISITOR, busy=True)
     body = stack.submit(widget.key, TYPED_VISITOR)
     waiting = stack.wait_for_status(body["id"], RequestStatus.SCHEDULED)
@@ -130,8 +127,8 @@ def test_visitor_busy_is_retried_through_the_scheduler_then_answers(
 def test_visitor_who_never_answers_fails_after_three_rounds(
     stack: Stack, db_session: Session
 ) -> None:
-    widget = make_widget(db_session, retry_intervals=[0, 0])
-    make_agent(db_session, AGENT_1)
+    widget = make_widget(db_session, caller_id=CALLER_ID, retry_intervals=[0, 0])
+    make_agent(db_session, phone=AGENT_1)
     stack.sandbox.set_phone(VISITOR, no_answer=True)
     body = stack.submit(widget.key, TYPED_VISITOR)
     done = stack.wait_for_status(body["id"], RequestStatus.FAILED, RequestStatus.COMPLETED)
@@ -148,7 +145,7 @@ def test_visitor_who_cancels_mid_call_ends_the_call(stack: Stack, widget: Widget
     stack.wait_for_status(body["id"], RequestStatus.CONNECTED)
     response = requests.delete(body["status_url"], timeout=5)
     assert response.json()["status"] == "canceled"
-    stack.wait_until(lambda: _calls_over(stack), "the live call to be ended")
+    stack.wait_calls_ended("the live call to be ended")
     done = stack.request_row(body["id"])
     assert done.status == RequestStatus.CANCELED
     assert done.phone is None
@@ -206,10 +203,10 @@ def test_forged_status_callback_changes_nothing(stack: Stack, widget: Widget) ->
 def test_twilio_refusing_one_agent_rings_the_next_and_pauses_that_agent(
     stack: Stack, db_session: Session
 ) -> None:
-    widget = make_widget(db_session)
+    widget = make_widget(db_session, **LIVE_WIDGET)
     # Twilio's magic number for "no international permission" (geo permissions, 21215).
-    refused = make_agent(db_session, "+15005550003", priority=1)
-    make_agent(db_session, AGENT_2, priority=2)
+    refused = make_agent(db_session, phone="+15005550003", priority=1)
+    make_agent(db_session, phone=AGENT_2, priority=2)
     body = stack.submit(widget.key, TYPED_VISITOR)
     done = stack.wait_for_status(body["id"], RequestStatus.COMPLETED, RequestStatus.FAILED)
     assert (done.status, done.outcome) == (RequestStatus.COMPLETED, "talked")

@@ -178,9 +178,7 @@ def test_dropped_status_callbacks_are_finished_by_the_reconciler(
     request_id = fast_stack.submit(widget.key, visitor(3))["id"]
     fast_stack.wait_for_status(request_id, *TERMINAL)
     assert {leg.status for leg in fast_stack.attempts(request_id)} != {"completed"}
-    fast_stack.wait_until(
-        lambda: all(c["end_time"] for c in fast_stack.sandbox.calls()), "calls to end"
-    )
+    fast_stack.wait_calls_ended("calls to end")
     run_reconciler(fast_stack)
     legs = fast_stack.wait_settled(request_id)
     assert [leg.status for leg in legs] == ["completed", "completed"]

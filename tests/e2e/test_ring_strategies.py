@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from callback.models import Leg, RequestStatus
-from tests.e2e.conftest import make_agent, make_widget
+from tests.e2e.conftest import LIVE_WIDGET
 from tests.e2e.stack import Stack
+from tests.factories import make_agent, make_widget
 from tests.residue import find_number
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +28,7 @@ def no_residue(
     stack: Stack, engine: Engine, redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:
     yield
-    stack.wait_until(lambda: all(c["end_time"] for c in stack.sandbox.calls()), "every call to end")
+    stack.wait_calls_ended("every call to end")
     for number in VISITORS:
         assert find_number(number, engine, redis, caplog.text + stack.worker_logs()) == []
 
@@ -39,9 +40,9 @@ def agent_of_first_leg(stack: Stack, request_id: str) -> int | None:
 def test_sequential_rings_the_top_priority_agent_every_time(
     stack: Stack, db_session: Session
 ) -> None:
-    widget = make_widget(db_session, ring_strategy="sequential")
-    top = make_agent(db_session, AGENT_1, priority=1)
-    make_agent(db_session, AGENT_2, priority=2)
+    widget = make_widget(db_session, **LIVE_WIDGET, ring_strategy="sequential")
+    top = make_agent(db_session, phone=AGENT_1, priority=1)
+    make_agent(db_session, phone=AGENT_2, priority=2)
     for number in VISITORS:
         request_id = stack.submit(widget.key, number)["id"]
         assert stack.wait_for_status(request_id, *DONE).status == RequestStatus.COMPLETED
@@ -49,8 +50,11 @@ def test_sequential_rings_the_top_priority_agent_every_time(
 
 
 def test_round_robin_shares_calls_between_agents(stack: Stack, db_session: Session) -> None:
-    widget = make_widget(db_session, ring_strategy="round_robin")
-    agents = {make_agent(db_session, AGENT_1, priority=1).id, make_agent(db_session, AGENT_2).id}
+    widget = make_widget(db_session, **LIVE_WIDGET, ring_strategy="round_robin")
+    agents = {
+        make_agent(db_session, phone=AGENT_1, priority=1).id,
+        make_agent(db_session, phone=AGENT_2).id,
+    }
     rung = []
     for number in VISITORS:
         request_id = stack.submit(widget.key, number)["id"]
@@ -62,9 +66,9 @@ def test_round_robin_shares_calls_between_agents(stack: Stack, db_session: Sessi
 def test_simultaneous_first_to_press_1_wins_and_the_other_phone_is_ended(
     stack: Stack, db_session: Session
 ) -> None:
-    widget = make_widget(db_session, ring_strategy="simultaneous")
-    make_agent(db_session, AGENT_1)
-    make_agent(db_session, AGENT_2)
+    widget = make_widget(db_session, **LIVE_WIDGET, ring_strategy="simultaneous")
+    make_agent(db_session, phone=AGENT_1)
+    make_agent(db_session, phone=AGENT_2)
     for agent in (AGENT_1, AGENT_2):
         stack.sandbox.set_phone(agent, manual=True)
     request_id = stack.submit(widget.key, VISITORS[0])["id"]
@@ -87,9 +91,9 @@ def test_simultaneous_first_to_press_1_wins_and_the_other_phone_is_ended(
 def test_simultaneous_race_of_two_agents_pressing_1_at_once_bridges_one(
     stack: Stack, db_session: Session
 ) -> None:
-    widget = make_widget(db_session, ring_strategy="simultaneous")
-    make_agent(db_session, AGENT_1)
-    make_agent(db_session, AGENT_2)
+    widget = make_widget(db_session, **LIVE_WIDGET, ring_strategy="simultaneous")
+    make_agent(db_session, phone=AGENT_1)
+    make_agent(db_session, phone=AGENT_2)
     for agent in (AGENT_1, AGENT_2):
         stack.sandbox.set_phone(agent, manual=True)
     request_id = stack.submit(widget.key, VISITORS[1])["id"]

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import AGENT_PHONE, VISITOR_TYPED, make_widget
+from tests.visitors import submit
 
 
 def test_missing_or_wrong_token_is_401(client: FlaskClient) -> None:
@@ -37,10 +38,7 @@ def test_widget_created_with_defaults_that_work_at_once(
     assert widget["team"] == "default"
     assert widget["ring_strategy"] == "sequential"
     assert widget["allowed_number_types"] == ["MOBILE", "FIXED_LINE", "FIXED_LINE_OR_MOBILE"]
-    visitor = client.post(
-        f"/api/v1/widgets/{widget['key']}/callbacks",
-        json={"phone": "+48 22 123 45 67", "consent": True},
-    )
+    visitor = submit(client, widget["key"], "+48 22 123 45 67")
     assert visitor.status_code == 202
 
 
@@ -111,9 +109,7 @@ def test_agent_with_bad_phone_is_422(client: FlaskClient, admin_headers: dict[st
 
 def test_request_listing_masks_numbers(client: FlaskClient, admin_headers: dict[str, str]) -> None:
     widget = make_widget()
-    client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks", json={"phone": VISITOR_TYPED, "consent": True}
-    )
+    submit(client, widget.key, VISITOR_TYPED)
     listed = client.get("/api/v1/admin/callbacks", headers=admin_headers)
     rows = listed.get_json()["callbacks"]
     assert rows[0]["phone"] == "+44********23"

@@ -5,26 +5,15 @@ from __future__ import annotations
 import re
 
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
-from callback.models import Widget
 from callback.texts.messages import message
 from tests.factories import VISITOR_TYPED, make_widget
-
-
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match
-    return match.group(1)
+from tests.visitors import csrf_token, submit_form
 
 
 def test_form_post_redirects_to_a_status_page_that_can_cancel(client: FlaskClient) -> None:
     widget = make_widget()
-    page = client.get(f"/w/{widget.key}").get_data(as_text=True)
-    response = client.post(
-        f"/w/{widget.key}",
-        data={"phone": VISITOR_TYPED, "consent": "true", "csrf_token": _csrf(page)},
-    )
+    response = submit_form(client, widget.key, VISITOR_TYPED)
     assert response.status_code == 303
     status_page = client.get(response.headers["Location"])
     assert 'data-status="queued"' in status_page.get_data(as_text=True)
@@ -39,7 +28,7 @@ def test_form_shows_the_error_and_keeps_the_input(client: FlaskClient) -> None:
     widget = make_widget()
     page = client.get(f"/w/{widget.key}").get_data(as_text=True)
     response = client.post(
-        f"/w/{widget.key}", data={"phone": VISITOR_TYPED, "csrf_token": _csrf(page)}
+        f"/w/{widget.key}", data={"phone": VISITOR_TYPED, "csrf_token": csrf_token(page)}
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -64,7 +53,12 @@ def test_form_and_status_page_follow_the_language_the_page_asks_for(client: Flas
     assert '<html lang="pl">' in page
     response = client.post(
         f"/w/{widget.key}?lang=pl",
-        data={"phone": VISITOR_TYPED, "consent": "true", "csrf_token": _csrf(page), "locale": "pl"},
+        data={
+            "phone": VISITOR_TYPED,
+            "consent": "true",
+            "csrf_token": csrf_token(page),
+            "locale": "pl",
+        },
     )
     status_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<html lang="pl">' in status_page
@@ -76,16 +70,11 @@ def test_a_pending_number_posted_again_gets_a_page_that_reveals_nothing(
     client: FlaskClient,
 ) -> None:
     widget = make_widget()
-    first, again = _post_number(client, widget), _post_number(client, widget)
+    first = submit_form(client, widget.key, VISITOR_TYPED)
+    again = submit_form(client, widget.key, VISITOR_TYPED)
     assert first.status_code == 303
     page = again.get_data(as_text=True)
     assert again.status_code == 200
     assert message("already_requested", "en").replace("'", "&#39;") in page
     assert "/w/status/" not in page
     assert first.headers["Location"].split("?")[0].rsplit("/", 1)[1] not in page
-
-
-def _post_number(client: FlaskClient, widget: Widget) -> TestResponse:
-    page = client.get(f"/w/{widget.key}").get_data(as_text=True)
-    data = {"phone": VISITOR_TYPED, "consent": "true", "csrf_token": _csrf(page)}
-    return client.post(f"/w/{widget.key}", data=data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -18,16 +17,9 @@ from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
 from callback.security.caps import cap_keys
 from callback.widgets.cache import WidgetCache, find_widget
 from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_request, make_widget
+from tests.visitors import submit
 
-ORIGIN = "https://www.example.com"
-
-
-def _post(client: FlaskClient, key: str, phone: str) -> Any:
-    return client.post(
-        f"/api/v1/widgets/{key}/callbacks",
-        json={"phone": phone, "consent": True},
-        headers={"Origin": ORIGIN},
-    )
+FROM_SITE = {"Origin": "https://www.example.com"}
 
 
 def test_the_database_refuses_a_second_pending_request_for_a_number(app: Flask) -> None:
@@ -40,7 +32,7 @@ def test_the_database_refuses_a_second_pending_request_for_a_number(app: Flask) 
 def test_an_ended_request_does_not_block_a_new_one(client: FlaskClient) -> None:
     widget = make_widget()
     ended = make_request(widget, status=RequestStatus.COMPLETED)
-    answer = _post(client, widget.key, VISITOR_TYPED)
+    answer = submit(client, widget.key, VISITOR_TYPED, headers=FROM_SITE)
     assert answer.status_code == 202
     assert answer.get_json()["id"] != str(ended.id)
 
@@ -49,8 +41,8 @@ def test_a_repeated_submission_gives_back_its_reservation_of_the_daily_cap(
     client: FlaskClient, redis: Redis
 ) -> None:
     widget = make_widget()
-    first = _post(client, widget.key, VISITOR_TYPED).get_json()
-    again = _post(client, widget.key, VISITOR_LANDLINE).get_json()
+    first = submit(client, widget.key, VISITOR_TYPED, headers=FROM_SITE).get_json()
+    again = submit(client, widget.key, VISITOR_LANDLINE, headers=FROM_SITE).get_json()
     assert "id" in first
     assert again["status"] == "already_requested"
     global_key, widget_key = cap_keys(widget, utcnow())
@@ -61,9 +53,9 @@ def test_a_repeated_submission_at_the_daily_cap_still_finds_its_request(
     client: FlaskClient,
 ) -> None:
     widget = make_widget(daily_call_cap=1)
-    first = _post(client, widget.key, VISITOR_TYPED)
+    first = submit(client, widget.key, VISITOR_TYPED, headers=FROM_SITE)
     assert first.status_code == 202
-    again = _post(client, widget.key, VISITOR_LANDLINE)
+    again = submit(client, widget.key, VISITOR_LANDLINE, headers=FROM_SITE)
     assert again.status_code == 202
     assert again.get_json()["status"] == "already_requested"
 
@@ -72,13 +64,14 @@ def test_a_widget_changed_in_this_process_is_seen_at_once(
     client: FlaskClient, admin_headers: dict[str, str]
 ) -> None:
     widget = make_widget()
-    assert _post(client, widget.key, VISITOR_TYPED).status_code == 202  # now cached
+    first = submit(client, widget.key, VISITOR_TYPED, headers=FROM_SITE)
+    assert first.status_code == 202  # the widget is now cached
     client.patch(
         f"/api/v1/admin/widgets/{widget.key}",
         json={"allowed_countries": ["PL"]},
         headers=admin_headers,
     )
-    answer = _post(client, widget.key, "+44 20 7946 0999")
+    answer = submit(client, widget.key, "+44 20 7946 0999", headers=FROM_SITE)
     assert answer.status_code == 422
     assert answer.get_json()["error"]["code"] == "country_not_allowed"
 
@@ -109,13 +102,14 @@ def test_the_cache_keeps_nothing_when_off_and_forgets_after_its_time(app: Flask)
 
 def test_a_widget_deleted_elsewhere_while_cached_is_a_404_not_a_500(client: FlaskClient) -> None:
     widget = make_widget()
-    assert _post(client, widget.key, VISITOR_TYPED).status_code == 202  # now cached
+    first = submit(client, widget.key, VISITOR_TYPED, headers=FROM_SITE)
+    assert first.status_code == 202  # the widget is now cached
     session = db.session()
     # As another process would: no ORM event reaches this process's cache.
     session.execute(delete(CallbackRequest))
     session.execute(delete(Widget).where(Widget.id == widget.id))
     session.commit()
-    answer = _post(client, widget.key, "+44 20 7946 0999")
+    answer = submit(client, widget.key, "+44 20 7946 0999", headers=FROM_SITE)
     assert answer.status_code == 404
     assert answer.get_json()["error"]["code"] == "unknown_widget"
-    assert _post(client, widget.key, "+44 20 7946 0999").status_code == 404
+    assert submit(client, widget.key, "+44 20 7946 0999", headers=FROM_SITE).status_code == 404

@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from callback.phones.masking import has_phone_shaped
 from tests.factories import VISITOR_TYPED, make_agent, make_widget
 from tests.ops_machinery import run_queued_jobs
 from tests.twilio_signing import signed_post
+from tests.visitors import submitted
 from workers.queues import CALLS_QUEUE
 
 UUID_SHAPED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -46,21 +46,13 @@ def value(client: FlaskClient, name: str, **labels: str) -> float:
     return sum(found)
 
 
-def submit(client: FlaskClient, widget_key: str) -> str:
-    response = client.post(
-        f"/api/v1/widgets/{widget_key}/callbacks", json={"phone": VISITOR_TYPED, "consent": True}
-    )
-    assert response.status_code == 202
-    return str(response.get_json()["id"])
-
-
 @pytest.fixture
 def ringing_attempt(client: FlaskClient) -> CallAttempt:
     """A submitted request whose agent leg was created at Twilio."""
     widget = make_widget()
     agent = make_agent()
-    request_id = submit(client, widget.key)
-    row = db.session().get_one(CallbackRequest, uuid.UUID(request_id))
+    request_id = submitted(client, widget.key, VISITOR_TYPED)
+    row = db.session().get_one(CallbackRequest, request_id)
     row.status = RequestStatus.CALLING_AGENT
     attempt = CallAttempt(
         request_id=row.id,
@@ -98,7 +90,7 @@ def test_submission_counts_a_202_and_fills_the_queue(client: FlaskClient) -> Non
     widget = make_widget()
     endpoint = {"endpoint": "visitor_api.create_callback", "status": "202"}
     before = value(client, "callback_http_responses_total", **endpoint)
-    submit(client, widget.key)
+    submitted(client, widget.key, VISITOR_TYPED)
     assert value(client, "callback_http_responses_total", **endpoint) == before + 1
     assert value(client, "callback_queue_jobs", queue=CALLS_QUEUE) == 1
     assert value(client, "callback_queue_registry_jobs", queue=CALLS_QUEUE, registry="failed") == 0
@@ -151,7 +143,7 @@ def test_refused_dial_counts_the_twilio_error_and_the_failed_request(
     failed_before = value(
         client, "callback_requests_finished_total", status="failed", outcome="twilio_error_21212"
     )
-    submit(client, widget.key)
+    submitted(client, widget.key, VISITOR_TYPED)
     run_queued_jobs(redis)
     assert value(client, "callback_twilio_api_errors_total", code="21212") == errors_before + 1
     assert (

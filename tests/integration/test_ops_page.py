@@ -19,6 +19,7 @@ from tests.app_with import app_with
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_widget
 from tests.ops_machinery import run_queued_jobs, start_all
+from tests.visitors import submit
 from workers.queues import CALLS_QUEUE
 
 ACTION = {"X-Requested-With": "callback-ops"}
@@ -75,9 +76,7 @@ def test_data_has_the_figures_the_page_draws(
 ) -> None:
     start_all(redis)
     widget = make_widget()
-    client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks", json={"phone": VISITOR_TYPED, "consent": True}
-    )
+    submit(client, widget.key, VISITOR_TYPED)
     row = db.session().query(CallbackRequest).one()
     finish(db.session(), row, RequestStatus.FAILED, "no_agent_accepted")
     db.session().commit()

@@ -16,6 +16,7 @@ from callback.lifecycle.requests import finish
 from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
 from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_widget
 from tests.ops_machinery import start_all
+from tests.visitors import submit
 
 
 def queue_health(app: Flask, *args: str) -> tuple[int, str]:
@@ -60,9 +61,7 @@ def test_backlog_older_than_the_threshold_is_unhealthy(
 ) -> None:
     start_all(redis)
     widget = make_widget()
-    client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks", json={"phone": VISITOR_TYPED, "consent": True}
-    )
+    submit(client, widget.key, VISITOR_TYPED)
     assert queue_health(app)[0] == 0
     with time_machine.travel(utcnow() + timedelta(seconds=90)):
         start_all(redis)  # the worker is alive but not taking jobs

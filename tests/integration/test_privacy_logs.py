@@ -10,19 +10,27 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import select
 
 from callback import db
 from callback.logs import JsonFormatter, PhoneMaskFilter
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
-from callback.sandbox import create_sandbox_app
 from callback.sandbox.control import SandboxControl
-from callback.sandbox.server import serve_in_thread
-from tests.factories import AGENT_PHONE, VISITOR_LANDLINE, VISITOR_TYPED, make_agent, make_widget
+from tests.conftest import sandbox_serving
+from tests.factories import (
+    AGENT_PHONE,
+    CALLER_ID,
+    VISITOR_LANDLINE,
+    VISITOR_TYPED,
+    make_agent,
+    make_widget,
+    session_connection,
+)
+from tests.ops_machinery import work_burst
 from tests.residue import find_number
 from tests.twilio_signing import signed_post
-from workers.failures import scrub_failure
+from tests.visitors import submitted
 from workers.queues import CALLS_QUEUE
 from workers.retention import run_retention
 
@@ -33,40 +41,24 @@ OUR_LOGGERS = ("callback", "webhooks", "workers", "rq", "werkzeug", "flask")
 
 @pytest.fixture
 def sandbox(app: Flask) -> Iterator[SandboxControl]:
-    server, url = serve_in_thread(create_sandbox_app({"SANDBOX_TIME_SCALE": 1.0}))
-    app.config["TWILIO_API_BASE_URL"] = url
-    control = SandboxControl(url)
-    control.set_phone(AGENT_PHONE, manual=True)  # rings until the test says otherwise
-    yield control
-    control.close()
-    server.close()
-
-
-def work(redis: Redis) -> None:
-    SimpleWorker([CALLS_QUEUE], connection=redis, exception_handlers=[scrub_failure]).work(
-        burst=True
-    )
+    with sandbox_serving(app.config, time_scale=1.0) as url:
+        control = SandboxControl(url)
+        control.set_phone(AGENT_PHONE, manual=True)  # rings until the test says otherwise
+        yield control
+        control.close()
 
 
 def status(client: FlaskClient, attempt_id: int, sid: str, state: str, seq: int, to: str) -> None:
     params = {"CallSid": sid, "CallStatus": state, "SequenceNumber": str(seq), "To": to}
-    params |= {"Called": to, "From": "+442079460999", "CallDuration": "42"}
+    params |= {"Called": to, "From": CALLER_ID, "CallDuration": "42"}
     assert signed_post(client, f"/twilio/attempts/{attempt_id}/status", params).status_code == 204
 
 
-def submit(client: FlaskClient, widget_key: str, phone: str) -> uuid.UUID:
-    response = client.post(
-        f"/api/v1/widgets/{widget_key}/callbacks", json={"phone": phone, "consent": True}
-    )
-    assert response.status_code == 202
-    return uuid.UUID(response.get_json()["id"])
-
-
 def run_whole_callback(client: FlaskClient, redis: Redis) -> uuid.UUID:
-    widget = make_widget(caller_id="+442079460999")
+    widget = make_widget(caller_id=CALLER_ID)
     make_agent()
-    request_id = submit(client, widget.key, VISITOR_TYPED)
-    work(redis)  # the dial job rings the agent at the sandbox
+    request_id = submitted(client, widget.key, VISITOR_TYPED)
+    work_burst(redis)  # the dial job rings the agent at the sandbox
     agent_leg = db.session().scalars(select(CallAttempt).filter_by(request_id=request_id)).one()
     assert agent_leg.call_sid
     status(client, agent_leg.id, agent_leg.call_sid, "ringing", 1, AGENT_PHONE)
@@ -92,20 +84,20 @@ def test_a_whole_callback_then_erasure_logs_no_number(
     row = db.session().get_one(CallbackRequest, request_id)
     db.session().refresh(row)
     assert row.status == RequestStatus.COMPLETED
-    second = submit(client, make_widget().key, SECOND_VISITOR)
+    second = submitted(client, make_widget().key, SECOND_VISITOR)
     for action in ("export", "erase"):
         response = client.post(
             f"/api/v1/admin/privacy/{action}", json={"phone": SECOND_VISITOR}, headers=admin_headers
         )
         assert response.status_code == 200
     client.delete(f"/api/v1/callbacks/{second}")
-    work(redis)  # hang-ups of the erased request
+    work_burst(redis)  # hang-ups of the erased request
     run_retention()
 
     assert caplog.records, "the scenario logged nothing: the capture is not working"
     masked = [r for r in caplog.records if getattr(r, "phone_masked", False)]
     assert [r.name for r in masked if r.name.startswith(OUR_LOGGERS)] == []
-    connection = db.session().connection()
+    connection = session_connection()
     for number in (VISITOR_LANDLINE, SECOND_VISITOR):
         assert find_number(number, connection, redis, caplog.text) == []
     assert logging.getLogger("twilio.http_client").getEffectiveLevel() > logging.INFO
@@ -120,9 +112,9 @@ def test_a_failing_job_quoting_a_number_is_masked_in_logs_and_storage(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     Queue(CALLS_QUEUE, connection=redis).enqueue(explode, VISITOR_TYPED[::-1])
-    work(redis)
+    work_burst(redis)
     assert "Twilio refused To=[phone]" in caplog.text
-    assert find_number(VISITOR_LANDLINE, db.session().connection(), redis, caplog.text) == []
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis, caplog.text) == []
 
 
 def test_mask_filter_covers_message_arguments_and_tracebacks() -> None:

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from callback import db
 from callback.models import CallbackRequest
 from tests.factories import VISITOR_TYPED, make_widget
+from tests.visitors import submit
 
 
 def notice_of(client: FlaskClient, key: str) -> str:
@@ -41,8 +42,6 @@ def test_widget_can_replace_the_notice_and_requests_record_its_version(
     assert response.status_code == 200
     assert response.get_json()["privacy_notice"] == "Example Ltd calls you back once."
     assert notice_of(client, widget.key).startswith("Example Ltd calls you back once.")
-    created = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks", json={"phone": VISITOR_TYPED, "consent": True}
-    )
+    created = submit(client, widget.key, VISITOR_TYPED)
     row = db.session().get_one(CallbackRequest, uuid.UUID(created.get_json()["id"]))
     assert row.consent_version == "v7"

@@ -9,34 +9,31 @@ import pytest
 import time_machine
 from flask import Flask
 from redis import Redis
-from rq import SimpleWorker
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from callback import db
 from callback.lifecycle.requests import finish
 from callback.models import AuditEntry, CallAttempt, CallbackRequest, Leg, RequestStatus
-from callback.sandbox import create_sandbox_app
 from callback.sandbox.control import SandboxControl
-from callback.sandbox.server import serve_in_thread
 from callback.settings import SANDBOX_FROM_NUMBER
 from callback.telephony import twilio_client
+from tests.conftest import sandbox_serving
 from tests.factories import AGENT_PHONE, make_agent, make_request
-from workers.failures import scrub_failure
-from workers.queues import CALLS_QUEUE, provider_job_id
+from tests.ops_machinery import work_burst
+from workers.queues import provider_job_id
 
 HOLD = '<Response><Pause length="120"/></Response>'
 
 
 @pytest.fixture
 def sandbox(app: Flask) -> Iterator[SandboxControl]:
-    server, url = serve_in_thread(create_sandbox_app({"SANDBOX_TIME_SCALE": 1.0}))
-    app.config.update(TWILIO_API_BASE_URL=url, ERASE_PROVIDER_RECORDS=True)
-    control = SandboxControl(url)
-    yield control
-    control.reset()
-    control.close()
-    server.close()
+    app.config["ERASE_PROVIDER_RECORDS"] = True
+    with sandbox_serving(app.config, time_scale=1.0) as url:
+        control = SandboxControl(url)
+        yield control
+        control.reset()
+        control.close()
 
 
 def place_call(sandbox: SandboxControl, end: bool) -> str:
@@ -70,12 +67,6 @@ def end_request(row: CallbackRequest) -> None:
     db.session().commit()
 
 
-def work(redis: Redis) -> None:
-    SimpleWorker([CALLS_QUEUE], connection=redis, exception_handlers=[scrub_failure]).work(
-        burst=True, with_scheduler=True
-    )
-
-
 def sandbox_sids(sandbox: SandboxControl) -> set[str]:
     return {call["sid"] for call in sandbox.calls()}
 
@@ -91,7 +82,7 @@ def test_ended_request_has_its_calls_deleted_at_twilio_and_audited(
     row = request_with_calls(*sids)
     end_request(row)
     assert Job.exists(provider_job_id(row.id), connection=redis)
-    work(redis)
+    work_burst(redis, with_scheduler=True)
     assert sandbox_sids(sandbox).isdisjoint(sids)
     assert len(deletions(sandbox)) == 2
     [entry] = db.session().scalars(
@@ -106,13 +97,13 @@ def test_live_call_is_retried_with_backoff_until_it_can_be_deleted(
     sid = place_call(sandbox, end=False)
     row = request_with_calls(sid)
     end_request(row)
-    work(redis)
+    work_burst(redis, with_scheduler=True)
     job = Job.fetch(provider_job_id(row.id), connection=redis)
     assert job.get_status() == JobStatus.SCHEDULED  # Twilio refused: the call is live
     assert sid in sandbox_sids(sandbox)
     end_call(sandbox, sid)
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=5)):
-        work(redis)
+        work_burst(redis, with_scheduler=True)
     assert job.get_status() == JobStatus.FINISHED
     assert sid not in sandbox_sids(sandbox)
 

@@ -3,38 +3,30 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 from rq import Queue
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from callback import db
 from callback.models import AuditEntry, CallbackRequest, RequestStatus
 from callback.phones.hashing import phone_key, phone_redis_key
-from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_request, make_widget
+from tests.factories import (
+    VISITOR_LANDLINE,
+    VISITOR_TYPED,
+    make_request,
+    make_widget,
+    session_connection,
+)
 from tests.residue import find_number
+from tests.visitors import submitted
 from workers.queues import CALLS_QUEUE, dial_job_id
 
 EXPORT = "/api/v1/admin/privacy/export"
 ERASE = "/api/v1/admin/privacy/erase"
-
-
-def connection() -> Connection:
-    return db.session().connection()
-
-
-def submitted(client: FlaskClient, **body: object) -> uuid.UUID:
-    widget = make_widget()
-    response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
-        json={"phone": VISITOR_TYPED, "consent": True, **body},
-        headers={"Origin": "https://www.example.com"},
-    )
-    assert response.status_code == 202, response.get_json()
-    return uuid.UUID(response.get_json()["id"])
+FROM_SITE = {"Origin": "https://www.example.com"}
 
 
 def audit(action: str) -> list[AuditEntry]:
@@ -44,7 +36,13 @@ def audit(action: str) -> list[AuditEntry]:
 def test_export_returns_the_requests_held_and_audits_without_the_number(
     client: FlaskClient, admin_headers: dict[str, str], redis: Redis
 ) -> None:
-    request_id = submitted(client, page_url="https://www.example.com/pricing")
+    request_id = submitted(
+        client,
+        make_widget().key,
+        VISITOR_TYPED,
+        headers=FROM_SITE,
+        page_url="https://www.example.com/pricing",
+    )
     response = client.post(EXPORT, json={"phone": "+44 20 7946 0123"}, headers=admin_headers)
     assert response.status_code == 200
     body = response.get_json()
@@ -59,13 +57,13 @@ def test_export_returns_the_requests_held_and_audits_without_the_number(
     [entry] = audit("subject_export")
     assert entry.details == {"requests": [str(request_id)]}
     # Only the request itself still holds the number: not the audit trail.
-    assert find_number(VISITOR_LANDLINE, connection(), redis) == ["callback_requests.phone"]
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == ["callback_requests.phone"]
 
 
 def test_erase_cancels_pending_requests_and_leaves_no_residue(
     client: FlaskClient, admin_headers: dict[str, str], redis: Redis
 ) -> None:
-    request_id = submitted(client)
+    request_id = submitted(client, make_widget().key, VISITOR_TYPED, headers=FROM_SITE)
     redis.set(phone_redis_key(VISITOR_LANDLINE, "test"), 1, ex=3600)
     # The rate limits' keys for this number, named by its keyed hash, and the one above.
     about_number = list(redis.scan_iter(match=f"*{phone_key(VISITOR_LANDLINE)}*"))
@@ -89,7 +87,7 @@ def test_erase_cancels_pending_requests_and_leaves_no_residue(
     assert not list(redis.scan_iter(match=f"*{phone_key(VISITOR_LANDLINE)}*"))
     [entry] = audit("subject_erasure")
     assert entry.details["requests"] == [str(request_id)]
-    assert find_number(VISITOR_LANDLINE, connection(), redis) == []
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == []
 
 
 def test_erase_also_clears_a_number_left_on_an_ended_request(
@@ -101,13 +99,13 @@ def test_erase_also_clears_a_number_left_on_an_ended_request(
     db.session().refresh(row)
     assert (row.status, row.outcome, row.phone) == (RequestStatus.FAILED, "no_agent_accepted", None)
     assert row.erased_at is not None
-    assert find_number(VISITOR_LANDLINE, connection(), redis) == []
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == []
 
 
 def test_cli_exports_and_erases_a_number_typed_in_national_format(
     app: Flask, client: FlaskClient, redis: Redis
 ) -> None:
-    request_id = submitted(client)
+    request_id = submitted(client, make_widget().key, VISITOR_TYPED, headers=FROM_SITE)
     runner = app.test_cli_runner()
     exported = runner.invoke(args=["privacy", "export", "--phone", VISITOR_TYPED, "--region", "GB"])
     assert exported.exit_code == 0, exported.output
@@ -116,7 +114,7 @@ def test_cli_exports_and_erases_a_number_typed_in_national_format(
     assert erased.exit_code == 0, erased.output
     assert "requests: 1" in erased.output
     assert VISITOR_TYPED not in erased.output
-    assert find_number(VISITOR_LANDLINE, connection(), redis) == []
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == []
     assert [e.actor for e in audit("subject_erasure")] == ["cli"]
 
 

@@ -9,11 +9,10 @@ from flask import Flask
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
-from sqlalchemy import Connection
 
 from callback import db
 from callback.models import CallAttempt, CallbackRequest, CallEvent, Leg, RequestStatus
-from tests.factories import VISITOR_LANDLINE, make_widget
+from tests.factories import VISITOR_LANDLINE, make_widget, session_connection
 from tests.residue import find_number, number_forms
 from workers.failures import scrub_failure
 
@@ -28,10 +27,6 @@ def fail_quoting(number: str) -> None:
 def fail_quoting_reversed(backwards: str) -> None:
     """The same failure, from arguments that do not themselves hold the number."""
     fail_quoting(backwards[::-1])
-
-
-def connection() -> Connection:
-    return db.session().connection()
 
 
 def stored_request(**overrides: object) -> CallbackRequest:
@@ -65,12 +60,12 @@ def test_forms_cover_e164_international_national_and_digits() -> None:
 def test_clean_stores_report_nothing(app: Flask, redis: Redis) -> None:
     stored_request()
     redis.set("callback:unrelated", "+442079460999")
-    assert find_number(VISITOR_LANDLINE, connection(), redis, "no numbers here") == []
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis, "no numbers here") == []
 
 
 def test_number_in_a_text_column_is_found(app: Flask, redis: Redis) -> None:
     stored_request(phone=VISITOR_LANDLINE, status=RequestStatus.QUEUED)
-    assert find_number(VISITOR_LANDLINE, connection(), redis) == ["callback_requests.phone"]
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == ["callback_requests.phone"]
 
 
 def test_number_inside_a_json_column_is_found_in_any_format(app: Flask, redis: Redis) -> None:
@@ -87,7 +82,7 @@ def test_number_inside_a_json_column_is_found_in_any_format(app: Flask, redis: R
     )
     db.session().add(event)
     db.session().commit()
-    assert find_number(VISITOR_LANDLINE, connection(), redis) == ["call_events.params"]
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == ["call_events.params"]
 
 
 def test_number_in_every_kind_of_redis_value_is_found(app: Flask, redis: Redis) -> None:
@@ -101,7 +96,7 @@ def test_number_in_every_kind_of_redis_value_is_found(app: Flask, redis: Redis) 
     redis.set("k:zlib", zlib.compress(b"+442079460123"))
     redis.set("k:pickled-int", pickle.dumps((442079460123,)))
     redis.set("k:clean", "nothing")
-    assert find_number(VISITOR_LANDLINE, connection(), redis) == [
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == [
         "redis:k:hash",
         "redis:k:list",
         "redis:k:name:+442079460123",
@@ -116,13 +111,13 @@ def test_number_in_every_kind_of_redis_value_is_found(app: Flask, redis: Redis) 
 
 def test_number_in_rq_job_arguments_is_found_through_compression(app: Flask, redis: Redis) -> None:
     job = Queue("calls", connection=redis).enqueue(fail_quoting, VISITOR_LANDLINE)
-    assert f"redis:rq:job:{job.id}" in find_number(VISITOR_LANDLINE, connection(), redis)
+    assert f"redis:rq:job:{job.id}" in find_number(VISITOR_LANDLINE, session_connection(), redis)
 
 
 def test_number_in_log_text_is_found(app: Flask, redis: Redis) -> None:
     log_text = "INFO dialling 020 7946 0123 now"
-    assert find_number(VISITOR_LANDLINE, connection(), redis, log_text) == ["logs"]
-    assert find_number(OTHER_NUMBER, connection(), redis, log_text) == []
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis, log_text) == ["logs"]
+    assert find_number(OTHER_NUMBER, session_connection(), redis, log_text) == []
 
 
 def test_failure_text_quoting_a_number_is_found_unless_scrubbed(app: Flask, redis: Redis) -> None:
@@ -131,7 +126,7 @@ def test_failure_text_quoting_a_number_is_found_unless_scrubbed(app: Flask, redi
     queue.enqueue(fail_quoting_reversed, backwards, job_id="plain")
     SimpleWorker([queue], connection=redis).work(burst=True)
     # RQ 3 keeps the traceback in the job's results stream, base64 of zlib.
-    assert find_number(VISITOR_LANDLINE, connection(), redis) == ["redis:rq:results:plain"]
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == ["redis:rq:results:plain"]
     redis.flushdb()
 
     queue.enqueue(fail_quoting_reversed, backwards, job_id="scrubbed")
@@ -140,4 +135,4 @@ def test_failure_text_quoting_a_number_is_found_unless_scrubbed(app: Flask, redi
     assert stored is not None
     assert stored.exc_string is not None
     assert "The 'To' number [phone] is not valid" in stored.exc_string
-    assert find_number(VISITOR_LANDLINE, connection(), redis) == []
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == []

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from callback import db
 from callback.models import AuditEntry, CallbackRequest, RequestStatus
-from tests.factories import VISITOR_LANDLINE, make_request
+from tests.factories import VISITOR_LANDLINE, make_request, session_connection
 from tests.residue import find_number
 from workers.retention import erase_expired, register_retention, run_retention
 
@@ -81,7 +81,7 @@ def test_expired_live_request_leaves_no_residue_and_ends_its_calls(
     clock.shift(CAP + timedelta(hours=1))
     assert run_retention() == 1
     assert redis.exists(f"rq:job:hangup-{row.id}")
-    assert find_number(VISITOR_LANDLINE, db.session().connection(), redis) == []
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == []
 
 
 def test_retention_runs_on_rq_cron(app: Flask, redis: Redis) -> None:

@@ -18,6 +18,7 @@ from callback import db
 from tests.app_with import app_with
 from tests.factories import make_agent_leg, make_widget
 from tests.twilio_signing import signed_post
+from tests.visitors import submitted
 
 # One INSERT ... ON CONFLICT DO NOTHING: the widget comes from the process's cache and
 # the pending-request check is the partial unique index (issue #11 allows at most 3).
@@ -48,15 +49,6 @@ def _queries(counts: Counts) -> int:
     return counts.sql_count - len(savepoints)
 
 
-def _submit(client: FlaskClient, key: str, phone: str) -> None:
-    answer = client.post(
-        f"/api/v1/widgets/{key}/callbacks",
-        json={"phone": phone, "consent": True},
-        headers={"Origin": ORIGIN},
-    )
-    assert answer.status_code == 202, answer.get_data(as_text=True)
-
-
 def _bound_connection(app: Flask) -> Connection:
     """Return the connection the test's sessions share (its statements are the ones sent)."""
     bind: Connection = db.database(app).sessionmaker.kw["bind"]
@@ -65,9 +57,10 @@ def _bound_connection(app: Flask) -> Connection:
 
 def _count_submission(app: Flask, client: FlaskClient, redis: Redis) -> Counts:
     widget = make_widget()
-    _submit(client, widget.key, "+442079460101")  # warms pools and statement caches
+    # Warms pools and statement caches.
+    submitted(client, widget.key, "+442079460101", headers={"Origin": ORIGIN})
     with counting(_bound_connection(app), redis) as counts:
-        _submit(client, widget.key, "+442079460102")
+        submitted(client, widget.key, "+442079460102", headers={"Origin": ORIGIN})
     return counts
 
 

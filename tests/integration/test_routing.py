@@ -18,15 +18,10 @@ from callback.lifecycle.requests import retry_later
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
 from callback.schedule.queue_estimate import estimate
 from tests.factories import VISITOR_TYPED, make_agent, make_request, make_widget
+from tests.visitors import submit
 from workers.queues import CALLS_QUEUE
 
 WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
-
-
-def submit(client: FlaskClient, key: str, phone: str = VISITOR_TYPED, **extra: object) -> object:
-    return client.post(
-        f"/api/v1/widgets/{key}/callbacks", json={"phone": phone, "consent": True, **extra}
-    )
 
 
 def pending_request(widget: object, phone: str = "+442079460123") -> CallbackRequest:
@@ -48,7 +43,7 @@ def test_outside_hours_a_request_is_scheduled_for_the_next_opening_across_dst(
 ) -> None:
     widget = make_widget(business_hours=WEEKDAYS, timezone="Europe/London")
     with time_machine.travel(now, tick=False):
-        body = submit(client, widget.key).get_json()
+        body = submit(client, widget.key, VISITOR_TYPED).get_json()
     assert body["status"] == "scheduled"
     assert body["scheduled_for"] == opening
     registry = Queue(CALLS_QUEUE, connection=redis).scheduled_job_registry
@@ -59,7 +54,7 @@ def test_outside_hours_a_request_is_scheduled_for_the_next_opening_across_dst(
 def test_inside_hours_a_request_is_queued_at_once(client: FlaskClient) -> None:
     widget = make_widget(business_hours=WEEKDAYS, timezone="Europe/London")
     with time_machine.travel(datetime(2026, 11, 27, 10, tzinfo=UTC), tick=False):
-        assert submit(client, widget.key).get_json()["status"] == "queued"
+        assert submit(client, widget.key, VISITOR_TYPED).get_json()["status"] == "queued"
 
 
 def test_slots_cover_open_hours_only_and_fill_up(client: FlaskClient) -> None:
@@ -73,10 +68,11 @@ def test_slots_cover_open_hours_only_and_fill_up(client: FlaskClient) -> None:
         assert all(
             s["start"][11:16] >= "09:00" and s["end"][11:16] <= "17:00" for s in listing["slots"]
         )
-        assert submit(client, widget.key, preferred_time=first["start"]).status_code == 202
+        booked = submit(client, widget.key, VISITOR_TYPED, preferred_time=first["start"])
+        assert booked.status_code == 202
         again = client.get(f"/api/v1/widgets/{widget.key}/slots").get_json()["slots"]
         assert again[0]["start"] != first["start"]  # one agent: the slot is full
-        other = submit(client, widget.key, phone="020 7946 0124", preferred_time=first["start"])
+        other = submit(client, widget.key, "020 7946 0124", preferred_time=first["start"])
         assert other.status_code == 422
         assert other.get_json()["error"]["code"] == "slot_unavailable"
 
@@ -85,7 +81,9 @@ def test_preferred_time_outside_hours_is_refused(client: FlaskClient) -> None:
     widget = make_widget(business_hours=WEEKDAYS, timezone="Europe/London")
     make_agent()
     with time_machine.travel(datetime(2026, 11, 27, 10, tzinfo=UTC), tick=False):
-        response = submit(client, widget.key, preferred_time="2026-11-28T10:00:00+00:00")
+        response = submit(
+            client, widget.key, VISITOR_TYPED, preferred_time="2026-11-28T10:00:00+00:00"
+        )
     assert response.status_code == 422
     assert response.get_json()["error"] == {
         "code": "slot_unavailable",
@@ -172,7 +170,7 @@ def test_a_retry_that_would_ring_after_the_maximum_wait_expires_instead(app: Fla
 def test_status_reports_queue_position_and_an_estimate(client: FlaskClient) -> None:
     widget = make_widget()
     make_agent()
-    bodies = [submit(client, widget.key, phone=f"020 7946 01{n:02d}").get_json() for n in range(3)]
+    bodies = [submit(client, widget.key, f"020 7946 01{n:02d}").get_json() for n in range(3)]
     statuses = [client.get(b["status_url"]).get_json() for b in bodies]
     assert [s["queue_position"] for s in statuses] == [1, 2, 3]
     waits = [s["estimated_wait_seconds"] for s in statuses]

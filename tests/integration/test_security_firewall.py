@@ -17,6 +17,7 @@ from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phones.policy import NUMBER_TYPE_NAMES, PhoneRejected, parse_visitor_number
 from tests.app_with import app_with
 from tests.factories import VISITOR_LANDLINE, example_number, make_widget, stored_requests
+from tests.visitors import submit
 
 REFUSED_TYPES = [
     PhoneNumberType.PREMIUM_RATE,
@@ -54,10 +55,6 @@ def refusal(region: str, own: str, e164: str) -> str | None:
     except PhoneRejected as rejected:
         return rejected.code
     return None
-
-
-def post(client: FlaskClient, key: str, phone: str = VISITOR_LANDLINE) -> object:
-    return client.post(f"/api/v1/widgets/{key}/callbacks", json={"phone": phone, "consent": True})
 
 
 @pytest.mark.parametrize("kind", REFUSED_TYPES, ids=lambda k: NUMBER_TYPE_NAMES[k])
@@ -98,7 +95,7 @@ def test_api_refuses_expensive_numbers_before_anything_is_stored(
     client: FlaskClient, redis: Redis, region: str, kind: int
 ) -> None:
     widget = make_widget(default_region=region, allowed_countries=[region])
-    response = post(client, widget.key, example_number(region, kind))
+    response = submit(client, widget.key, example_number(region, kind))
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "number_type_not_allowed"
     assert stored_requests() == 0
@@ -107,7 +104,7 @@ def test_api_refuses_expensive_numbers_before_anything_is_stored(
 
 def test_country_outside_the_widget_list_is_refused(client: FlaskClient) -> None:
     widget = make_widget()
-    response = post(client, widget.key, example_number("DE", PhoneNumberType.MOBILE))
+    response = submit(client, widget.key, example_number("DE", PhoneNumberType.MOBILE))
     assert response.get_json()["error"]["code"] == "country_not_allowed"
     assert stored_requests() == 0
 
@@ -116,8 +113,8 @@ def test_widget_daily_cap_refuses_with_429_and_stores_nothing(client: FlaskClien
     widget = make_widget(daily_call_cap=2)
     numbers = [f"+4420794600{n:02d}" for n in (11, 12, 13)]
     with time_machine.travel(NOON, tick=False):
-        statuses = [post(client, widget.key, n).status_code for n in numbers[:2]]
-        refused = post(client, widget.key, numbers[2])
+        statuses = [submit(client, widget.key, n).status_code for n in numbers[:2]]
+        refused = submit(client, widget.key, numbers[2])
     assert statuses == [202, 202]
     assert refused.status_code == 429
     assert refused.get_json()["error"]["code"] == "daily_cap_reached"
@@ -127,8 +124,8 @@ def test_widget_daily_cap_refuses_with_429_and_stores_nothing(client: FlaskClien
 
 def test_pending_duplicate_does_not_use_up_the_cap(client: FlaskClient) -> None:
     widget = make_widget(daily_call_cap=1)
-    first = post(client, widget.key)
-    again = post(client, widget.key)
+    first = submit(client, widget.key, VISITOR_LANDLINE)
+    again = submit(client, widget.key, VISITOR_LANDLINE)
     assert first.status_code == again.status_code == 202
     assert again.get_json()["status"] == "already_requested"
 
@@ -136,17 +133,17 @@ def test_pending_duplicate_does_not_use_up_the_cap(client: FlaskClient) -> None:
 def test_cap_opens_again_the_next_utc_day(client: FlaskClient) -> None:
     widget = make_widget(daily_call_cap=1)
     with time_machine.travel(NOON, tick=False):
-        assert post(client, widget.key, "+442079460011").status_code == 202
-        assert post(client, widget.key, "+442079460012").status_code == 429
+        assert submit(client, widget.key, "+442079460011").status_code == 202
+        assert submit(client, widget.key, "+442079460012").status_code == 429
     with time_machine.travel(NOON + timedelta(days=1), tick=False):
-        assert post(client, widget.key, "+442079460012").status_code == 202
+        assert submit(client, widget.key, "+442079460012").status_code == 202
 
 
 def test_global_cap_applies_across_widgets(client: FlaskClient, app: Flask) -> None:
     app.config["DAILY_CALL_CAP_GLOBAL"] = 1
     first, second = make_widget(), make_widget(name="Other Ltd")
-    assert post(client, first.key, "+442079460011").status_code == 202
-    refused = post(client, second.key, "+442079460012")
+    assert submit(client, first.key, "+442079460011").status_code == 202
+    refused = submit(client, second.key, "+442079460012")
     assert refused.status_code == 429
     assert refused.get_json()["error"]["code"] == "daily_cap_reached"
 
@@ -156,9 +153,9 @@ def test_refused_request_does_not_count_against_the_other_cap(
 ) -> None:
     app.config["DAILY_CALL_CAP_GLOBAL"] = 2
     capped, other = make_widget(daily_call_cap=0), make_widget(name="Other Ltd")
-    assert post(client, capped.key, "+442079460011").status_code == 429
-    assert post(client, other.key, "+442079460012").status_code == 202
-    assert post(client, other.key, "+442079460013").status_code == 202
+    assert submit(client, capped.key, "+442079460011").status_code == 429
+    assert submit(client, other.key, "+442079460012").status_code == 202
+    assert submit(client, other.key, "+442079460013").status_code == 202
 
 
 def test_caps_count_in_the_database_when_redis_is_down(
@@ -167,8 +164,8 @@ def test_caps_count_in_the_database_when_redis_is_down(
     with app_with({**settings, "REDIS_URL": "redis://127.0.0.1:1/0"}, engine) as app:
         widget = make_widget(daily_call_cap=1)
         client = app.test_client()
-        assert post(client, widget.key, "+442079460011").status_code == 202
-        refused = post(client, widget.key, "+442079460012")
+        assert submit(client, widget.key, "+442079460011").status_code == 202
+        refused = submit(client, widget.key, "+442079460012")
         assert stored_requests() == 1
     assert refused.status_code == 429
     assert refused.get_json()["error"]["code"] == "daily_cap_reached"

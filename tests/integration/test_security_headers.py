@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from tests.app_with import app_with
 from tests.factories import VISITOR_TYPED, make_widget
+from tests.visitors import callbacks_url, submit
 
 ORIGINS = ["https://www.example.com", "https://shop.example.com"]
 
@@ -48,9 +49,7 @@ def test_form_page_may_be_framed_only_by_the_widget_origins(client: FlaskClient)
 
 def test_status_page_is_framed_like_its_form(client: FlaskClient) -> None:
     widget = make_widget(allowed_origins=ORIGINS)
-    accepted = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks", json={"phone": VISITOR_TYPED, "consent": True}
-    ).get_json()
+    accepted = submit(client, widget.key, VISITOR_TYPED).get_json()
     status_page = accepted["status_url"].replace("/api/v1/callbacks/", "/w/status/")
     response = client.get(status_page)
     assert response.status_code == 200
@@ -89,7 +88,7 @@ def test_forwarded_proto_from_an_untrusted_peer_is_ignored(client: FlaskClient) 
 def test_body_over_the_cap_is_refused_everywhere(client: FlaskClient) -> None:
     widget = make_widget()
     big = {"phone": VISITOR_TYPED, "consent": "true", "page_url": "x" * 17000}
-    api = client.post(f"/api/v1/widgets/{widget.key}/callbacks", data=big)
+    api = client.post(callbacks_url(widget.key), data=big)
     twilio = client.post("/twilio/attempts/1/status", data=big)
     assert api.status_code == twilio.status_code == 413
 

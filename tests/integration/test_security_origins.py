@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import VISITOR_TYPED, make_widget, stored_requests
+from tests.visitors import callbacks_url, csrf_token, submit
 
 ALLOWED = "https://example.com"
 FOREIGN_ORIGINS = [
@@ -23,17 +23,9 @@ FOREIGN_ORIGINS = [
 ]
 
 
-def submit(client: FlaskClient, key: str, origin: str) -> Any:
-    return client.post(
-        f"/api/v1/widgets/{key}/callbacks",
-        json={"phone": VISITOR_TYPED, "consent": True},
-        headers={"Origin": origin},
-    )
-
-
 def preflight(client: FlaskClient, key: str, origin: str) -> Any:
     return client.options(
-        f"/api/v1/widgets/{key}/callbacks",
+        callbacks_url(key),
         headers={
             "Origin": origin,
             "Access-Control-Request-Method": "POST",
@@ -47,7 +39,7 @@ def test_post_from_any_other_origin_is_403_without_cors_and_stores_nothing(
     client: FlaskClient, origin: str
 ) -> None:
     widget = make_widget(allowed_origins=[ALLOWED])
-    response = submit(client, widget.key, origin)
+    response = submit(client, widget.key, VISITOR_TYPED, headers={"Origin": origin})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "origin_not_allowed"
     assert not any(name.startswith("Access-Control-") for name, _ in response.headers.items())
@@ -78,7 +70,7 @@ def test_post_from_an_allowed_origin_is_accepted_with_its_cors_header(
     client: FlaskClient,
 ) -> None:
     widget = make_widget(allowed_origins=[ALLOWED])
-    response = submit(client, widget.key, ALLOWED)
+    response = submit(client, widget.key, VISITOR_TYPED, headers={"Origin": ALLOWED})
     assert response.status_code == 202
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
 
@@ -87,18 +79,16 @@ def test_widget_without_allowed_origins_refuses_every_browser_origin(
     client: FlaskClient,
 ) -> None:
     widget = make_widget(allowed_origins=[])
-    assert submit(client, widget.key, ALLOWED).status_code == 403
+    assert submit(client, widget.key, VISITOR_TYPED, headers={"Origin": ALLOWED}).status_code == 403
 
 
 def test_plain_form_carries_a_csrf_token_bound_to_its_widget(client: FlaskClient) -> None:
     widget, other = make_widget(), make_widget(name="Other Ltd")
     page = client.get(f"/w/{other.key}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token
     # A token taken from another widget's form does not open this one.
     response = client.post(
         f"/w/{widget.key}",
-        data={"phone": VISITOR_TYPED, "consent": "true", "csrf_token": token.group(1)},
+        data={"phone": VISITOR_TYPED, "consent": "true", "csrf_token": csrf_token(page)},
     )
     assert response.status_code == 400
     assert stored_requests() == 0

@@ -23,24 +23,16 @@ from tests.factories import (
     make_widget,
     stored_requests,
 )
+from tests.visitors import callbacks_url, submit
 from workers.queues import CALLS_QUEUE, dial_job_id
-
-
-def post(client: FlaskClient, key: str, **body: object) -> object:
-    return client.post(f"/api/v1/widgets/{key}/callbacks", json=body)
 
 
 def test_accepted_request_is_stored_as_e164_and_enqueued_by_id(
     app: Flask, client: FlaskClient, redis: Redis
 ) -> None:
     widget = make_widget()
-    response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
-        json={
-            "phone": VISITOR_TYPED,
-            "consent": True,
-            "page_url": "https://www.example.com/pricing?email=x",
-        },
+    response = submit(
+        client, widget.key, VISITOR_TYPED, page_url="https://www.example.com/pricing?email=x"
     )
     assert response.status_code == 202
     body = response.get_json()
@@ -59,7 +51,7 @@ def test_accepted_request_is_stored_as_e164_and_enqueued_by_id(
 def test_form_encoded_submission_is_accepted(client: FlaskClient) -> None:
     widget = make_widget()
     response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
+        callbacks_url(widget.key),
         data={"phone": VISITOR_TYPED, "consent": "on"},
     )
     assert response.status_code == 202
@@ -67,7 +59,7 @@ def test_form_encoded_submission_is_accepted(client: FlaskClient) -> None:
 
 def test_status_endpoint_shows_status_but_never_the_number(client: FlaskClient) -> None:
     widget = make_widget()
-    body = post(client, widget.key, phone=VISITOR_TYPED, consent=True).get_json()
+    body = submit(client, widget.key, VISITOR_TYPED).get_json()
     status = client.get(body["status_url"])
     assert status.status_code == 200
     assert status.get_json()["status"] == "queued"
@@ -76,7 +68,7 @@ def test_status_endpoint_shows_status_but_never_the_number(client: FlaskClient) 
 
 def test_wrong_token_and_unknown_id_look_the_same(client: FlaskClient) -> None:
     widget = make_widget()
-    body = post(client, widget.key, phone=VISITOR_TYPED, consent=True).get_json()
+    body = submit(client, widget.key, VISITOR_TYPED).get_json()
     wrong = client.get(f"/api/v1/callbacks/{body['id']}?token=guess")
     unknown = client.get(f"/api/v1/callbacks/{uuid.uuid4()}?token=guess")
     assert wrong.status_code == unknown.status_code == 404
@@ -85,7 +77,7 @@ def test_wrong_token_and_unknown_id_look_the_same(client: FlaskClient) -> None:
 
 def test_delete_cancels_and_erases_the_number_at_once(client: FlaskClient) -> None:
     widget = make_widget()
-    body = post(client, widget.key, phone=VISITOR_TYPED, consent=True).get_json()
+    body = submit(client, widget.key, VISITOR_TYPED).get_json()
     response = client.delete(body["status_url"])
     assert response.status_code == 200
     assert response.get_json()["status"] == "canceled"
@@ -102,8 +94,8 @@ def test_a_second_submission_while_pending_reveals_nothing_of_the_first(
     client: FlaskClient, redis: Redis
 ) -> None:
     widget = make_widget()
-    first = post(client, widget.key, phone=VISITOR_TYPED, consent=True).get_json()
-    second = post(client, widget.key, phone=VISITOR_LANDLINE, consent=True)
+    first = submit(client, widget.key, VISITOR_TYPED).get_json()
+    second = submit(client, widget.key, VISITOR_LANDLINE)
     assert second.status_code == 202
     # Whoever typed the number may not be who asked: no id, time, status or cancel URL.
     assert second.get_json() == {
@@ -120,9 +112,7 @@ def test_preferred_time_schedules_the_request(client: FlaskClient, redis: Redis)
     widget = make_widget()
     make_agent()
     slot = client.get(f"/api/v1/widgets/{widget.key}/slots").get_json()["slots"][4]
-    body = post(
-        client, widget.key, phone=VISITOR_TYPED, consent=True, preferred_time=slot["start"]
-    ).get_json()
+    body = submit(client, widget.key, VISITOR_TYPED, preferred_time=slot["start"]).get_json()
     assert body["status"] == "scheduled"
     assert body["scheduled_for"] == slot["start"]
     assert Queue(CALLS_QUEUE, connection=redis).count == 0
@@ -155,7 +145,7 @@ def test_bad_input_gets_its_own_code_and_nothing_is_stored(
     client: FlaskClient, redis: Redis, body: dict[str, object], code: str, field: str
 ) -> None:
     widget = make_widget()
-    response = client.post(f"/api/v1/widgets/{widget.key}/callbacks", json=body)
+    response = client.post(callbacks_url(widget.key), json=body)
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert (error["code"], error["field"]) == (code, field)
@@ -166,22 +156,20 @@ def test_bad_input_gets_its_own_code_and_nothing_is_stored(
 
 def test_messages_follow_the_visitor_locale(client: FlaskClient) -> None:
     widget = make_widget()
-    response = post(client, widget.key, phone="abc", consent=True, locale="pl-PL")
+    response = submit(client, widget.key, "abc", locale="pl-PL")
     assert "numer" in response.get_json()["error"]["message"]
 
 
 def test_unknown_widget_is_404_with_code(client: FlaskClient) -> None:
-    response = post(client, "wk_nope", phone=VISITOR_TYPED, consent=True)
+    response = submit(client, "wk_nope", VISITOR_TYPED)
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "unknown_widget"
 
 
 def test_foreign_origin_is_refused_without_cors_headers(client: FlaskClient) -> None:
     widget = make_widget()
-    response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
-        json={"phone": VISITOR_TYPED, "consent": True},
-        headers={"Origin": "https://www.example.com.evil.net"},
+    response = submit(
+        client, widget.key, VISITOR_TYPED, headers={"Origin": "https://www.example.com.evil.net"}
     )
     assert response.status_code == 403
     assert "Access-Control-Allow-Origin" not in response.headers
@@ -190,10 +178,8 @@ def test_foreign_origin_is_refused_without_cors_headers(client: FlaskClient) -> 
 
 def test_allowed_origin_gets_its_cors_header(client: FlaskClient) -> None:
     widget = make_widget()
-    response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
-        json={"phone": VISITOR_TYPED, "consent": True},
-        headers={"Origin": "https://www.example.com"},
+    response = submit(
+        client, widget.key, VISITOR_TYPED, headers={"Origin": "https://www.example.com"}
     )
     assert response.status_code == 202
     assert response.headers["Access-Control-Allow-Origin"] == "https://www.example.com"
@@ -202,7 +188,7 @@ def test_allowed_origin_gets_its_cors_header(client: FlaskClient) -> None:
 def test_malformed_json_is_a_400_json_error(client: FlaskClient) -> None:
     widget = make_widget()
     response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
+        callbacks_url(widget.key),
         data="{not json",
         content_type="application/json",
     )
@@ -213,7 +199,7 @@ def test_malformed_json_is_a_400_json_error(client: FlaskClient) -> None:
 def test_body_over_16_kib_is_a_413_json_error(client: FlaskClient) -> None:
     widget = make_widget()
     response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
+        callbacks_url(widget.key),
         data={"phone": VISITOR_TYPED, "consent": "true", "page_url": "x" * 17000},
     )
     assert response.status_code == 413
@@ -223,9 +209,6 @@ def test_body_over_16_kib_is_a_413_json_error(client: FlaskClient) -> None:
 def test_a_page_url_off_the_widgets_origins_is_not_kept(app: Flask, client: FlaskClient) -> None:
     # Read out to the agent as where the visitor came from: only the widget's own pages.
     widget = make_widget()
-    response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
-        json={"phone": VISITOR_TYPED, "consent": True, "page_url": "https://evil.example.net/x"},
-    )
+    response = submit(client, widget.key, VISITOR_TYPED, page_url="https://evil.example.net/x")
     row = db.session().get_one(CallbackRequest, uuid.UUID(response.get_json()["id"]))
     assert row.page_url is None

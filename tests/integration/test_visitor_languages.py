@@ -7,9 +7,7 @@ catalog entry for the error's code, never another language's.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -19,6 +17,7 @@ from werkzeug.test import TestResponse
 from callback.models import Widget
 from callback.texts.messages import message
 from tests.factories import VISITOR_TYPED, make_widget
+from tests.visitors import callbacks_url, submit, submit_form
 
 LANGUAGES = ("en", "pl")
 STRANGER = "https://evil.example.net"
@@ -36,47 +35,49 @@ def faulty_app(app: Flask) -> Flask:
     return app
 
 
-def _api(client: FlaskClient, widget: Widget, lang: str, **kwargs: Any) -> TestResponse:
-    return client.post(f"/api/v1/widgets/{widget.key}/callbacks?lang={lang}", **kwargs)
-
-
-def _valid(lang: str) -> dict[str, Any]:
-    return {"phone": VISITOR_TYPED, "consent": True, "locale": lang}
-
-
 API_CASES: dict[str, tuple[int, Callable[[FlaskClient, Widget, str], TestResponse]]] = {
     "malformed_json": (
         400,
-        lambda c, w, lang: _api(c, w, lang, data="{not json", content_type="application/json"),
+        lambda c, w, lang: c.post(
+            callbacks_url(w.key, lang), data="{not json", content_type="application/json"
+        ),
     ),
     "origin_not_allowed": (
         403,
-        lambda c, w, lang: _api(c, w, lang, json=_valid(lang), headers={"Origin": STRANGER}),
+        lambda c, w, lang: submit(
+            c, w.key, VISITOR_TYPED, lang=lang, locale=lang, headers={"Origin": STRANGER}
+        ),
     ),
     "unknown_widget": (
         404,
-        lambda c, w, lang: c.post(f"/api/v1/widgets/wk_gone/callbacks?lang={lang}", json={}),
+        lambda c, w, lang: c.post(callbacks_url("wk_gone", lang), json={}),
     ),
     "request_entity_too_large": (
         413,
-        lambda c, w, lang: _api(c, w, lang, data={"phone": VISITOR_TYPED, "page_url": TOO_LARGE}),
+        lambda c, w, lang: c.post(
+            callbacks_url(w.key, lang), data={"phone": VISITOR_TYPED, "page_url": TOO_LARGE}
+        ),
     ),
     "invalid_number": (
         422,
-        lambda c, w, lang: _api(c, w, lang, json={**_valid(lang), "phone": "12345"}),
+        lambda c, w, lang: submit(c, w.key, "12345", lang=lang, locale=lang),
     ),
     "consent_required": (
         422,
-        lambda c, w, lang: _api(c, w, lang, json={**_valid(lang), "consent": False}),
+        lambda c, w, lang: submit(c, w.key, VISITOR_TYPED, consent=False, lang=lang, locale=lang),
     ),
     # The address limit (Flask-Limiter, before the body is read): 1/hour, the second refused.
     "rate_limited": (
         429,
-        lambda c, w, lang: [_api(c, w, lang, json=_valid(lang)) for _ in range(2)][-1],
+        lambda c, w, lang: [
+            submit(c, w.key, VISITOR_TYPED, lang=lang, locale=lang) for _ in range(2)
+        ][-1],
     ),
     "daily_cap_reached": (
         429,
-        lambda c, w, lang: _api(c, make_widget(daily_call_cap=0), lang, json=_valid(lang)),
+        lambda c, w, lang: submit(
+            c, make_widget(daily_call_cap=0).key, VISITOR_TYPED, lang=lang, locale=lang
+        ),
     ),
     "internal_server_error": (500, lambda c, w, lang: c.get(f"/api/v1/boom?lang={lang}")),
 }
@@ -101,40 +102,34 @@ def test_an_api_refusal_follows_the_browsers_language_when_the_page_names_none(
     client: FlaskClient,
 ) -> None:
     widget = make_widget(language="en")
-    response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
-        json={"phone": "12345", "consent": True},
-        headers={"Accept-Language": "pl-PL,pl;q=0.9,en;q=0.5"},
+    response = submit(
+        client, widget.key, "12345", headers={"Accept-Language": "pl-PL,pl;q=0.9,en;q=0.5"}
     )
     assert response.get_json()["error"]["message"] == message("invalid_number", "pl")
 
 
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match
-    return match.group(1)
-
-
-def _form(
-    client: FlaskClient,
-    widget: Widget,
-    lang: str,
-    headers: dict[str, str] | None = None,
-    **fields: str,
-) -> TestResponse:
-    token = _csrf(client.get(f"/w/{widget.key}?lang={lang}").get_data(as_text=True))
-    data = {"phone": VISITOR_TYPED, "consent": "true", "csrf_token": token, **fields}
-    return client.post(f"/w/{widget.key}?lang={lang}", data=data, headers=headers or {})
-
-
 FORM_CASES: dict[str, tuple[int, Callable[[FlaskClient, Widget, str], TestResponse]]] = {
-    "form_expired": (400, lambda c, w, lang: _form(c, w, lang, csrf_token="stale")),
-    "origin_not_allowed": (403, lambda c, w, lang: _form(c, w, lang, headers={"Origin": STRANGER})),
+    "form_expired": (
+        400,
+        lambda c, w, lang: submit_form(c, w.key, VISITOR_TYPED, lang=lang, csrf_token="stale"),
+    ),
+    "origin_not_allowed": (
+        403,
+        lambda c, w, lang: submit_form(
+            c, w.key, VISITOR_TYPED, lang=lang, headers={"Origin": STRANGER}
+        ),
+    ),
     "unknown_widget": (404, lambda c, w, lang: c.get(f"/w/wk_gone?lang={lang}")),
     "not_found": (404, lambda c, w, lang: c.get(f"/w/status/{'0' * 32}?lang={lang}&token=x")),
-    "request_entity_too_large": (413, lambda c, w, lang: _form(c, w, lang, page_url=TOO_LARGE)),
-    "invalid_number": (422, lambda c, w, lang: _form(c, w, lang, phone="12345")),
-    "rate_limited": (429, lambda c, w, lang: [_form(c, w, lang) for _ in range(2)][-1]),
+    "request_entity_too_large": (
+        413,
+        lambda c, w, lang: submit_form(c, w.key, VISITOR_TYPED, lang=lang, page_url=TOO_LARGE),
+    ),
+    "invalid_number": (422, lambda c, w, lang: submit_form(c, w.key, "12345", lang=lang)),
+    "rate_limited": (
+        429,
+        lambda c, w, lang: [submit_form(c, w.key, VISITOR_TYPED, lang=lang) for _ in range(2)][-1],
+    ),
     "internal_server_error": (500, lambda c, w, lang: c.get(f"/w/boom/now?lang={lang}")),
 }
 
@@ -159,8 +154,8 @@ def test_every_form_refusal_is_a_page_in_the_visitors_language(
 
 def test_a_refused_form_post_says_when_to_come_back(faulty_app: Flask) -> None:
     client, widget = faulty_app.test_client(), make_widget()
-    _form(client, widget, "pl")
-    refused = _form(client, widget, "pl")
+    submit_form(client, widget.key, VISITOR_TYPED, lang="pl")
+    refused = submit_form(client, widget.key, VISITOR_TYPED, lang="pl")
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
 

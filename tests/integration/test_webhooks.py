@@ -10,14 +10,14 @@ from sqlalchemy import func, select
 
 from callback import db
 from callback.models import CallAttempt, CallbackRequest, CallEvent, Leg, RequestStatus
-from tests.factories import AGENT_PHONE, VISITOR_LANDLINE, make_agent_leg
+from tests.factories import AGENT_PHONE, CALLER_ID, VISITOR_LANDLINE, make_agent_leg
 from tests.twilio_signing import signature, signed_post
 
 
 @pytest.fixture
 def calling_agent(client: FlaskClient) -> CallAttempt:
     """A request whose agent leg has been created (status calling_agent)."""
-    return make_agent_leg("CA" + "a" * 32, caller_id="+442079460999")
+    return make_agent_leg("CA" + "a" * 32, caller_id=CALLER_ID)
 
 
 def status_params(call_sid: str, status: str, sequence: int, **extra: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from callback.texts.messages import message
 from tests.factories import VISITOR_TYPED, make_agent, make_widget
+from tests.visitors import submit
 
 ORIGIN = "https://www.example.com"
 
@@ -140,11 +141,7 @@ def test_status_url_answers_any_origin_and_its_preflight_allows_delete(
     client: FlaskClient,
 ) -> None:
     widget = make_widget()
-    created = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
-        json={"phone": VISITOR_TYPED, "consent": True},
-        headers={"Origin": ORIGIN},
-    ).get_json()
+    created = submit(client, widget.key, VISITOR_TYPED, headers={"Origin": ORIGIN}).get_json()
     path = created["status_url"].removeprefix("http://localhost")
     got = client.get(path, headers={"Origin": "https://any.example"})
     assert got.headers["Access-Control-Allow-Origin"] == "*"
@@ -188,10 +185,6 @@ def test_admin_api_sets_and_checks_the_theme(
 
 def test_refused_submission_is_readable_by_the_widgets_page(client: FlaskClient) -> None:
     widget = make_widget()
-    response = client.post(
-        f"/api/v1/widgets/{widget.key}/callbacks",
-        json={"phone": "12", "consent": True},
-        headers={"Origin": ORIGIN},
-    )
+    response = submit(client, widget.key, "12", headers={"Origin": ORIGIN})
     assert response.status_code == 422
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN

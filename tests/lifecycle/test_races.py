@@ -26,11 +26,12 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from callback import create_app
-from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, Widget
+from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
 from callback.sandbox.control import SandboxControl
 from callback.security.tokens import status_token
 from tests.conftest import sandbox_serving
 from tests.e2e.conftest import empty_tables
+from tests.factories import CALLER_ID, make_agent, make_request, make_widget
 from tests.twilio_signing import signed_post
 
 pytestmark = pytest.mark.slow
@@ -59,27 +60,9 @@ def clean_tables(engine: Engine) -> Iterator[None]:
 def _rows(app: Flask, request_status: str, *legs: dict[str, Any], **widget: Any) -> uuid.UUID:
     """Commit a widget, an agent, a request in `request_status` and its legs; return its id."""
     with Session(app.extensions["db"].engine) as session:
-        row_widget = Widget(
-            name="Example Ltd",
-            default_region="GB",
-            allowed_countries=["GB"],
-            allowed_origins=[],
-            caller_id="+442079460999",
-            **widget,
-        )
-        agent = Agent(name="Ada", phone=AGENT)
-        session.add_all([row_widget, agent])
-        session.flush()
-        request = CallbackRequest(
-            widget_id=row_widget.id,
-            phone=VISITOR,
-            country="GB",
-            number_type="FIXED_LINE",
-            consent_version="t",
-            status=request_status,
-        )
-        session.add(request)
-        session.flush()
+        row_widget = make_widget(session, allowed_origins=[], caller_id=CALLER_ID, **widget)
+        agent = make_agent(session, phone=AGENT)
+        request = make_request(row_widget, session=session, phone=VISITOR, status=request_status)
         for number, leg in enumerate(legs, 1):
             session.add(
                 CallAttempt(request_id=request.id, attempt_number=number, agent_id=agent.id, **leg)

@@ -89,13 +89,13 @@ def make_agent_leg(
     call_sid: str | None = None, status: str = "queued", **widget_fields: Any
 ) -> CallAttempt:
     """Return the agent leg of a request that is ringing its first agent."""
-    request_row = make_request(
+    request = make_request(
         make_widget(**widget_fields),
         page_url="https://www.example.com/pricing",
         status=RequestStatus.CALLING_AGENT,
     )
     attempt = CallAttempt(
-        request_id=request_row.id,
+        request_id=request.id,
         leg=Leg.AGENT,
         attempt_number=1,
         agent_id=make_agent().id,

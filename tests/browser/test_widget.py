@@ -107,7 +107,7 @@ def test_visitor_cancels_a_live_call_from_the_widget(
     shoot(page, "canceled")
     expect(part(page, "#cb-cancel")).to_be_hidden()
     (request_id,) = [str(r.id) for r in _requests(live)]
-    assert live.request_row(request_id).status == RequestStatus.CANCELED
+    assert live.stored_request(request_id).status == RequestStatus.CANCELED
 
 
 def test_closed_widget_asks_when_to_call_and_says_when_it_will(

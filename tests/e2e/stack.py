@@ -55,7 +55,7 @@ class Stack:
         body: dict[str, Any] = response.json()
         return body
 
-    def request_row(self, request_id: str) -> CallbackRequest:
+    def stored_request(self, request_id: str) -> CallbackRequest:
         with Session(self.engine) as session:
             row = session.get_one(CallbackRequest, uuid.UUID(request_id))
             session.expunge(row)
@@ -83,10 +83,10 @@ class Stack:
 
     def wait_for_status(self, request_id: str, *statuses: RequestStatus) -> CallbackRequest:
         self.wait_until(
-            lambda: self.request_row(request_id).status in statuses,
+            lambda: self.stored_request(request_id).status in statuses,
             f"request status in {[s.value for s in statuses]}",
         )
-        return self.request_row(request_id)
+        return self.stored_request(request_id)
 
     def wait_calls_ended(self, what: str = "every sandbox call to end") -> None:
         """Wait until every call the sandbox has placed has ended."""

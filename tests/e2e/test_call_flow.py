@@ -146,7 +146,7 @@ def test_visitor_who_cancels_mid_call_ends_the_call(stack: Stack, widget: Widget
     response = requests.delete(body["status_url"], timeout=5)
     assert response.json()["status"] == "canceled"
     stack.wait_calls_ended("the live call to be ended")
-    done = stack.request_row(body["id"])
+    done = stack.stored_request(body["id"])
     assert done.status == RequestStatus.CANCELED
     assert done.phone is None
     ended_by_api = [c for c in stack.sandbox.calls() if c["to"] == AGENT_1]
@@ -187,7 +187,7 @@ def test_forged_status_callback_changes_nothing(stack: Stack, widget: Widget) ->
         timeout=5,
     )
     assert forged.status_code == 403
-    assert stack.request_row(body["id"]).status == RequestStatus.CALLING_AGENT
+    assert stack.stored_request(body["id"]).status == RequestStatus.CALLING_AGENT
     assert stack.attempts(body["id"])[0].status != "completed"
     call = _calls_to(stack, AGENT_1)[0]
     stack.sandbox.answer(call["sid"])

@@ -77,7 +77,7 @@ def procfile(
 def _all_ended(stack: Stack, ids: list[str]) -> list[CallbackRequest]:
     deadline = time.monotonic() + ALL_DONE_SECONDS
     while True:
-        rows = [stack.request_row(i) for i in ids]
+        rows = [stack.stored_request(i) for i in ids]
         if all(row.status.is_terminal for row in rows) or time.monotonic() > deadline:
             return rows
         time.sleep(0.5)
@@ -142,7 +142,7 @@ def test_figures_redis_down_while_10_requests_arrive(
 ) -> None:
     redis_server.stop()  # the worker and cron stay up, as a supervisor would leave them
     ids = [procfile.submit(widget.key, visitor(n))["id"] for n in range(10)]
-    assert all(procfile.request_row(i).status == RequestStatus.QUEUED for i in ids)
+    assert all(procfile.stored_request(i).status == RequestStatus.QUEUED for i in ids)
     # Down until the processes have met the outage (cron says so), not for a set time.
     procfile.wait_until(lambda: "Redis unreachable" in procfile.worker_logs(), "cron to notice")
     redis_server.start()  # empty: whatever it held is gone

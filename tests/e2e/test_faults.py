@@ -57,7 +57,7 @@ def settle(stack: Stack, request_ids: list[str]) -> None:
     """Run the reconciler until every request has ended, like the cron would every 30 s."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        pending = [i for i in request_ids if stack.request_row(i).status not in TERMINAL]
+        pending = [i for i in request_ids if stack.stored_request(i).status not in TERMINAL]
         if not pending:
             return
         run_reconciler(stack)
@@ -99,11 +99,11 @@ def test_redis_down_while_50_requests_arrive_then_each_is_dialled_once(
         live.stop_workers()
         private.stop()
         ids = [live.submit(widget.key, visitor(n))["id"] for n in range(50)]
-        assert all(live.request_row(i).status == RequestStatus.QUEUED for i in ids)
+        assert all(live.stored_request(i).status == RequestStatus.QUEUED for i in ids)
         private.start()
         live.start_worker()
         settle(live, ids)
-        assert all(live.request_row(i).status == RequestStatus.COMPLETED for i in ids)
+        assert all(live.stored_request(i).status == RequestStatus.COMPLETED for i in ids)
         assert_one_call_per_leg(live, ids)
         visitor_calls = Counter(c["to"] for c in live.sandbox.calls() if c["to"] not in AGENTS)
         assert visitor_calls == Counter({visitor(n): 1 for n in range(50)})
@@ -129,7 +129,7 @@ def test_worker_killed_at_random_points_never_doubles_a_call(
     stack.start_worker()
     settle(stack, ids)
     assert_one_call_per_leg(stack, ids)
-    statuses = Counter(stack.request_row(i).status for i in ids)
+    statuses = Counter(stack.stored_request(i).status for i in ids)
     assert set(statuses) <= set(TERMINAL), statuses
     assert_no_residue(stack, engine, settings["REDIS_URL"], [visitor(n) for n in range(50)])
 

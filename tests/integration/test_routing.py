@@ -98,9 +98,9 @@ def test_sequential_rings_by_priority_and_skips_busy_paused_and_off_hours(app: F
     second = make_agent(name="B", phone="+442079460002", priority=2)
     make_agent(name="C", phone="+442079460003", priority=0, available=False)
     make_agent(name="D", phone="+442079460004", priority=0, hours={"sun": [["00:00", "01:00"]]})
-    request_row = pending_request(widget)
+    request = pending_request(widget)
     with time_machine.travel(datetime(2026, 11, 27, 10, tzinfo=UTC), tick=False):
-        assert [a.id for a in choose_agents(db.session(), request_row).agents] == [first.id]
+        assert [a.id for a in choose_agents(db.session(), request).agents] == [first.id]
         other = pending_request(widget, "+442079460124")
         db.session().add(
             CallAttempt(
@@ -112,7 +112,7 @@ def test_sequential_rings_by_priority_and_skips_busy_paused_and_off_hours(app: F
             )
         )
         db.session().commit()
-        assert [a.id for a in choose_agents(db.session(), request_row).agents] == [second.id]
+        assert [a.id for a in choose_agents(db.session(), request).agents] == [second.id]
 
 
 def test_round_robin_rings_whoever_was_rung_least_recently(app: Flask) -> None:
@@ -130,24 +130,24 @@ def test_round_robin_rings_whoever_was_rung_least_recently(app: Flask) -> None:
         )
     )
     db.session().commit()
-    request_row = pending_request(widget)
-    assert [a.id for a in choose_agents(db.session(), request_row).agents] == [second.id]
+    request = pending_request(widget)
+    assert [a.id for a in choose_agents(db.session(), request).agents] == [second.id]
 
 
 def test_simultaneous_rings_every_free_agent(app: Flask) -> None:
     widget = make_widget(ring_strategy="simultaneous")
     agents = [make_agent(name=n, phone=f"+44207946000{i}") for i, n in enumerate("ABC", 1)]
-    request_row = pending_request(widget)
-    assert [a.id for a in choose_agents(db.session(), request_row).agents] == [a.id for a in agents]
+    request = pending_request(widget)
+    assert [a.id for a in choose_agents(db.session(), request).agents] == [a.id for a in agents]
 
 
 def test_an_agent_who_misses_three_calls_in_a_row_is_paused(app: Flask) -> None:
     widget = make_widget()
     agent = make_agent()
     for n in range(3):
-        request_row = pending_request(widget, f"+44207946012{n}")
+        request = pending_request(widget, f"+44207946012{n}")
         attempt = CallAttempt(
-            request_id=request_row.id, leg=Leg.AGENT, attempt_number=1, agent_id=agent.id
+            request_id=request.id, leg=Leg.AGENT, attempt_number=1, agent_id=agent.id
         )
         db.session().add(attempt)
         db.session().flush()
@@ -160,11 +160,11 @@ def test_an_agent_who_misses_three_calls_in_a_row_is_paused(app: Flask) -> None:
 
 def test_a_retry_that_would_ring_after_the_maximum_wait_expires_instead(app: Flask) -> None:
     widget = make_widget(max_wait_minutes=5, retry_intervals=[600])
-    request_row = pending_request(widget)
-    assert retry_later(db.session(), request_row, "visitor_busy") is False
-    assert request_row.status == RequestStatus.EXPIRED
-    assert request_row.outcome == "max_wait_exceeded"
-    assert request_row.phone is None
+    request = pending_request(widget)
+    assert retry_later(db.session(), request, "visitor_busy") is False
+    assert request.status == RequestStatus.EXPIRED
+    assert request.outcome == "max_wait_exceeded"
+    assert request.phone is None
 
 
 def test_status_reports_queue_position_and_an_estimate(client: FlaskClient) -> None:
@@ -180,10 +180,10 @@ def test_status_reports_queue_position_and_an_estimate(client: FlaskClient) -> N
 
 def test_scheduled_request_estimate_counts_down_to_its_time(app: Flask) -> None:
     widget = make_widget()
-    request_row = pending_request(widget)
-    request_row.status = RequestStatus.SCHEDULED
-    request_row.scheduled_for = utcnow() + timedelta(minutes=30)
-    wait = estimate(db.session(), request_row)
+    request = pending_request(widget)
+    request.status = RequestStatus.SCHEDULED
+    request.scheduled_for = utcnow() + timedelta(minutes=30)
+    wait = estimate(db.session(), request)
     assert wait.position is None
     assert wait.seconds is not None
     assert 1790 <= wait.seconds <= 1800

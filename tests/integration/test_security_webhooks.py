@@ -58,13 +58,13 @@ def params() -> dict[str, str]:
 def snapshot(attempt: CallAttempt) -> tuple[Any, ...]:
     session = db.session()
     session.expire_all()
-    request_row = session.get_one(CallbackRequest, attempt.request_id)
+    request = session.get_one(CallbackRequest, attempt.request_id)
     return (
         session.scalar(select(func.count()).select_from(CallEvent)),
         session.scalar(select(func.count()).select_from(CallAttempt)),
         session.get_one(CallAttempt, attempt.id).status,
-        request_row.status,
-        request_row.phone,
+        request.status,
+        request.phone,
     )
 
 

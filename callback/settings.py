@@ -57,6 +57,8 @@ def _rate_limit(value: str) -> str:
 
 RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 Seconds = Annotated[float, Field(gt=0)]
+# An age: 0 means "any age" (tests and drills reconcile at once).
+Age = Annotated[float, Field(ge=0)]
 Tokens = Annotated[list[str], BeforeValidator(_comma_list)]
 LogLevel = Annotated[
     Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
@@ -95,9 +97,9 @@ class Settings(BaseModel):
     # How often `callback cron` has the reconciler run.
     RECONCILE_EVERY_SECONDS: Seconds = 30
     # Work untouched this long is presumed lost by the reconciler and put back.
-    RECONCILE_STALE_SECONDS: Seconds = 30
+    RECONCILE_STALE_SECONDS: Age = 30
     # A call with no final status after this long is fetched from the REST API.
-    RECONCILE_SILENT_CALL_SECONDS: Seconds = 120
+    RECONCILE_SILENT_CALL_SECONDS: Age = 120
     # How long a process may answer from its copy of a widget changed elsewhere.
     WIDGET_CACHE_SECONDS: Annotated[float, Field(ge=0)] = 5
     # Limits use the `limits` notation: "10/hour;30/day" means both apply.

@@ -74,6 +74,22 @@ class CallbackList(BaseModel):
     callbacks: Annotated[list[AdminCallback], Field(max_length=500)]
 
 
+class Slot(BaseModel):
+    start: datetime
+    end: datetime
+    free: int = Field(description="requests the slot can still take")
+
+
+class Slots(BaseModel):
+    """A widget's bookable callback times of the next days, with whether it is open now."""
+
+    timezone: str
+    open_now: bool
+    next_opening: Timestamp
+    slot_minutes: int
+    slots: list[Slot]
+
+
 class Widget(WidgetUpdate):
     """A widget as the admin API shows it."""
 

@@ -21,6 +21,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     bodies.CallbackAccepted,
     bodies.CallbackStatus,
     bodies.CallbackList,
+    bodies.Slots,
     schemas.WidgetCreate,
     schemas.WidgetUpdate,
     bodies.Widget,

@@ -76,7 +76,7 @@ def _visitor_paths() -> dict[str, Any]:
             "get": {
                 "summary": "Bookable callback times of the next days (open hours, not full)",
                 "parameters": [WIDGET_KEY],
-                "responses": {"200": _json({"type": "object"}), **_errors(404)},
+                "responses": {"200": _json(_ref("Slots")), **_errors(404)},
             }
         },
         "/api/v1/callbacks/{request_id}": {

@@ -5,77 +5,42 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from callback import db
 from callback.agents.roster import make_available, pause, remove
-from callback.api import validation as v
-from callback.errors import NotFound
+from callback.api import bodies
+from callback.api.schemas import AgentCreate, AgentUpdate, WidgetCreate, WidgetUpdate, first_refusal
+from callback.errors import Invalid, Malformed, NotFound
 from callback.lifecycle.visitor import iso
 from callback.models import Agent, CallbackRequest, Widget
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phones.policy import mask
-from callback.schedule.hours import validate_hours
 from callback.security.admin_auth import require_admin
-from callback.texts import LANGUAGES
-from callback.widgets import theme
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 bp.before_request(require_admin(lambda: None))
 
-WIDGET_FIELDS: dict[str, v.Validator] = {
-    "name": v.text(200),
-    "allowed_origins": v.list_of(v.origin),
-    "default_region": v.region,
-    "allowed_countries": v.list_of(v.region, 250),
-    "allowed_number_types": v.list_of(v.number_type),
-    "caller_id": v.optional(v.e164),
-    "language": v.one_of(*LANGUAGES),
-    "timezone": v.timezone,
-    "team": v.text(64),
-    "ring_strategy": v.one_of(*v.RING_STRATEGIES),
-    "retry_attempts": v.integer(1, 10),
-    "retry_intervals": v.list_of(v.integer(0, 86400), 9),
-    "privacy_policy_url": v.optional(v.url),
-    "consent_version": v.text(40),
-    "privacy_notice": v.optional(v.text(1000)),
-    "daily_call_cap": v.integer(0, 100_000),
-    "theme_color": v.optional(theme.colour),
-    "theme_position": v.optional(theme.position),
-    "theme_texts": v.optional(theme.texts),
-    "business_hours": v.optional(validate_hours),
-    "holidays_region": v.optional(v.holidays_region),
-    "closed_dates": v.list_of(v.iso_date, 366),
-    "max_wait_minutes": v.integer(1, 7 * 24 * 60),
-    "slot_minutes": v.one_of_ints(5, 10, 15, 20, 30, 60),
-}
-AGENT_FIELDS: dict[str, v.Validator] = {
-    "name": v.text(200),
-    "phone": v.e164,
-    "team": v.text(64),
-    "priority": v.integer(0, 10000),
-    "active": v.boolean,
-    "available": v.boolean,
-    "languages": v.list_of(v.one_of(*LANGUAGES)),
-    "hours": v.optional(validate_hours),
-    "timezone": v.timezone,
-    "missed_in_row": v.integer(0, 0),  # only to clear the count; it is counted by calls
-}
-
 
 def widget_json(widget: Widget) -> dict[str, Any]:
-    fields = {name: getattr(widget, name) for name in WIDGET_FIELDS}
-    return {"key": widget.key, **fields, "created_at": iso(widget.created_at)}
+    return bodies.shown(bodies.Widget, widget)
 
 
 def agent_json(agent: Agent) -> dict[str, Any]:
-    fields = {name: getattr(agent, name) for name in AGENT_FIELDS}
-    return {
-        "id": agent.id,
-        **fields,
-        "paused_reason": agent.paused_reason,
-        "created_at": iso(agent.created_at),
-    }
+    return bodies.shown(bodies.Agent, agent)
+
+
+def _payload(model: type[BaseModel]) -> dict[str, Any]:
+    """Return the fields the JSON body gave, checked by `model`, or refuse it."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Malformed("malformed_json", "The request body must be a JSON object.")
+    try:
+        return model.model_validate(body).model_dump(mode="json", exclude_unset=True)
+    except ValidationError as exc:
+        field, text = first_refusal(model, body, exc)
+        raise Invalid("invalid_field", f"{field}: {text}", field) from None
 
 
 def _widget(key: str) -> Widget:
@@ -94,7 +59,7 @@ def _agent(agent_id: int) -> Agent:
 
 @bp.post("/widgets")
 def create_widget() -> tuple[Response, int]:
-    fields = v.clean(request.get_json(silent=True), WIDGET_FIELDS, ("name", "default_region"))
+    fields = _payload(WidgetCreate)
     fields.setdefault("allowed_countries", [fields["default_region"]])
     fields.setdefault("allowed_number_types", list(DEFAULT_ALLOWED_NUMBER_TYPES))
     widget = Widget(**fields)
@@ -117,7 +82,7 @@ def get_widget(key: str) -> Response:
 @bp.patch("/widgets/<key>")
 def update_widget(key: str) -> Response:
     widget = _widget(key)
-    for name, value in v.clean(request.get_json(silent=True), WIDGET_FIELDS, ()).items():
+    for name, value in _payload(WidgetUpdate).items():
         setattr(widget, name, value)
     db.session().commit()
     return jsonify(widget_json(widget))
@@ -132,7 +97,7 @@ def delete_widget(key: str) -> tuple[str, int]:
 
 @bp.post("/agents")
 def create_agent() -> tuple[Response, int]:
-    agent = Agent(**v.clean(request.get_json(silent=True), AGENT_FIELDS, ("name", "phone")))
+    agent = Agent(**_payload(AgentCreate))
     db.session().add(agent)
     db.session().commit()
     return jsonify(agent_json(agent)), 201
@@ -152,7 +117,7 @@ def get_agent(agent_id: int) -> Response:
 @bp.patch("/agents/<int:agent_id>")
 def update_agent(agent_id: int) -> Response:
     agent = _agent(agent_id)
-    changes = v.clean(request.get_json(silent=True), AGENT_FIELDS, ())
+    changes = _payload(AgentUpdate)
     available = changes.pop("available", None)
     if available is True:
         make_available(db.session(), agent, "admin_api")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, jsonify, request
+from pydantic import ValidationError
 
 from callback import db
+from callback.api.schemas import SubjectRequest
 from callback.errors import Invalid
 from callback.privacy.erase import erase_number
 from callback.privacy.export import SubjectNumberInvalid, export_for_subject, parse_subject_number
@@ -18,12 +18,12 @@ bp.before_request(require_admin(lambda: None))
 
 
 def _subject_number() -> str:
-    body: Any = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("phone"), str):
-        raise Invalid("invalid_field", "phone: is required", "phone")
-    region = body.get("region")
     try:
-        return parse_subject_number(body["phone"], region if isinstance(region, str) else None)
+        subject = SubjectRequest.model_validate(request.get_json(silent=True))
+    except ValidationError:  # no object, or no phone string in it: all else is optional
+        raise Invalid("invalid_field", "phone: is required", "phone") from None
+    try:
+        return parse_subject_number(subject.phone, subject.region)
     except SubjectNumberInvalid as exc:
         raise Invalid("invalid_number", f"phone: {exc}", "phone") from None
 

@@ -1,163 +1,145 @@
-"""Component schemas of the OpenAPI document (see callback/api/openapi.py)."""
+"""One pydantic model per API payload: it validates the body and is its OpenAPI schema.
+
+Why models and a small paths table (callback/api/openapi.py) rather than a framework such
+as spectree or flask-openapi3: pydantic generates JSON Schema from the very class that
+validates, so the document cannot drift from the checks; the paths table is small; and a
+framework would take over our blueprints and answer refusals its own way, while the error
+body {"error": {"code", "message", "field"}} and the status codes must stay as they are.
+
+Nothing here knows of HTTP: the admin API (callback/api/admin.py) turns `first_refusal`
+into its 422. The visitor's submission and the answers are described in bodies.py, and
+the document's components generated from both in components.py.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from callback.api.validation import RING_STRATEGIES
-from callback.phones.policy import NUMBER_TYPE_NAMES
-from callback.texts import LANGUAGES
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-STRING = {"type": "string"}
-NULLABLE_STRING = {"type": "string", "nullable": True}
-TIMESTAMP = {"type": "string", "format": "date-time", "nullable": True}
-REGION = {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "GB"}
-ORIGIN = {"type": "string", "example": "https://www.example.com"}
-E164 = {"type": "string", "example": "+442079460001"}
-NUMBER_TYPE = {"type": "string", "enum": sorted(NUMBER_TYPE_NAMES.values())}
-
-
-def _array(items: dict[str, Any], max_items: int = 50) -> dict[str, Any]:
-    return {"type": "array", "items": items, "maxItems": max_items}
-
-
-def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-# {"mon": [["09:00", "17:00"]], ...}: a day left out is closed.
-WEEKLY_HOURS: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": _array(_array({"type": "string", "example": "09:00"}, 2), 12),
-}
-WIDGET_FIELDS: dict[str, Any] = {
-    "name": {"type": "string", "maxLength": 200},
-    "allowed_origins": _array(ORIGIN),
-    "default_region": REGION,
-    "allowed_countries": _array(REGION, 250),
-    "allowed_number_types": _array(NUMBER_TYPE),
-    "caller_id": {**E164, "nullable": True},
-    "language": {"type": "string", "enum": list(LANGUAGES)},
-    "timezone": {"type": "string", "example": "Europe/London"},
-    "team": {"type": "string", "maxLength": 64},
-    "ring_strategy": {"type": "string", "enum": list(RING_STRATEGIES)},
-    "retry_attempts": {"type": "integer", "minimum": 1, "maximum": 10},
-    "retry_intervals": _array({"type": "integer", "minimum": 0, "maximum": 86400}, 9),
-    "privacy_policy_url": {"type": "string", "format": "uri", "nullable": True},
-    "consent_version": {"type": "string", "maxLength": 40},
-    "daily_call_cap": {"type": "integer", "minimum": 0, "maximum": 100000},
-    "business_hours": {**WEEKLY_HOURS, "nullable": True},
-    "holidays_region": {**NULLABLE_STRING, "example": "GB"},
-    "closed_dates": _array({"type": "string", "format": "date"}, 366),
-    "max_wait_minutes": {"type": "integer", "minimum": 1, "maximum": 10080},
-    "slot_minutes": {"type": "integer", "enum": [5, 10, 15, 20, 30, 60]},
-}
-AGENT_FIELDS: dict[str, Any] = {
-    "name": {"type": "string", "maxLength": 200},
-    "phone": E164,
-    "team": {"type": "string", "maxLength": 64},
-    "priority": {"type": "integer", "minimum": 0, "maximum": 10000},
-    "active": {"type": "boolean"},
-    "available": {"type": "boolean"},
-    "languages": _array({"type": "string", "enum": list(LANGUAGES)}),
-    "hours": {**WEEKLY_HOURS, "nullable": True},
-    "timezone": {"type": "string", "example": "Europe/London"},
-    "missed_in_row": {"type": "integer", "minimum": 0, "maximum": 0},
-}
-CALLBACK_STATUS = _object(
-    {
-        "id": {"type": "string", "format": "uuid"},
-        "status": STRING,
-        "outcome": NULLABLE_STRING,
-        "scheduled_for": TIMESTAMP,
-        "created_at": TIMESTAMP,
-        "updated_at": TIMESTAMP,
-        "ended_at": TIMESTAMP,
-        "queue_position": {"type": "integer", "nullable": True},
-        "estimated_wait_seconds": {"type": "integer", "nullable": True},
-    },
-    ("id", "status"),
+from callback.api.constraints import Clearable, Flag, Items, OneOf, Text, Whole, said
+from callback.api.fields import (
+    E164,
+    Colour,
+    Corner,
+    HolidaysRegion,
+    IsoDate,
+    Language,
+    Name,
+    NumberType,
+    Origin,
+    Region,
+    RingStrategy,
+    Team,
+    ThemeTexts,
+    TimeZone,
+    Url,
+    WeeklyHours,
 )
-ADMIN_CALLBACK = _object(
-    {
-        "id": {"type": "string", "format": "uuid"},
-        "widget": STRING,
-        "phone": {**NULLABLE_STRING, "description": "masked: +44********23"},
-        "country": NULLABLE_STRING,
-        "number_type": NULLABLE_STRING,
-        "status": STRING,
-        "outcome": NULLABLE_STRING,
-        "page_url": NULLABLE_STRING,
-        "created_at": TIMESTAMP,
-        "scheduled_for": TIMESTAMP,
-        "ended_at": TIMESTAMP,
-        "erased": {"type": "boolean"},
-    }
-)
-SCHEMAS: dict[str, Any] = {
-    "CallbackSubmission": _object(
-        {
-            "phone": {"type": "string", "description": "as typed", "example": "020 7946 0123"},
-            "consent": {"oneOf": [{"type": "boolean"}, STRING], "description": "must be true"},
-            "page_url": STRING,
-            "locale": STRING,
-            "preferred_time": {**STRING, "description": "ISO 8601"},
-        },
-        ("phone", "consent"),
-    ),
-    # A number that already has a pending request gets only {"status": "already_requested",
-    # "message"}: whoever typed it may not be the one who asked, so nothing else is said.
-    "CallbackAccepted": _object(
-        {
-            "id": {"type": "string", "format": "uuid"},
-            "status": STRING,
-            "status_url": STRING,
-            "scheduled_for": TIMESTAMP,
-            "message": STRING,
-        },
-        ("status",),
-    ),
-    "CallbackStatus": CALLBACK_STATUS,
-    "CallbackList": _object({"callbacks": _array(ADMIN_CALLBACK, 500)}, ("callbacks",)),
-    "WidgetCreate": _object(WIDGET_FIELDS, ("name", "default_region")),
-    "WidgetUpdate": _object(WIDGET_FIELDS),
-    "Widget": _object({"key": STRING, **WIDGET_FIELDS, "created_at": TIMESTAMP}, ("key",)),
-    "WidgetList": _object(
-        {"widgets": {"type": "array", "items": {"$ref": "#/components/schemas/Widget"}}}
-    ),
-    "AgentCreate": _object(AGENT_FIELDS, ("name", "phone")),
-    "AgentUpdate": _object(AGENT_FIELDS),
-    "Agent": _object(
-        {
-            "id": {"type": "integer"},
-            **AGENT_FIELDS,
-            "paused_reason": {"type": ["string", "null"]},
-            "created_at": TIMESTAMP,
-        }
-    ),
-    "AgentList": _object(
-        {"agents": {"type": "array", "items": {"$ref": "#/components/schemas/Agent"}}}
-    ),
-    "SubjectRequest": _object({"phone": STRING, "region": REGION}, ("phone",)),
-    "Error": _object(
-        {
-            "error": _object(
-                {"code": STRING, "message": STRING, "field": STRING}, ("code", "message")
-            )
-        },
-        ("error",),
-    ),
-}
-COMPONENTS: dict[str, Any] = {
-    "schemas": SCHEMAS,
-    "responses": {
-        "Error": {
-            "description": "An error with a stable code",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-    },
-    "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-}
+
+# A field left out: the stored value, or the column's default, stays. Never validated.
+ABSENT: Any = None
+
+
+class Payload(BaseModel):
+    """A request body of the admin API: strict JSON types (no "3" for 3), no unknown fields."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class WidgetUpdate(Payload):
+    """Change a widget's settings; a field left out keeps its value."""
+
+    name: Name = ABSENT
+    allowed_origins: Annotated[list[Origin], Items()] = ABSENT
+    default_region: Region = ABSENT
+    allowed_countries: Annotated[list[Region], Items(250)] = ABSENT
+    allowed_number_types: Annotated[list[NumberType], Items()] = ABSENT
+    caller_id: Clearable[E164] = ABSENT
+    language: Language = ABSENT
+    timezone: TimeZone = ABSENT
+    team: Team = ABSENT
+    ring_strategy: RingStrategy = ABSENT
+    retry_attempts: Annotated[int, Whole(1, 10)] = ABSENT
+    retry_intervals: Annotated[list[Annotated[int, Whole(0, 86400)]], Items(9)] = ABSENT
+    privacy_policy_url: Clearable[Url] = ABSENT
+    consent_version: Annotated[str, Text(40)] = ABSENT
+    privacy_notice: Clearable[Annotated[str, Text(1000)]] = ABSENT
+    daily_call_cap: Annotated[int, Whole(0, 100_000)] = ABSENT
+    theme_color: Clearable[Colour] = ABSENT
+    theme_position: Clearable[Corner] = ABSENT
+    theme_texts: Clearable[ThemeTexts] = ABSENT
+    business_hours: Clearable[WeeklyHours] = ABSENT
+    holidays_region: Clearable[HolidaysRegion] = ABSENT
+    closed_dates: Annotated[list[IsoDate], Items(366)] = ABSENT
+    max_wait_minutes: Annotated[int, Whole(1, 7 * 24 * 60)] = ABSENT
+    slot_minutes: Annotated[int, OneOf(5, 10, 15, 20, 30, 60)] = ABSENT
+
+
+class WidgetCreate(WidgetUpdate):
+    """Create a widget: a name and a home country at least; the rest has defaults."""
+
+    name: Name
+    default_region: Region
+
+
+class AgentUpdate(Payload):
+    """Change an agent; `available` puts them back in rotation or pauses them."""
+
+    name: Name = ABSENT
+    phone: E164 = ABSENT
+    team: Team = ABSENT
+    priority: Annotated[int, Whole(0, 10000)] = ABSENT
+    active: Flag = ABSENT
+    available: Flag = ABSENT
+    languages: Annotated[list[Language], Items()] = ABSENT
+    hours: Clearable[WeeklyHours] = ABSENT
+    timezone: TimeZone = ABSENT
+    missed_in_row: Annotated[int, Whole(0, 0)] = ABSENT  # only cleared here: calls count it
+
+
+class AgentCreate(AgentUpdate):
+    """Create an agent: a name and a phone at least."""
+
+    name: Name
+    phone: E164
+
+
+def _string_or_none(value: Any) -> Any:
+    return value if isinstance(value, str) else None
+
+
+class SubjectRequest(BaseModel):
+    """Name the number a data-subject request is about, and where it was typed."""
+
+    model_config = ConfigDict(strict=True)
+
+    phone: str = Field(examples=["+44 20 7946 0123"])
+    # Anything but a string means no region: the number then needs its + country code.
+    region: Annotated[str | None, BeforeValidator(_string_or_none)] = Field(None, examples=["GB"])
+
+
+def first_refusal(
+    model: type[BaseModel], body: Mapping[str, Any], exc: ValidationError
+) -> tuple[str, str]:
+    """Return the field to blame and why, for the one refusal the API reports."""
+    # As clients have always been told: an unknown field, else a required one left out
+    # (or null, or ""), else the first bad value in the order the body gives them.
+    fields = list(model.model_fields)
+    order = {name: index for index, name in enumerate(body)}
+    refusals: list[tuple[int, int, str, str]] = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        if error["type"] == "extra_forbidden":
+            refusals.append((0, order[name], name, "unknown field"))
+        elif name in fields and _required(model, name) and body.get(name) in (None, ""):
+            refusals.append((1, fields.index(name), name, "is required"))
+        else:
+            refusals.append((2, order.get(name, -1), name, said(error) or error["msg"]))
+    _, _, name, words = min(refusals)
+    return name, words
+
+
+def _required(model: type[BaseModel], name: str) -> bool:
+    return model.model_fields[name].is_required()

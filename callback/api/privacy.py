@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import ValidationError
 
 from callback import db
-from callback.api.schemas import SubjectRequest
+from callback.api.schemas.admin import SubjectRequest
 from callback.errors import Invalid
 from callback.privacy.erase import erase_number
 from callback.privacy.export import SubjectNumberInvalid, export_for_subject, parse_subject_number

@@ -16,7 +16,7 @@ from annotated_types import MaxLen, MinLen
 from phonenumbers import NumberParseException
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from callback.api.constraints import OneOf, Text, worded
+from callback.api.schemas.constraints import OneOf, Text, worded
 from callback.phones.policy import NUMBER_TYPE_NAMES
 from callback.schedule.hours import DAY_NAMES, validate_hours
 from callback.texts import LANGUAGES

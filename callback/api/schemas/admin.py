@@ -1,14 +1,7 @@
-"""One pydantic model per API payload: it validates the body and is its OpenAPI schema.
-
-Why models and a small paths table (callback/api/openapi.py) rather than a framework such
-as spectree or flask-openapi3: pydantic generates JSON Schema from the very class that
-validates, so the document cannot drift from the checks; the paths table is small; and a
-framework would take over our blueprints and answer refusals its own way, while the error
-body {"error": {"code", "message", "field"}} and the status codes must stay as they are.
+"""The admin API's request bodies: one model each, which checks the body and is its schema.
 
 Nothing here knows of HTTP: the admin API (callback/api/admin.py) turns `first_refusal`
-into its 422. The visitor's submission and the answers are described in bodies.py, and
-the document's components generated from both in components.py.
+into its 422.
 """
 
 from __future__ import annotations
@@ -18,8 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from callback.api.constraints import Clearable, Flag, Items, OneOf, Text, Whole, said
-from callback.api.fields import (
+from callback.api.schemas.constraints import Clearable, Flag, Items, OneOf, Text, Whole, said
+from callback.api.schemas.fields import (
     E164,
     Colour,
     Corner,

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 import phonenumbers
 from annotated_types import MaxLen, MinLen
 from phonenumbers import NumberParseException
@@ -67,8 +68,6 @@ def _http_url(value: str) -> str:
 
 
 def _holidays_region(value: Any) -> str:
-    import holidays  # noqa: PLC0415 - only admin edits need the country list
-
     country, _, subdivision = str(value).upper().partition("-")
     supported = holidays.list_supported_countries()
     if country not in supported or (subdivision and subdivision not in supported[country]):

@@ -1,10 +1,11 @@
 """Settings: every environment variable the service reads, parsed and checked in one place.
 
 Each setting is a field of `Settings`, named as its variable; an empty variable counts
-as unset. A value the service cannot use stops the start with an error naming the
-variable (never echoing its value, which may be a secret), and production refuses
-settings that would leave a door open, listing every problem at once. This module
-imports none of the packages that use the settings.
+as unset. A value the service could never run with (a word where a number goes, a
+malformed rate limit, a zero timeout) stops the start with an error naming the variable
+(never echoing its value, which may be a secret); every value it ran with before is read
+as before. Production refuses settings that would leave a door open, listing every
+problem at once. This module imports none of the packages that use the settings.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from limits import parse_many
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 INSTANCE_DIR_ENV = "CALLBACK_INSTANCE_DIR"
+BOOLEAN_TRUE = {"1", "true", "yes", "on"}
 
 
 def instance_dir() -> Path:
@@ -55,27 +57,30 @@ def _rate_limit(value: str) -> str:
     return value
 
 
+def _switched_on(value: object) -> bool:
+    return str(value).strip().lower() in BOOLEAN_TRUE
+
+
 RateLimit = Annotated[str, AfterValidator(_rate_limit)]
+# Off unless 1, true, yes or on; anything else is off, as it always was.
+Flag = Annotated[bool, BeforeValidator(_switched_on)]
+# On unless exactly "false" (any case), as it always was.
+OnUnlessFalse = Annotated[bool, BeforeValidator(lambda value: str(value).lower() != "false")]
 Seconds = Annotated[float, Field(gt=0)]
-# An age: 0 means "any age" (tests and drills reconcile at once).
-Age = Annotated[float, Field(ge=0)]
 Tokens = Annotated[list[str], BeforeValidator(_comma_list)]
-LogLevel = Annotated[
-    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
-    BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value),
-]
 
 
 class Settings(BaseModel):
     """The environment, parsed: one field per variable."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
-    CALLBACK_ENV: Literal["development", "production"] = "development"
+    # Exactly "production" turns on production's checks; anything else is development.
+    CALLBACK_ENV: str = "development"
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
     # "twilio" when an account is configured, else the local sandbox.
-    TELEPHONY: Literal["twilio", "sandbox"] | None = None
+    TELEPHONY: str | None = None
     TWILIO_ACCOUNT_SID: str | None = None
     TWILIO_AUTH_TOKEN: str | None = None
     TWILIO_API_BASE_URL: str = "https://api.twilio.com"
@@ -86,22 +91,22 @@ class Settings(BaseModel):
     SECRET_KEY: str | None = None
     PHONE_HASH_KEY: str | None = None
     ADMIN_TOKENS: Tokens = []
-    RETENTION_MAX_HOURS: Annotated[float, Field(gt=0)] = 24
-    ERASE_PROVIDER_RECORDS: bool = False
-    LOG_LEVEL: LogLevel = "INFO"
+    RETENTION_MAX_HOURS: float = 24
+    ERASE_PROVIDER_RECORDS: Flag = False
+    LOG_LEVEL: str = "INFO"
     # A create whose answer takes longer than the read timeout becomes "unknown".
     TWILIO_CONNECT_TIMEOUT: Seconds = 3.05
     TWILIO_READ_TIMEOUT: Seconds = 10
     # An agent who lets this many calls in a row ring out is paused (ops are told).
-    AGENT_MAX_MISSES: Annotated[int, Field(ge=1)] = 3
+    AGENT_MAX_MISSES: int = 3
     # How often `callback cron` has the reconciler run.
-    RECONCILE_EVERY_SECONDS: Seconds = 30
+    RECONCILE_EVERY_SECONDS: Annotated[float, Field(ge=1)] = 30  # whole seconds to RQ's cron
     # Work untouched this long is presumed lost by the reconciler and put back.
-    RECONCILE_STALE_SECONDS: Age = 30
+    RECONCILE_STALE_SECONDS: float = 30
     # A call with no final status after this long is fetched from the REST API.
-    RECONCILE_SILENT_CALL_SECONDS: Age = 120
+    RECONCILE_SILENT_CALL_SECONDS: float = 120
     # How long a process may answer from its copy of a widget changed elsewhere.
-    WIDGET_CACHE_SECONDS: Annotated[float, Field(ge=0)] = 5
+    WIDGET_CACHE_SECONDS: float = 5
     # Limits use the `limits` notation: "10/hour;30/day" means both apply.
     # Submissions from one client address (a visitor rarely needs more than one or two).
     RATE_LIMIT_PER_IP: RateLimit = "10/hour;30/day"
@@ -111,17 +116,17 @@ class Settings(BaseModel):
     RATE_LIMIT_PER_WIDGET: RateLimit = "300/hour"
     # Distinct numbers one address may submit: stops walking a number range.
     RATE_LIMIT_NEW_NUMBERS_PER_IP: RateLimit = "3/hour"
-    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_ENABLED: OnUnlessFalse = True
     RATELIMIT_STORAGE_URI: str | None = None
     # Proxies in front of the service whose X-Forwarded-For may be believed.
-    TRUSTED_PROXY_HOPS: Annotated[int, Field(ge=0)] = 0
+    TRUSTED_PROXY_HOPS: int = 0
     # Accepted requests per UTC day, all widgets together: the hard bound on toll spend.
-    DAILY_CALL_CAP_GLOBAL: Annotated[int, Field(ge=0)] = 1000
+    DAILY_CALL_CAP_GLOBAL: int = 1000
 
     def as_config(self) -> dict[str, Any]:
         """Return the Flask config: the fields, with ENV and TELEPHONY decided."""
         config = self.model_dump(exclude={"CALLBACK_ENV"})
-        config["ENV"] = self.CALLBACK_ENV
+        config["ENV"] = "production" if self.CALLBACK_ENV == "production" else "development"
         config["TELEPHONY"] = self.TELEPHONY or ("twilio" if self.TWILIO_ACCOUNT_SID else "sandbox")
         config["PUBLIC_BASE_URL"] = (self.PUBLIC_BASE_URL or "").rstrip("/") or None
         return config
@@ -130,7 +135,7 @@ class Settings(BaseModel):
 def load_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Read every setting the service knows from the environment, or raise SettingsError."""
     env = os.environ if env is None else env
-    given = {name: env[name] for name in Settings.model_fields if (env.get(name) or "").strip()}
+    given = {name: env[name] for name in Settings.model_fields if env.get(name)}
     try:
         settings = Settings.model_validate(given).as_config()
     except ValidationError as exc:

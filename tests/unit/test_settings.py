@@ -17,9 +17,8 @@ from callback.settings import SettingsError, load_settings
         ("TWILIO_CPS", "-2.5", "greater than 0"),
         ("AGENT_MAX_MISSES", "three", "valid integer"),
         ("RATE_LIMIT_PER_IP", "ten an hour", "10/hour;30/day"),
-        ("ERASE_PROVIDER_RECORDS", "sometimes", "valid boolean"),
-        ("TELEPHONY", "pigeon", "'twilio' or 'sandbox'"),
-        ("CALLBACK_ENV", "staging", "'development' or 'production'"),
+        ("TWILIO_READ_TIMEOUT", "-1", "greater than 0"),
+        ("RECONCILE_EVERY_SECONDS", "0.5", "greater than or equal to 1"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_variable_named(
@@ -34,20 +33,38 @@ def test_a_bad_value_is_refused_with_the_variable_named(
 
 def test_every_bad_value_is_listed_at_once() -> None:
     with pytest.raises(SettingsError) as refused:
-        load_settings({"TWILIO_CPS": "fast", "TRUSTED_PROXY_HOPS": "-1"})
+        load_settings({"TWILIO_CPS": "fast", "TRUSTED_PROXY_HOPS": "one"})
     assert "TWILIO_CPS" in str(refused.value)
     assert "TRUSTED_PROXY_HOPS" in str(refused.value)
 
 
 def test_empty_variables_count_as_unset_and_values_are_typed() -> None:
-    settings = load_settings(
-        {"TWILIO_CPS": "", "LOG_LEVEL": "debug", "ERASE_PROVIDER_RECORDS": "yes"}
-    )
+    settings = load_settings({"TWILIO_CPS": "", "TWILIO_READ_TIMEOUT": "2.5"})
     assert settings["TWILIO_CPS"] == 1
-    assert settings["LOG_LEVEL"] == "DEBUG"
-    assert settings["ERASE_PROVIDER_RECORDS"] is True
+    assert settings["TWILIO_READ_TIMEOUT"] == 2.5
     assert settings["TELEPHONY"] == "sandbox"
     assert load_settings({"TWILIO_ACCOUNT_SID": "AC" + "1" * 32})["TELEPHONY"] == "twilio"
+
+
+@pytest.mark.parametrize(
+    ("env", "name", "read_as"),
+    [
+        # Every value the service ran with before is read as it was then.
+        ({"CALLBACK_ENV": "staging"}, "ENV", "development"),
+        ({"ERASE_PROVIDER_RECORDS": "y"}, "ERASE_PROVIDER_RECORDS", False),
+        ({"ERASE_PROVIDER_RECORDS": " On "}, "ERASE_PROVIDER_RECORDS", True),
+        ({"RATELIMIT_ENABLED": "no"}, "RATELIMIT_ENABLED", True),
+        ({"RATELIMIT_ENABLED": "FALSE"}, "RATELIMIT_ENABLED", False),
+        ({"SECRET_KEY": " spaced key "}, "SECRET_KEY", " spaced key "),
+        ({"RECONCILE_STALE_SECONDS": "0"}, "RECONCILE_STALE_SECONDS", 0),
+        ({"AGENT_MAX_MISSES": "0"}, "AGENT_MAX_MISSES", 0),
+        ({"LOG_LEVEL": "WARN"}, "LOG_LEVEL", "WARN"),
+    ],
+)
+def test_values_accepted_before_read_as_before(
+    env: dict[str, str], name: str, read_as: object
+) -> None:
+    assert load_settings(env)[name] == read_as
 
 
 def test_the_cli_names_the_bad_setting_without_a_traceback(tmp_path: object) -> None:

@@ -8,6 +8,7 @@ enqueued for state that was rolled back, and the domain never imports the jobs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 PENDING_KEY = "callback.after_commit"
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Any], object]
 
@@ -52,10 +55,22 @@ def install(handler: Handler) -> None:
 
 def _committed(session: Session) -> None:
     pending: dict[Hashable, Receipt] = session.info.pop(PENDING_KEY, {})
-    if _handler is None:
+    handler = _handler
+    if handler is None:
+        if pending:
+            log.warning("no after-commit handler installed: %d pieces dropped", len(pending))
         return
     for receipt in pending.values():
-        receipt.result = _handler(receipt.work)
+        try:
+            receipt.result = handler(receipt.work)
+        except Exception as exc:  # noqa: BLE001 - committed already: the rest must still run
+            # Raising would fail a caller whose change did commit and leave its session
+            # unusable; docs/lifecycle.md says what catches up with each lost piece.
+            log.error(
+                "after-commit work failed: %s error=%s",
+                type(receipt.work).__name__,
+                type(exc).__name__,
+            )
 
 
 def _rolled_back(session: Session, previous: SessionTransaction) -> None:

@@ -109,7 +109,7 @@ def dial_result(attempt_id: int) -> Response:
 @twilio_signed
 def call_status(attempt_id: int) -> tuple[str, int]:
     session = db.session()
-    attempt, _request_row = _attempt(attempt_id, ATTEMPT_WITH_REQUEST_ONLY)
+    attempt, _request = _attempt(attempt_id, ATTEMPT_WITH_REQUEST_ONLY)
     if not record_event(session, attempt, http_request.form):
         return "", 204  # a duplicate: already applied
     if attempt.call_sid is None and http_request.form.get("CallSid"):

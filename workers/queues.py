@@ -1,4 +1,5 @@
-"""Which queue and which job id each piece of work gets; the only place jobs are enqueued.
+"""Which queue and which job id each piece of work gets; the only place jobs are enqueued
+(the ops page may put a failed job back as it was).
 
 The domain leaves its work for after the commit (`callback.after_commit`, the kinds in
 `callback.lifecycle.work`); `init_app` installs `enqueue_work`, which turns each piece
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
@@ -63,6 +64,9 @@ def init_app(app: Flask) -> None:
 
 def enqueue_work(work: object) -> object:
     """Enqueue the job for one piece of committed work; return its job, or a count."""
+    if not has_app_context():  # a session used outside the app (a script): no queue to use
+        log.warning("no app to enqueue %s in", type(work).__name__)
+        return None
     match work:
         case FirstDial(request_id, at):
             return enqueue_new_request(request_id, at)
@@ -91,6 +95,21 @@ def dial_job_id(
 ) -> str:
     """Return the id of the dial job for one round (and agent step) of a request."""
     return f"dial-{request_id}-r{round_number}-s{step}" + (f"-{tag}" if tag else "")
+
+
+def reconcile_dial_job_id(request_id: uuid.UUID | str, round_number: int) -> str:
+    """Return the id of the dial the reconciler puts back for a round whose work was lost."""
+    return f"dial-{request_id}-r{round_number}-reconcile"
+
+
+def hangup_job_id(request_id: uuid.UUID | str) -> str:
+    """Return the id of the job that ends an ended request's live calls."""
+    return f"hangup-{request_id}"
+
+
+def losers_hangup_job_id(request_id: uuid.UUID | str, round_number: int) -> str:
+    """Return the id of the job that ends the other agents' calls once one accepted."""
+    return f"hangup-losers-{request_id}-r{round_number}"
 
 
 def enqueue_dial(
@@ -159,7 +178,7 @@ def enqueue_reconcile_dial(request_id: uuid.UUID, round_number: int) -> Job | No
     if this one did not settle the request.
     """
     options = {
-        "job_id": f"dial-{request_id}-r{round_number}-reconcile",
+        "job_id": reconcile_dial_job_id(request_id, round_number),
         "job_timeout": DIAL_TIMEOUT_SECONDS,
         "result_ttl": 0,
         "failure_ttl": FAILURE_TTL_SECONDS,
@@ -169,12 +188,12 @@ def enqueue_reconcile_dial(request_id: uuid.UUID, round_number: int) -> Job | No
 
 def enqueue_hangups(request_id: uuid.UUID) -> Job | None:
     """Enqueue the job that ends the live calls of a request that has ended."""
-    return _enqueue_hangup_job(end_calls, request_id, f"hangup-{request_id}")
+    return _enqueue_hangup_job(end_calls, request_id, hangup_job_id(request_id))
 
 
 def enqueue_losers_hangup(request_id: uuid.UUID, round_number: int) -> Job | None:
     """Enqueue the job that ends the other agents' phones once one agent took the call."""
-    job_id = f"hangup-losers-{request_id}-r{round_number}"
+    job_id = losers_hangup_job_id(request_id, round_number)
     return _enqueue_hangup_job(end_losing_agent_legs, request_id, job_id)
 
 
@@ -223,6 +242,15 @@ def enqueue_provider_erasure(request_id: uuid.UUID) -> Job | None:
 
 def delete_dial_jobs(redis: Redis, request_id: uuid.UUID) -> int:
     """Delete the request's dial jobs that are not running; return how many."""
+    try:
+        return _delete_dial_jobs(redis, request_id)
+    except RedisError as exc:
+        # A left-over dial job reloads its request, finds it ended and does nothing.
+        log.warning("dial jobs not deleted: request=%s error=%s", request_id, type(exc).__name__)
+        return 0
+
+
+def _delete_dial_jobs(redis: Redis, request_id: uuid.UUID) -> int:
     deleted = 0
     for key in redis.scan_iter(match=f"rq:job:dial-{request_id}-*", count=1000):
         job_id = key.decode().removeprefix("rq:job:")

@@ -19,10 +19,9 @@ from callback.api.schemas.admin import (
     first_refusal,
 )
 from callback.errors import Invalid, Malformed, NotFound
-from callback.lifecycle.visitor import iso
-from callback.models import Agent, CallbackRequest, Widget
+from callback.models import Agent, CallbackRequest, Widget, iso
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
-from callback.phones.policy import mask
+from callback.phones.masking import mask
 from callback.security.admin_auth import require_admin
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")

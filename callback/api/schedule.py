@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from callback import db
-from callback.lifecycle.visitor import iso
-from callback.models import utcnow
+from callback.models import iso, utcnow
 from callback.schedule.hours import widget_schedule
 from callback.schedule.slots import bookable_slots
 from callback.widgets.cache import load_widget

@@ -11,8 +11,8 @@ from werkzeug.exceptions import BadRequest
 from callback.api.cors import visitor_cors
 from callback.errors import Malformed, NotFound, refusal
 from callback.lifecycle.intake import AlreadyRequested, submit
-from callback.lifecycle.visitor import cancel_request, iso, public_status
-from callback.models import CallbackRequest
+from callback.lifecycle.visitor import cancel_request, public_status
+from callback.models import CallbackRequest, iso
 from callback.security.origins import check_origin, cors_headers
 from callback.security.tokens import owned_request, status_token
 from callback.texts.messages import ALREADY_REQUESTED, message

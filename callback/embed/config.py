@@ -11,8 +11,7 @@ from flask import current_app
 
 from callback import db
 from callback.embed.countries import countries
-from callback.lifecycle.visitor import iso
-from callback.models import Widget
+from callback.models import Widget, iso
 from callback.schedule.hours import widget_schedule
 from callback.schedule.slots import bookable_slots
 from callback.texts import offered, translate

@@ -120,8 +120,8 @@ def post_form(key: str) -> Response | tuple[str, int]:
     widget = _widget(key)
     try:
         check_origin(widget)  # a cross-site form post is refused here as in the API
-    except Refused:
-        return _refused(widget, "origin_not_allowed", 403, {})
+    except Refused as refused:
+        return _refused(widget, refused.code, status_of(refused), {})
     try:
         if (
             _csrf().loads(http_request.form.get("csrf_token", ""), max_age=CSRF_MAX_AGE_SECONDS)

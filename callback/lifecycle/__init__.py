@@ -7,7 +7,8 @@
 - `requests`: ending a request (erasing its number) and starting its next round;
 - `legs`: what a call leg's progress does to its request (both legs), and accepting;
 - `intake`: a visitor asks: validate, count, store (the request's first status);
-- `visitor`: what a visitor may see of their request, and withdrawing it.
+- `visitor`: what a visitor may see of their request, and withdrawing it;
+- `work`: what a move leaves for after the commit (a dial, a hangup), by request id.
 
 Nothing else writes a status. This file imports nothing, so `callback.models` can take
 its enums from `states` without a cycle.

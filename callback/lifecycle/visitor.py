@@ -7,7 +7,7 @@ from typing import Any
 from callback import after_commit, db
 from callback.lifecycle.requests import finish
 from callback.lifecycle.work import EndCalls
-from callback.models import CallbackRequest, RequestStatus
+from callback.models import CallbackRequest, RequestStatus, iso
 from callback.schedule.queue_estimate import estimate
 
 
@@ -35,8 +35,3 @@ def cancel_request(request: CallbackRequest, actor: str) -> bool:
     after_commit.add(session, EndCalls(request.id))
     session.commit()
     return True
-
-
-def iso(value: Any) -> str | None:
-    """Return `value` in ISO 8601, or None."""
-    return value.isoformat() if value is not None else None

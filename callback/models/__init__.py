@@ -1,7 +1,7 @@
 """The data model; see DESIGN.md "Domain"."""
 
 from callback.lifecycle.states import AttemptStatus, RequestStatus
-from callback.models.base import Base, utcnow
+from callback.models.base import Base, iso, utcnow
 from callback.models.call import AuditEntry, CallAttempt, CallEvent, Leg
 from callback.models.request import CallbackRequest
 from callback.models.widget import Agent, Widget
@@ -17,5 +17,6 @@ __all__ = [
     "Leg",
     "RequestStatus",
     "Widget",
+    "iso",
     "utcnow",
 ]

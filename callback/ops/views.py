@@ -17,7 +17,7 @@ from callback import db
 from callback.models import CallbackRequest, RequestStatus, utcnow
 from callback.ops import failed_jobs, request_stats
 from callback.ops.report import Thresholds, health_report
-from callback.phones.policy import mask
+from callback.phones.masking import mask
 from callback.redis_client import redis_connection
 from callback.security.admin_auth import token_is_valid
 

@@ -1,8 +1,12 @@
-"""Masking anything shaped like a phone number in free text (log lines, tracebacks)."""
+"""Masking numbers: a known number for display (`mask`), and anything shaped like a phone
+number in free text (log lines, tracebacks)."""
 
 from __future__ import annotations
 
 import re
+
+import phonenumbers
+from phonenumbers import NumberParseException
 
 MASK = "[phone]"
 
@@ -28,3 +32,15 @@ def mask_phone_shaped(text: str) -> str:
 def has_phone_shaped(text: str) -> bool:
     """Return whether `text` holds anything shaped like a phone number."""
     return PHONE_SHAPED.search(text) is not None
+
+
+def mask(e164: str | None) -> str | None:
+    """Return the number with all but its country code and last two digits hidden."""
+    if not e164:
+        return None
+    try:
+        code = str(phonenumbers.parse(e164).country_code)
+    except NumberParseException:
+        return "***"
+    hidden = len(e164) - 1 - len(code) - 2
+    return f"+{code}{'*' * max(hidden, 0)}{e164[-2:]}"

@@ -64,15 +64,3 @@ def parse_visitor_number(
         raise PhoneRejected("number_type_not_allowed", locale)
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     return VisitorNumber(e164=e164, country=country, number_type=number_type)
-
-
-def mask(e164: str | None) -> str | None:
-    """Return the number with all but its country code and last two digits hidden."""
-    if not e164:
-        return None
-    try:
-        code = str(phonenumbers.parse(e164).country_code)
-    except NumberParseException:
-        return "***"
-    hidden = len(e164) - 1 - len(code) - 2
-    return f"+{code}{'*' * max(hidden, 0)}{e164[-2:]}"

@@ -10,8 +10,7 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callback.lifecycle.visitor import iso
-from callback.models import Agent, AuditEntry, CallAttempt, CallbackRequest, CallEvent, utcnow
+from callback.models import Agent, AuditEntry, CallAttempt, CallbackRequest, CallEvent, iso, utcnow
 from callback.phones.hashing import phone_key_pattern
 
 

@@ -1,8 +1,10 @@
 """Limits keyed by widget, by number and by distinct numbers per address.
 
-Fixed-window counters in the app's Redis, each with a TTL of its window. Keys about a
-number follow `callback.phones.hashing` (`callback:phone:<hmac>:<purpose>`), so a
-data-subject erasure finds and deletes them; no key holds a number or an address.
+Fixed-window counters from `limits` (its FixedWindowRateLimiter) in the app's own Redis,
+each with a TTL of its window. A count about a number is identified by its
+`phone_redis_key` (`callback:phone:<hmac>:<purpose>`, see `callback.phones.hashing`),
+which `limits` puts inside its own key name (`callback:LIMITER/callback:phone:...`), so a
+data-subject erasure finds and deletes it; no key holds a number or an address.
 """
 
 from __future__ import annotations

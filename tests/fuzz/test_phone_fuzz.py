@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
-from callback.phones.policy import PhoneRejected, VisitorNumber, mask, parse_visitor_number
+from callback.phones.masking import mask
+from callback.phones.policy import PhoneRejected, VisitorNumber, parse_visitor_number
 
 FUZZ = settings(max_examples=300, deadline=None, database=None)
 REGIONS = st.sampled_from([*sorted(phonenumbers.SUPPORTED_REGIONS), "ZZ", "", "gb", "XX"])

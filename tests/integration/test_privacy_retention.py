@@ -10,12 +10,14 @@ import time_machine
 from flask import Flask
 from redis import Redis
 from rq.cron import CronScheduler
+from rq.job import Job
 from sqlalchemy import select
 
 from callback import db
 from callback.models import AuditEntry, CallbackRequest, RequestStatus
 from tests.factories import VISITOR_LANDLINE, make_request, session_connection
 from tests.residue import find_number
+from workers.queues import hangup_job_id
 from workers.retention import erase_expired, register_retention, run_retention
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -80,7 +82,7 @@ def test_expired_live_request_leaves_no_residue_and_ends_its_calls(
     row = stored(RequestStatus.CALLING_VISITOR)
     clock.shift(CAP + timedelta(hours=1))
     assert run_retention() == 1
-    assert redis.exists(f"rq:job:hangup-{row.id}")
+    assert Job.exists(hangup_job_id(row.id), connection=redis)
     assert find_number(VISITOR_LANDLINE, session_connection(), redis) == []
 
 

@@ -31,7 +31,7 @@ from callback.models import (
 )
 from tests.factories import make_agent, make_request, make_widget
 from tests.lifecycle.conftest import LONG_AGO
-from workers.queues import CALLS_QUEUE, enqueue_reconcile_dial
+from workers.queues import CALLS_QUEUE, enqueue_reconcile_dial, reconcile_dial_job_id
 from workers.reconcile import ReconcileIncomplete, reconcile
 
 
@@ -63,7 +63,7 @@ def test_a_scheduled_request_whose_job_was_lost_is_dialled_after_its_time(
 ) -> None:
     row = _aged(RequestStatus.SCHEDULED, scheduled_for=utcnow() - LONG_AGO)
     assert reconcile()["requeued"] == 1
-    assert _dial_jobs(redis, row.id) == [f"dial-{row.id}-r1-reconcile"]
+    assert _dial_jobs(redis, row.id) == [reconcile_dial_job_id(row.id, 1)]
 
 
 @pytest.mark.parametrize("dead", [JobStatus.FAILED, JobStatus.STOPPED, "abandoned"])
@@ -103,7 +103,7 @@ def test_a_leg_whose_job_died_before_sending_is_ruled_out_and_dialled_again(
     reconcile()
     db.session().refresh(leg)
     assert leg.status == AttemptStatus.NOT_CREATED
-    assert _dial_jobs(redis, row.id) == [f"dial-{row.id}-r1-reconcile"]
+    assert _dial_jobs(redis, row.id) == [reconcile_dial_job_id(row.id, 1)]
 
 
 def test_an_unknown_leg_of_a_deleted_agent_stops_nothing(app: Flask, redis: Redis) -> None:
@@ -113,8 +113,8 @@ def test_an_unknown_leg_of_a_deleted_agent_stops_nothing(app: Flask, redis: Redi
     reconcile()
     db.session().refresh(leg)
     assert leg.status == AttemptStatus.NOT_CREATED
-    assert _dial_jobs(redis, other.id) == [f"dial-{other.id}-r1-reconcile"]
-    assert _dial_jobs(redis, orphan.id) == [f"dial-{orphan.id}-r1-reconcile"]
+    assert _dial_jobs(redis, other.id) == [reconcile_dial_job_id(other.id, 1)]
+    assert _dial_jobs(redis, orphan.id) == [reconcile_dial_job_id(orphan.id, 1)]
 
 
 def test_one_row_that_fails_stops_no_other_and_is_reported(app: Flask, redis: Redis) -> None:
@@ -124,7 +124,7 @@ def test_one_row_that_fails_stops_no_other_and_is_reported(app: Flask, redis: Re
     other = _aged(RequestStatus.QUEUED, phone="+442079460124")
     with pytest.raises(ReconcileIncomplete, match=f"CallAttempt:{leg.id}"):
         reconcile()
-    assert _dial_jobs(redis, other.id) == [f"dial-{other.id}-r1-reconcile"]
+    assert _dial_jobs(redis, other.id) == [reconcile_dial_job_id(other.id, 1)]
     db.session().refresh(leg)
     assert leg.status == AttemptStatus.UNKNOWN  # untouched: tried again next run
 

@@ -109,7 +109,7 @@ def init_app(app: Flask) -> None:
     production = app.config.get("ENV") == "production"
     handler.setFormatter(JsonFormatter() if production else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
-    level = app.config.get("LOG_LEVEL", "INFO")
+    level = app.config["LOG_LEVEL"]
     for name in SERVICE_LOGGERS:
         logging.getLogger(name).setLevel(level)
     for name in QUIET_LOGGERS:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def build_scheduler() -> CronScheduler:
     """Return the cron scheduler with every periodic job registered."""
     scheduler = CronScheduler(
-        connection=redis_connection(), logging_level=current_app.config.get("LOG_LEVEL", "INFO")
+        connection=redis_connection(), logging_level=current_app.config["LOG_LEVEL"]
     )
     every = int(current_app.config["RECONCILE_EVERY_SECONDS"])
     register_periodic(scheduler, reconcile, every, timeout=120)
@@ -41,7 +41,7 @@ def build_scheduler() -> CronScheduler:
 @with_appcontext
 def cron_command() -> None:
     """Enqueue the periodic jobs (reconciler, retention) on time; run exactly one of these."""
-    run_until_stopped(build_scheduler, float(current_app.config["RECONCILE_EVERY_SECONDS"]))
+    run_until_stopped(build_scheduler, current_app.config["RECONCILE_EVERY_SECONDS"])
 
 
 def run_until_stopped(build: Callable[[], CronScheduler], longest_wait: float) -> None:

@@ -49,7 +49,7 @@ def erase_expired() -> int:
     """End every request past the retention cap as expired, erasing its number; count them."""
     with job_context(__name__, "-") as job_log:
         session = db.session()
-        cap = float(current_app.config["RETENTION_MAX_HOURS"])
+        cap = current_app.config["RETENTION_MAX_HOURS"]
         erased = 0
         while batch := expired_requests(session, cap):
             for request in batch:

@@ -70,5 +70,5 @@ def worker_command(burst: bool, fork: bool, name: str | None) -> None:
     worker.work(
         burst=burst,
         with_scheduler=True,
-        logging_level=current_app.config.get("LOG_LEVEL", "INFO"),
+        logging_level=current_app.config["LOG_LEVEL"],
     )

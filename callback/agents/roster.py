@@ -32,7 +32,7 @@ def note_agent_leg_end(session: Session, attempt: CallAttempt, status: str) -> N
     if status not in MISSED or _taken_by_another(session, attempt):
         return  # another agent took the call, or the visitor withdrew: not this agent's miss
     agent.missed_in_row += 1
-    limit = int(current_app.config.get("AGENT_MAX_MISSES", 3))
+    limit = current_app.config["AGENT_MAX_MISSES"]
     if agent.available and agent.missed_in_row >= limit:
         pause(session, agent, f"missed {agent.missed_in_row} calls in a row")
 
@@ -76,7 +76,7 @@ def remove(session: Session, agent: Agent, actor: str) -> bool:
     A leg's agent is how its lost call is looked up and whom a report counts against:
     while any may still matter (live, or within the retention cap), the row stays.
     """
-    recent = utcnow() - timedelta(hours=float(current_app.config["RETENTION_MAX_HOURS"]))
+    recent = utcnow() - timedelta(hours=current_app.config["RETENTION_MAX_HOURS"])
     in_use = session.scalar(
         select(CallAttempt.id)
         .where(

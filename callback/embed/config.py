@@ -32,7 +32,7 @@ def choose_language(widget: Widget, requested: str | None) -> str:
 
 def privacy(widget: Widget, language: str) -> dict[str, Any]:
     """Return the notice shown beside the consent box, its link and its version."""
-    hours = float(current_app.config["RETENTION_MAX_HOURS"])
+    hours = current_app.config["RETENTION_MAX_HOURS"]
     notice = widget.privacy_notice or translate(FORM_KEYS["notice"], language).format(
         hours=f"{hours:g}"
     )

@@ -42,7 +42,7 @@ def cap_keys(widget: Widget, day: datetime) -> tuple[str, str]:
 def reserve_call(widget: Widget, locale: str | None = None) -> None:
     """Count one call against today's caps, or raise DailyCapReached and count nothing."""
     now = utcnow()
-    caps = (int(current_app.config["DAILY_CALL_CAP_GLOBAL"]), widget.daily_call_cap)
+    caps = (current_app.config["DAILY_CALL_CAP_GLOBAL"], widget.daily_call_cap)
     keys = cap_keys(widget, now)
     try:
         counts = _increment(keys)

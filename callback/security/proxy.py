@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     the TCP peer. With n, the n-th address from the right is the client, so only what the
     operator's own proxies appended is believed.
     """
-    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops

@@ -51,7 +51,7 @@ def storage_uri(app: Flask) -> str:
 
 def limits_enabled() -> bool:
     """Return whether rate limits are on (RATELIMIT_ENABLED, default true)."""
-    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+    return bool(current_app.config["RATELIMIT_ENABLED"])
 
 
 def init_app(app: Flask) -> None:

@@ -82,7 +82,7 @@ def _forget_widgets(*_args: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Give `app` its widget cache; any change to a widget in this process empties it."""
-    app.extensions["widget_cache"] = WidgetCache(float(app.config["WIDGET_CACHE_SECONDS"]))
+    app.extensions["widget_cache"] = WidgetCache(app.config["WIDGET_CACHE_SECONDS"])
     for name in ("after_update", "after_delete"):
         if not event.contains(Widget, name, _forget_widgets):
             event.listen(Widget, name, _forget_widgets)

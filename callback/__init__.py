@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from callback.api import privacy as privacy_api  # noqa: PLC0415
     from callback.api import schedule as schedule_api  # noqa: PLC0415
     from callback.cli import register_commands  # noqa: PLC0415
+    from callback.console import init_app as init_console  # noqa: PLC0415
     from callback.embed import init_app as init_widget  # noqa: PLC0415
     from callback.forms import views as form_views  # noqa: PLC0415
     from callback.ops import init_app as init_ops  # noqa: PLC0415
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(webhook_routes.bp)
     init_widget(app)
     security.init_app(app)
+    init_console(app)  # after security: it throttles sign-in with the same limiter
     init_ops(app)
     openapi.init_app(app)
     register_commands(app)

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from callback import create_app
+from callback.accounts.cli import users_group
 from callback.agents.cli import agents_group
 from callback.dev.server import dev_command
 from callback.migrate import upgrade
@@ -43,6 +44,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(agents_group)
+    app.cli.add_command(users_group)
     app.cli.add_command(privacy_group)
     app.cli.add_command(cron_command)
     register_ops_commands(app.cli)

@@ -122,6 +122,11 @@ class Settings(BaseModel):
     TRUSTED_PROXY_HOPS: int = 0
     # Accepted requests per UTC day, all widgets together: the hard bound on toll spend.
     DAILY_CALL_CAP_GLOBAL: int = 1000
+    # A console session ends after this many minutes without a request.
+    CONSOLE_IDLE_MINUTES: Annotated[float, Field(gt=0)] = 30
+    # Failed console sign-ins (password, second factor or passkey) before a wait.
+    CONSOLE_SIGN_IN_LIMIT_PER_ACCOUNT: RateLimit = "5/minute;20/hour"
+    CONSOLE_SIGN_IN_LIMIT_PER_IP: RateLimit = "30/hour"
 
     def as_config(self) -> dict[str, Any]:
         """Return the Flask config: the fields, with ENV and TELEPHONY decided."""

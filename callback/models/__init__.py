@@ -1,21 +1,27 @@
 """The data model; see DESIGN.md "Domain"."""
 
 from callback.lifecycle.states import AttemptStatus, RequestStatus
+from callback.models.account import Account, ApiKey, Invitation, Role, WebAuthnCredential
 from callback.models.base import Base, iso, utcnow
 from callback.models.call import AuditEntry, CallAttempt, CallEvent, Leg
 from callback.models.request import CallbackRequest
 from callback.models.widget import Agent, Widget
 
 __all__ = [
+    "Account",
     "Agent",
+    "ApiKey",
     "AttemptStatus",
     "AuditEntry",
     "Base",
     "CallAttempt",
     "CallEvent",
     "CallbackRequest",
+    "Invitation",
     "Leg",
     "RequestStatus",
+    "Role",
+    "WebAuthnCredential",
     "Widget",
     "iso",
     "utcnow",

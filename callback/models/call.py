@@ -99,5 +99,5 @@ class AuditEntry(Base):
     request_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,94 @@
+"""`callback users`: invite people to the console, list and remove accounts."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from callback import db
+from callback.accounts import invitations, personal
+from callback.accounts.roles import ROLES
+from callback.errors import Refused
+from callback.models import Account, Agent, Widget
+
+CLI_ACTOR = "cli"
+
+
+def invitation_link(token: str) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:5000"
+    return f"{base}/console/join/{token}"
+
+
+@click.group("users")
+def users_group() -> None:
+    """Console accounts: invite, list, remove."""
+
+
+@users_group.command("invite")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's name, as the console shows it.")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--widget", "widget_keys", multiple=True, help="A widget key (repeatable).")
+@click.option("--agent", "agent_id", type=int, help="For an agent: the agent row's id.")
+@with_appcontext
+def invite(
+    email: str, name: str, role: str, widget_keys: tuple[str, ...], agent_id: int | None
+) -> None:
+    """Create an account and print its one-time sign-up link (valid 72 hours)."""
+    session = db.session()
+    widgets = []
+    for key in widget_keys:
+        widget = session.scalars(select(Widget).filter_by(key=key)).one_or_none()
+        if widget is None:
+            raise click.BadParameter(f"no widget has key {key!r}", param_hint="--widget")
+        widgets.append(widget)
+    agent = None
+    if agent_id is not None:
+        agent = session.get(Agent, agent_id)
+        if agent is None:
+            raise click.BadParameter(f"no agent has id {agent_id}", param_hint="--agent")
+    try:
+        account, token = invitations.invite(
+            session, email=email, name=name, role=role, widgets=widgets, agent=agent,
+            actor=CLI_ACTOR,
+        )  # fmt: skip
+    except Refused as exc:
+        raise click.ClickException(exc.message) from None
+    session.commit()
+    click.echo(f"invited {account.email} as {role}; this link works once, for 72 hours:")
+    click.echo(invitation_link(token))
+
+
+@users_group.command("list")
+@with_appcontext
+def list_accounts() -> None:
+    """Show every account with its role, widgets and whether it has signed up."""
+    for account in db.session().scalars(select(Account).order_by(Account.id)):
+        state = (
+            "active"
+            if account.active and account.password
+            else ("invited" if account.active else "disabled")
+        )
+        widgets = ",".join(widget.key for widget in account.widgets) or "-"
+        click.echo(f"{account.id:>4}  {account.email:<32} {account.role:<8} {state:<8} {widgets}")
+
+
+@users_group.command("remove")
+@click.argument("email")
+@with_appcontext
+def remove(email: str) -> None:
+    """Delete an account, its API keys and passkeys (its audit entries stay, by id)."""
+    session = db.session()
+    account = session.scalars(
+        select(Account).filter_by(email=invitations.normal_email(email))
+    ).one_or_none()
+    if account is None:
+        raise click.ClickException(f"no account has e-mail {email}")
+    try:
+        personal.delete(session, account, CLI_ACTOR)
+    except Refused as exc:
+        raise click.ClickException(exc.message) from None
+    session.commit()
+    click.echo(f"removed {email}")

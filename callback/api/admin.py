@@ -10,18 +10,18 @@ from sqlalchemy import select
 
 from callback import db
 from callback.agents.roster import make_available, pause, remove
-from callback.api.schemas import answers as bodies
-from callback.api.schemas.admin import (
+from callback.errors import Invalid, Malformed, NotFound
+from callback.models import Agent, CallbackRequest, Widget, iso
+from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
+from callback.phones.masking import mask
+from callback.schemas import answers as bodies
+from callback.schemas.admin import (
     AgentCreate,
     AgentUpdate,
     WidgetCreate,
     WidgetUpdate,
     first_refusal,
 )
-from callback.errors import Invalid, Malformed, NotFound
-from callback.models import Agent, CallbackRequest, Widget, iso
-from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
-from callback.phones.masking import mask
 from callback.security.admin_auth import require_admin
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the visitor and admin APIs, served at /api/v1/openapi.json.
 
 The paths are a small table here; their bodies refer to component schemas generated from
-the models that check them (callback/api/schemas/components.py), so the two cannot drift.
+the models that check them (callback/schemas/components.py), so the two cannot drift.
 tests/fuzz feeds the document to schemathesis.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
 
-from callback.api.schemas.components import components
+from callback.schemas.components import components
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 

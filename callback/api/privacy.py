@@ -6,11 +6,11 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import ValidationError
 
 from callback import db
-from callback.api.schemas.admin import SubjectRequest
 from callback.errors import Invalid
 from callback.privacy.erase import erase_number
 from callback.privacy.export import SubjectNumberInvalid, export_for_subject, parse_subject_number
 from callback.redis_client import redis_connection
+from callback.schemas.admin import SubjectRequest
 from callback.security.admin_auth import admin_actor, require_admin
 
 bp = Blueprint("privacy_api", __name__, url_prefix="/api/v1/admin/privacy")

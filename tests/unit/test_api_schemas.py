@@ -10,8 +10,8 @@ import schemathesis
 from pydantic import BaseModel, ValidationError
 
 from callback.api.openapi import document
-from callback.api.schemas import answers as bodies
-from callback.api.schemas.admin import (
+from callback.schemas import answers as bodies
+from callback.schemas.admin import (
     AgentCreate,
     AgentUpdate,
     SubjectRequest,

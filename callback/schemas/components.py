@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import core_schema
 
-from callback.api.schemas import admin as schemas
-from callback.api.schemas import answers as bodies
+from callback.schemas import admin as schemas
+from callback.schemas import answers as bodies
 
 REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from callback.api.schemas.constraints import Clearable, Flag, Items, OneOf, Text, Whole, said
-from callback.api.schemas.fields import (
+from callback.schemas.constraints import Clearable, Flag, Items, OneOf, Text, Whole, said
+from callback.schemas.fields import (
     E164,
     Colour,
     Corner,

@@ -17,9 +17,9 @@ from annotated_types import MaxLen, MinLen
 from phonenumbers import NumberParseException
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from callback.api.schemas.constraints import OneOf, Text, worded
 from callback.phones.policy import NUMBER_TYPE_NAMES
 from callback.schedule.hours import DAY_NAMES, validate_hours
+from callback.schemas.constraints import OneOf, Text, worded
 from callback.texts import LANGUAGES
 from callback.texts.widget import OVERRIDABLE
 from callback.widgets import theme

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from callback.api.schemas.admin import ABSENT, AgentUpdate, WidgetUpdate
+from callback.schemas.admin import ABSENT, AgentUpdate, WidgetUpdate
 
 Timestamp = datetime | None
 

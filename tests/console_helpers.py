@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,6 +19,22 @@ PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(
     r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
 )
+
+
+class ConsoleClient(FlaskClient):
+    """A browser: each request gets its own app context, as in production.
+
+    The `app` fixture keeps an app context open for the whole test, and Flask would run
+    every request inside it, so one request's `g` (the signed-in user Flask-Login
+    remembers there, Flask-WTF's token, the page language) would leak into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def console_client(app: Flask) -> ConsoleClient:
+    return ConsoleClient(app, app.response_class, use_cookies=True)
 
 
 def make_account(
@@ -63,8 +81,8 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
     assert answer.status_code == 302, answer.text
 
 
-def signed_in(app: Flask, account: Account) -> FlaskClient:
+def signed_in(app: Flask, account: Account) -> ConsoleClient:
     """Return a new client signed in as `account` (made by make_account)."""
-    client = app.test_client()
+    client = console_client(app)
     sign_in(client, account.email)
     return client

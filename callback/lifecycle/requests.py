@@ -16,7 +16,7 @@ from callback import after_commit, metrics
 from callback.lifecycle.moves import move_request
 from callback.lifecycle.states import RequestStatus
 from callback.lifecycle.transitions import ENDING_EVENTS, RequestEvent
-from callback.lifecycle.work import Dial, EraseProviderRecords
+from callback.lifecycle.work import Dial, EndCalls, EraseProviderRecords
 from callback.models import AuditEntry, CallbackRequest, utcnow
 
 # RQ's scheduler keeps whole-second scores and wakes every second, so a scheduled job
@@ -51,6 +51,17 @@ def finish(
     )
     after_commit.add(session, EraseProviderRecords(request.id))
     metrics.request_finished(request)
+    return True
+
+
+def withdraw(session: Session, request: CallbackRequest, actor: str, outcome: str) -> bool:
+    """Cancel a pending request, erasing its number now; its live calls end after the commit.
+
+    Returns False (and changes nothing) when the request had already ended.
+    """
+    if not finish(session, request, RequestStatus.CANCELED, outcome, actor=actor):
+        return False
+    after_commit.add(session, EndCalls(request.id))
     return True
 
 

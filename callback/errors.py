@@ -42,6 +42,10 @@ class NotFound(Refused):
     """What the request names does not exist (or is not shown to this asker)."""
 
 
+class Conflict(Refused):
+    """What the request names exists, and its current state does not allow this."""
+
+
 class RetryLater(Refused):
     """A limit was reached; the same request may succeed after `retry_after` seconds."""
 

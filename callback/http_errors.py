@@ -11,6 +11,7 @@ from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from callback.errors import (
+    Conflict,
     Invalid,
     Malformed,
     NotAllowed,
@@ -26,6 +27,7 @@ STATUS_OF_KIND: dict[type[Refused], int] = {
     Unauthorized: 401,
     NotAllowed: 403,
     NotFound: 404,
+    Conflict: 409,
     Invalid: 422,
     RetryLater: 429,
 }

@@ -17,6 +17,7 @@ from callback.agents.routing import agents_tried, choose_agents, claim_agent
 from callback.lifecycle.legs import next_attempt_number
 from callback.lifecycle.moves import move_attempt
 from callback.lifecycle.requests import (
+    SCHEDULER_SLACK,
     dialling,
     finish,
     retry_later,
@@ -32,9 +33,6 @@ from workers import calls
 from workers.context import JobLog, job_context
 from workers.cps import CallPacer
 
-# RQ's scheduler keeps whole-second scores and wakes every second, so a scheduled job
-# may start up to this much before its time; that counts as on time.
-SCHEDULER_SLACK = timedelta(seconds=2)
 # How soon to look again when every untried agent is on another call.
 AGENT_BUSY_WAIT = timedelta(seconds=2)
 DIALLABLE = frozenset({RequestStatus.SCHEDULED, RequestStatus.QUEUED, RequestStatus.CALLING_AGENT})

@@ -8,6 +8,8 @@
 - `legs`: what a call leg's progress does to its request (both legs), and accepting;
 - `intake`: a visitor asks: validate, count, store (the request's first status);
 - `visitor`: what a visitor may see of their request, and withdrawing it;
+- `staff`: what staff may do from a console (ring now, reschedule, retry, cancel);
+- `history`: a request's timeline for staff, without any phone number;
 - `work`: what a move leaves for after the commit (a dial, a hangup), by request id.
 
 Nothing else writes a status. This file imports nothing, so `callback.models` can take

@@ -9,14 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from callback import after_commit, metrics
 from callback.lifecycle.moves import move_request
 from callback.lifecycle.states import RequestStatus
 from callback.lifecycle.transitions import ENDING_EVENTS, RequestEvent
-from callback.lifecycle.work import Dial, EraseProviderRecords
+from callback.lifecycle.work import Dial, EndCalls, EraseProviderRecords
 from callback.models import AuditEntry, CallbackRequest, utcnow
+
+# RQ's scheduler keeps whole-second scores and wakes every second, so a scheduled job
+# may start up to this much before its time; that counts as on time.
+SCHEDULER_SLACK = timedelta(seconds=2)
 
 
 def finish(
@@ -46,6 +51,17 @@ def finish(
     )
     after_commit.add(session, EraseProviderRecords(request.id))
     metrics.request_finished(request)
+    return True
+
+
+def withdraw(session: Session, request: CallbackRequest, actor: str, outcome: str) -> bool:
+    """Cancel a pending request, erasing its number now; its live calls end after the commit.
+
+    Returns False (and changes nothing) when the request had already ended.
+    """
+    if not finish(session, request, RequestStatus.CANCELED, outcome, actor=actor):
+        return False
+    after_commit.add(session, EndCalls(request.id))
     return True
 
 
@@ -79,13 +95,22 @@ def forget(
 
 
 def dialling(session: Session, request: CallbackRequest) -> bool:
-    """Mark `request` as ringing agents in its current round; False if it moved on."""
+    """Mark `request` as ringing agents in its current round; False if it moved on.
+
+    Also False when its time is not due: staff may have rescheduled it after the dial
+    job read the row, and the job must then leave it for the job at the new time.
+    """
+    due = or_(
+        CallbackRequest.scheduled_for.is_(None),
+        CallbackRequest.scheduled_for <= utcnow() + SCHEDULER_SLACK,
+    )
     return move_request(
         session,
         request,
         RequestEvent.AGENT_DIALLED,
         None,
         CallbackRequest.round == request.round,
+        due,
     )
 
 

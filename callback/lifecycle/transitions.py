@@ -22,6 +22,8 @@ class RequestEvent(enum.StrEnum):
     GAVE_UP = "gave_up"
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
+    CALLED_NOW = "called_now"
+    RESCHEDULED = "rescheduled"
 
 
 class AttemptEvent(enum.StrEnum):
@@ -77,6 +79,16 @@ REQUEST_MOVES: dict[RequestEvent, Move] = {
     ),
     RequestEvent.WITHDRAWN: Move(
         PENDING_STATUSES, S.CANCELED, "the visitor, an admin or a data-subject erasure"
+    ),
+    RequestEvent.CALLED_NOW: Move(
+        frozenset({S.SCHEDULED}),
+        S.QUEUED,
+        "staff asked for a scheduled request to be dialled now",
+    ),
+    RequestEvent.RESCHEDULED: Move(
+        frozenset({S.SCHEDULED, S.QUEUED}),
+        S.SCHEDULED,
+        "staff set a new time before any agent of the round was rung",
     ),
 }
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from callback import after_commit, db
-from callback.lifecycle.requests import finish
-from callback.lifecycle.work import EndCalls
-from callback.models import CallbackRequest, RequestStatus, iso
+from callback import db
+from callback.lifecycle.requests import withdraw
+from callback.models import CallbackRequest, iso
 from callback.schedule.queue_estimate import estimate
 
 
@@ -30,8 +29,7 @@ def public_status(request: CallbackRequest) -> dict[str, Any]:
 def cancel_request(request: CallbackRequest, actor: str) -> bool:
     """Withdraw a pending request: cancel it, erase the number now, end any live call."""
     session = db.session()
-    if not finish(session, request, RequestStatus.CANCELED, "withdrawn", actor=actor):
+    if not withdraw(session, request, actor, "withdrawn"):
         return False
-    after_commit.add(session, EndCalls(request.id))
     session.commit()
     return True

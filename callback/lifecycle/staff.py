@@ -32,11 +32,44 @@ __all__ = ["STAFF_CANCEL_OUTCOME", "call_now", "cancel", "reschedule", "retry", 
 STAFF_CANCEL_OUTCOME = "canceled_by_staff"
 # A new time this close to the request's last moment would see it expire, not ring.
 DEADLINE_MARGIN = timedelta(minutes=1)
-RETRYABLE = frozenset({RequestStatus.FAILED, RequestStatus.EXPIRED})
+ENDED_UNANSWERED = frozenset({RequestStatus.FAILED, RequestStatus.EXPIRED})
 
 
 def call_now(session: Session, request: CallbackRequest, actor: str) -> None:
     """Dial a scheduled request now instead of at its time."""
+    _dial_now(session, request, actor, "staff_call_now")
+
+
+def retry(session: Session, request: CallbackRequest, actor: str) -> None:
+    """Ring again now a request whose last round failed, instead of after the interval.
+
+    After a round in which no agent took the call, or the visitor did not answer, the
+    request waits (scheduled, round 2 or later) for the widget's retry interval; this
+    starts that round at once. An ended request (failed or expired) is not retried:
+    every terminal status erases the number in the same statement (`requests.finish`)
+    and no move leaves a terminal status (docs/lifecycle.md), so the visitor must ask
+    again, as a new request counted by the daily caps like any other.
+    """
+    if request.status in ENDED_UNANSWERED:
+        if request.phone is None:
+            raise Conflict(
+                "number_erased",
+                "The visitor's number was erased when this request ended, so it cannot be"
+                " called again; the visitor must ask for a new callback.",
+            )
+        raise Conflict(
+            "ended_request",
+            "An ended request is never reopened. Its number, kept by mistake, is erased by"
+            " the retention pass.",
+        )
+    if request.status != RequestStatus.SCHEDULED or request.round < 2:
+        raise _conflict(
+            "not_retryable", "only a request waiting to retry a failed round is retried", request
+        )
+    _dial_now(session, request, actor, "staff_retry")
+
+
+def _dial_now(session: Session, request: CallbackRequest, actor: str, action: str) -> None:
     was, round_number = request.scheduled_for, request.round
     if not move_request(
         session,
@@ -46,7 +79,7 @@ def call_now(session: Session, request: CallbackRequest, actor: str) -> None:
         CallbackRequest.round == round_number,
     ):
         raise _conflict("not_scheduled", "only a scheduled request can be dialled now", request)
-    _audit(session, request, "staff_call_now", actor, {"was_scheduled_for": iso(was)})
+    _audit(session, request, action, actor, {"was_scheduled_for": iso(was)})
     # Its own job id: a job of the old time still held by a worker cannot block it.
     tag = f"now{int(utcnow().timestamp())}"
     _replace_dial(session, Dial(request.id, round_number, tag=tag))
@@ -78,30 +111,6 @@ def reschedule(session: Session, request: CallbackRequest, when: datetime, actor
     tag = f"at{int(when.timestamp())}"
     _replace_dial(session, Dial(request.id, round_number, at=when, tag=tag))
     session.commit()
-
-
-def retry(session: Session, request: CallbackRequest, actor: str) -> None:
-    """Refuse to call a failed or expired request again, saying why; it changes nothing.
-
-    Every terminal status erases the number in the same statement (`requests.finish`),
-    and no move leaves a terminal status (docs/lifecycle.md): an ended request has no
-    number to ring, and is never reopened. The visitor must ask again (a new request,
-    counted by the widget's daily cap like any other). `actor` is kept for the console's
-    one calling convention; nothing is audited because nothing happened.
-    """
-    if request.status not in RETRYABLE:
-        raise _conflict("not_retryable", "only a failed or expired request is retried", request)
-    if request.phone is None:
-        raise Conflict(
-            "number_erased",
-            "The visitor's number was erased when this request ended, so it cannot be"
-            " called again; the visitor must ask for a new callback.",
-        )
-    raise Conflict(
-        "ended_request",
-        "An ended request is never reopened. Its number, kept by mistake, is erased by"
-        " the retention pass.",
-    )
 
 
 def cancel(session: Session, request: CallbackRequest, actor: str) -> None:

@@ -255,16 +255,39 @@ def test_retry_never_reopens_an_ended_request_even_with_a_leftover_number(
     assert _audits(request) == []
 
 
+def test_retry_rings_a_failed_round_again_now_once_committed(app: Flask, redis: Redis) -> None:
+    request = _scheduled(utcnow() + timedelta(minutes=10), round=2)  # round 1 failed
+    old = enqueue_new_request(request.id, request.scheduled_for)
+    assert old is not None
+    with _jobs_at_commit(redis, request.id) as at_commit:
+        staff.retry(db.session(), request, ACTOR)
+    assert at_commit == [[old.id]]
+    db.session().refresh(request)
+    assert request.status == RequestStatus.QUEUED
+    assert request.scheduled_for is None
+    (job_id,) = _jobs(redis, request.id)
+    assert job_id.startswith(dial_job_id(request.id, 2) + "-now")
+    (audit,) = _audits(request)
+    assert (audit.action, audit.actor) == ("staff_retry", ACTOR)
+
+
 @pytest.mark.parametrize(
-    "status", [RequestStatus.QUEUED, RequestStatus.COMPLETED, RequestStatus.CANCELED]
+    ("status", "round_number"),
+    [
+        (RequestStatus.SCHEDULED, 1),  # its first call has not been tried yet
+        (RequestStatus.QUEUED, 1),
+        (RequestStatus.COMPLETED, 1),
+        (RequestStatus.CANCELED, 1),
+    ],
 )
 def test_retry_refuses_a_request_that_did_not_fail(
-    app: Flask, redis: Redis, status: RequestStatus
+    app: Flask, redis: Redis, status: RequestStatus, round_number: int
 ) -> None:
-    request = make_request(status=status)
+    request = make_request(status=status, round=round_number)
     with pytest.raises(Conflict) as refused:
         staff.retry(db.session(), request, ACTOR)
     assert refused.value.code == "not_retryable"
+    assert _audits(request) == []
 
 
 # cancel

@@ -12,7 +12,18 @@ from redis import Redis
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
-from callback.models import Agent, AuditEntry, CallAttempt, CallbackRequest, CallEvent, Widget
+from callback.models import (
+    Account,
+    Agent,
+    ApiKey,
+    AuditEntry,
+    CallAttempt,
+    CallbackRequest,
+    CallEvent,
+    Invitation,
+    WebAuthnCredential,
+    Widget,
+)
 from tests.e2e.stack import Stack, running_stack
 from tests.factories import CALLER_ID, make_agent, make_widget
 
@@ -23,7 +34,19 @@ AGENTS = [f"+4420794600{n:02d}" for n in range(1, 11)]
 LIVE_WIDGET: dict[str, Any] = {"caller_id": CALLER_ID, "retry_intervals": [1, 1]}
 
 # Children first, so foreign keys hold while the tables are emptied.
-TABLES_IN_DELETE_ORDER = (CallEvent, CallAttempt, AuditEntry, CallbackRequest, Agent, Widget)
+# Accounts go with their keys, passkeys and invitations; their roles and widgets by cascade.
+TABLES_IN_DELETE_ORDER = (
+    CallEvent,
+    CallAttempt,
+    AuditEntry,
+    CallbackRequest,
+    ApiKey,
+    Invitation,
+    WebAuthnCredential,
+    Account,
+    Agent,
+    Widget,
+)
 
 
 def empty_tables(engine: Engine) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -9,6 +11,7 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from passlib.totp import TOTP
 from sqlalchemy import select
 
 from callback import create_app, db
@@ -319,3 +322,49 @@ def test_the_last_owner_cannot_delete_their_account(app: Flask) -> None:
     )
     assert refused.status_code == 400
     assert "last owner" in refused.text
+
+
+def _code(secret: str) -> str:
+    return str(TOTP(key=secret.replace("-", ""), format="base32").generate().token)
+
+
+def test_an_authenticator_app_becomes_a_second_factor(app: Flask) -> None:
+    account = make_account("owner")
+    client = signed_in(app, account)
+    page = client.get("/console/tf-setup")
+    shown = client.post(
+        "/console/tf-setup", data={"setup": "authenticator", "csrf_token": csrf_token(page.text)}
+    )
+    secret = re.search(r'id="qrcode"[^>]*>.*?<div>([A-Z2-7-]+)</div>', shown.text, re.DOTALL)
+    assert secret is not None, "the manual-entry key is shown beside the QR code"
+    action = re.search(
+        r'<form action="([^"]+)" method="post" name="two_factor_verify_code_form"', shown.text
+    )
+    assert action is not None
+    done = client.post(
+        html.unescape(action.group(1)),
+        data={"code": _code(secret.group(1)), "csrf_token": csrf_token(shown.text)},
+    )
+    assert done.status_code == 302
+    assert db.session().scalars(select(Account)).one().tf_primary_method == "authenticator"
+    # From now on the password alone does not sign in.
+    other = console_client(app)
+    page = other.get("/console/sign-in")
+    halfway = other.post(
+        "/console/sign-in",
+        data={"email": account.email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+    )
+    assert halfway.headers["Location"].startswith("/console/tf-validate")
+    assert other.get("/console/").status_code == 302  # not in yet
+    form = other.get("/console/tf-validate")
+    wrong = other.post(
+        "/console/tf-validate", data={"code": "000000", "csrf_token": csrf_token(form.text)}
+    )
+    assert wrong.status_code == 200
+    assert other.get("/console/").status_code == 302
+    right = other.post(
+        "/console/tf-validate",
+        data={"code": _code(secret.group(1)), "csrf_token": csrf_token(form.text)},
+    )
+    assert right.status_code == 302
+    assert other.get("/console/").status_code == 200

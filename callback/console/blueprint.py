@@ -13,7 +13,7 @@ bp = Blueprint(
     url_prefix="/console",
     template_folder="templates",
     static_folder="static",
-    static_url_path="/static",
+    static_url_path="/assets",  # /console/static is Flask-Security's (its passkey scripts)
 )
 ERROR_TEXTS = {
     400: {"title": N_("console.error.400.title"), "body": N_("console.error.400.body")},

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from callback import db
 from callback.models import CallbackRequest, Widget
 
 HSTS = "max-age=31536000; includeSubDomains"
-# The pages carry one inline <style> block and no script; styles cannot run code.
+# The pages carry one inline <style> block and no inline script (styles cannot run
+# code), except the console's sign-in pages for passkeys: their inline scripts carry
+# the per-request nonce in `g.csp_nonce`, and only those run.
 PAGE_POLICY = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'"
+    "script-src 'self'{nonce}; connect-src 'self'; form-action 'self'; base-uri 'none'"
 )
 # JSON and XML answers load nothing at all.
 DATA_POLICY = "default-src 'none'; base-uri 'none'"
@@ -39,7 +41,9 @@ def add_security_headers(response: Response) -> Response:
         headers.setdefault("Strict-Transport-Security", HSTS)
     if response.mimetype == "text/html":
         ancestors = frame_ancestors()
-        headers.setdefault("Content-Security-Policy", f"{PAGE_POLICY}; frame-ancestors {ancestors}")
+        nonce = g.get("csp_nonce")
+        policy = PAGE_POLICY.format(nonce=f" 'nonce-{nonce}'" if nonce else "")
+        headers.setdefault("Content-Security-Policy", f"{policy}; frame-ancestors {ancestors}")
         if ancestors == "'none'":
             headers.setdefault("X-Frame-Options", "DENY")
     else:

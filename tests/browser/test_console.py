@@ -116,3 +116,44 @@ def test_signed_out_pages_pass_axe(
 def _fits(page: Page) -> bool:
     """Nothing wider than the window: usable at 375 px without sideways scrolling."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_a_passkey_signs_in_without_a_password(browser: Browser, console: Console) -> None:
+    console.account("owner")
+    # WebAuthn needs a secure context and a domain, not an IP: http://localhost is both.
+    base = console.url.replace("127.0.0.1", "localhost")
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    devtools = context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                # Flask-Security asks for a cross-platform authenticator (a security key).
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    page.goto(f"{base}/console/sign-in")
+    page.get_by_label("E-mail").fill("owner@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/console/wan-register")
+    page.locator("#wan-register-form").get_by_label("Nickname").fill("Laptop")
+    page.locator("#wan-register-form").get_by_label(re.compile("first", re.IGNORECASE)).check()
+    page.locator("#wan-register-form [type=submit]").click()
+    expect(page.get_by_text('Nickname: "Laptop"')).to_be_visible()
+    page.goto(f"{base}/console/")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/console/sign-in"))
+    page.get_by_role("link", name="Sign in with a passkey instead").click()
+    page.locator("#wan-signin-form [type=submit]").click()
+    expect(page).to_have_url(f"{base}/console/")
+    expect(page.get_by_text("Signed in as Owner Example.")).to_be_visible()
+    context.close()

@@ -18,7 +18,7 @@ CLI_ACTOR = "cli"
 
 def invitation_link(token: str) -> str:
     base = current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:5000"
-    return f"{base}/console/join/{token}"
+    return invitations.invitation_link(base, token)
 
 
 @click.group("users")

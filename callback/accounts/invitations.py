@@ -28,6 +28,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def invitation_link(base_url: str, token: str) -> str:
+    """Return the one-time link to join with `token`, on the service at `base_url`."""
+    return f"{base_url.rstrip('/')}/console/join/{token}"
+
+
 def normal_email(email: str) -> str:
     """Return `email` as accounts store it, or raise Invalid naming the problem."""
     try:

@@ -51,17 +51,22 @@ def _taken_by_another(session: Session, attempt: CallAttempt) -> bool:
     )
 
 
-def pause(session: Session, agent: Agent, reason: str) -> None:
-    """Take the agent out of rotation, saying why, until someone sets them available again."""
+def pause(session: Session, agent: Agent, reason: str, actor: str = "system") -> None:
+    """Take the agent out of rotation, saying why, until someone sets them available again.
+
+    Only the service's own pauses (missed calls, a refused phone) count for the ops alert;
+    a person pausing an agent, or themselves, is no failure.
+    """
     agent.available = False
-    agent.paused_reason = reason[:200]
+    agent.paused_reason = reason[:200] or None
     session.add(
         AuditEntry(
-            action="agent_paused", actor="system", details={"agent_id": agent.id, "reason": reason}
+            action="agent_paused", actor=actor, details={"agent_id": agent.id, "reason": reason}
         )
     )
-    metrics.agent_paused()
-    log.warning("agent paused: agent=%s reason=%s", agent.id, reason)
+    if actor == "system":
+        metrics.agent_paused()
+        log.warning("agent paused: agent=%s reason=%s", agent.id, reason)
 
 
 def make_available(session: Session, agent: Agent, actor: str) -> None:

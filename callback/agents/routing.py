@@ -53,6 +53,14 @@ def _on_a_call(agent_id: QueryableAttribute[int] | int) -> Exists:
     )
 
 
+def agents_on_a_call(session: Session, agent_ids: list[int]) -> set[int]:
+    """Return which of `agent_ids` are ringing or in a call now, as routing sees it."""
+    if not agent_ids:
+        return set()
+    rows = session.scalars(select(Agent.id).where(Agent.id.in_(agent_ids), _on_a_call(Agent.id)))
+    return set(rows)
+
+
 def _last_rung(session: Session, agent_ids: list[int]) -> dict[int, datetime]:
     rows = session.execute(
         select(CallAttempt.agent_id, func.max(CallAttempt.created_at))

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from callback import db
 from callback.accounts import roles
+from callback.console import my_calls
 from callback.console.access import account
 from callback.console.blueprint import bp
 from callback.lifecycle.states import RequestStatus
@@ -16,8 +17,10 @@ from callback.models import Agent, CallbackRequest, Widget, utcnow
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> str | tuple[str, int]:
     mine = account()
+    if mine.role == roles.AGENT:
+        return my_calls.page(mine)  # an agent's first page is their own ("My calls")
     session = db.session()
     since = utcnow() - timedelta(hours=24)
 

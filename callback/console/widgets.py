@@ -40,6 +40,7 @@ CREATED = N_("console.widgets.created")
 SAVED = N_("console.widgets.saved")
 DELETED = N_("console.widgets.deleted")
 CONFIRM_DELETE = N_("console.widgets.confirm_delete_error")
+TEAM_OWNERS_ONLY = N_("console.widgets.team_owners_only")
 # The edit page frames the widget's own form page (/w/<key>, same origin) as its preview;
 # the page itself may be framed by no one.
 EDIT_PAGE_POLICY = f"{PAGE_POLICY}; frame-src 'self'; frame-ancestors 'none'"
@@ -101,6 +102,10 @@ def edit_widget(key: str) -> Page:
 def update_widget(key: str) -> Response | Page:
     widget = _managed(key)
     values = form.values_from(request.form)
+    # The team decides whose agents a manager may see and edit (roles.agent_filter): moving
+    # a widget to another team would hand a manager that team's agents. Owners only.
+    if not roles.is_owner(account()) and values["team"].strip() != widget.team:
+        return _form_page(widget, values, {"team": gettext(TEAM_OWNERS_ONLY)}, 400)
     checked = _checked(WidgetUpdate, values)
     if isinstance(checked, tuple):
         return _form_page(widget, values, {checked[0]: checked[1]}, 400)
@@ -165,6 +170,7 @@ def _form_page(
             values=values,
             errors=errors or {},
             may_delete=widget is not None and roles.is_owner(account()),
+            may_change_team=roles.is_owner(account()),
             snippet=_snippet(widget) if widget is not None else None,
             preview=_preview(values),
             regions=form.region_choices(language),

@@ -149,6 +149,17 @@ def test_manager_edits_their_widget_and_the_audit_holds_old_and_new(app: Flask) 
     }
 
 
+def test_manager_may_not_move_their_widget_to_another_team(app: Flask) -> None:
+    widget = make_widget()
+    client = signed_in(app, make_account("manager", widgets=[widget]))
+    path = f"/console/widgets/{widget.key}"
+    assert "readonly" in client.get(path).text
+    answer = client.post(path, data=form_of(client, path, team="board"))
+    assert answer.status_code == 400
+    assert 'id="f-team-error"' in answer.text
+    assert widget.team == "default"
+
+
 def test_saving_an_unchanged_form_changes_nothing_and_writes_no_audit(app: Flask) -> None:
     widget = make_widget()
     client = signed_in(app, make_account("owner"))

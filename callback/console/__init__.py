@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         me,
         request_detail,
         requests,
+        widgets,
     )
     from callback.console.blueprint import bp  # noqa: PLC0415
 

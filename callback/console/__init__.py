@@ -43,7 +43,16 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
 def init_app(app: Flask) -> None:
     """Add the console (sign-in included) to `app`; after security.init_app (the limiter)."""
     # The page modules add their routes to the blueprint when imported.
-    from callback.console import access, auth, home, join, language, me  # noqa: F401, PLC0415
+    from callback.console import (  # noqa: F401, PLC0415
+        access,
+        accounts,
+        audit,
+        auth,
+        home,
+        join,
+        language,
+        me,
+    )
     from callback.console.blueprint import bp  # noqa: PLC0415
 
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -14,13 +14,13 @@ from datetime import timedelta
 
 from flask import current_app
 from rq.cron import CronScheduler
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from callback import after_commit, db
 from callback.lifecycle.requests import forget
 from callback.lifecycle.work import EndCalls
-from callback.models import CallbackRequest, RequestStatus, utcnow
+from callback.models import AuditEntry, CallbackRequest, Invitation, RequestStatus, utcnow
 from workers.context import job_context
 from workers.provider_records import unerased_requests
 from workers.queues import enqueue_provider_erasure, register_periodic
@@ -62,9 +62,32 @@ def erase_expired() -> int:
         return erased
 
 
+def sweep_staff_records() -> tuple[int, int]:
+    """Delete audit entries past AUDIT_RETENTION_DAYS and invitations past their expiry.
+
+    An invitation is only a way in for 72 hours; after that, used or not, it is history
+    nobody needs (an owner makes a new link for someone who missed it). Returns how
+    many audit entries and invitations were deleted.
+    """
+    with job_context(__name__, "-") as job_log:
+        session = db.session()
+        now = utcnow()
+        cutoff = now - timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
+        entries = session.execute(delete(AuditEntry).where(AuditEntry.at < cutoff))
+        invitations = session.execute(delete(Invitation).where(Invitation.expires_at < now))
+        session.commit()
+        counts = (entries.rowcount or 0, invitations.rowcount or 0)  # type: ignore[attr-defined]
+        job_log.info("retention: audit_entries=%s invitations=%s", *counts)
+        return counts
+
+
 def run_retention() -> int:
-    """The periodic job: erase numbers past the cap, then retry pending provider erasures."""
+    """The periodic job: erase numbers past the cap, then retry pending provider erasures.
+
+    It also deletes old audit entries and spent invitations (sweep_staff_records).
+    """
     erased = erase_expired()
+    sweep_staff_records()
     with job_context(__name__, "-"):
         if current_app.config.get("ERASE_PROVIDER_RECORDS"):
             for request_id in unerased_requests(db.session()):

@@ -16,11 +16,6 @@ from callback.models import Account, Agent, Widget
 CLI_ACTOR = "cli"
 
 
-def invitation_link(token: str) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:5000"
-    return invitations.invitation_link(base, token)
-
-
 @click.group("users")
 def users_group() -> None:
     """Console accounts: invite, list, remove."""
@@ -58,7 +53,7 @@ def invite(
         raise click.ClickException(exc.message) from None
     session.commit()
     click.echo(f"invited {account.email} as {role}; this link works once, for 72 hours:")
-    click.echo(invitation_link(token))
+    click.echo(invitations.invitation_link(token, current_app.config["PUBLIC_BASE_URL"]))
 
 
 @users_group.command("list")

@@ -17,20 +17,25 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callback.accounts import audit
-from callback.accounts.roles import AGENT, OWNER, ROLES
+from callback.accounts.management import check_role
 from callback.errors import Invalid
 from callback.models import Account, Agent, Invitation, Role, Widget, utcnow
 
 INVITATION_HOURS = 72
 
 
+def invitation_link(token: str, base_url: str | None) -> str:
+    """Return the page that takes up the invitation `token`, under `base_url`.
+
+    `base_url` is PUBLIC_BASE_URL where set, else the address the asker used (the
+    console) or the development default (the CLI).
+    """
+    base = (base_url or "http://127.0.0.1:5000").rstrip("/")
+    return f"{base}/console/join/{token}"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invitation_link(base_url: str, token: str) -> str:
-    """Return the one-time link to join with `token`, on the service at `base_url`."""
-    return f"{base_url.rstrip('/')}/console/join/{token}"
 
 
 def normal_email(email: str) -> str:
@@ -61,21 +66,10 @@ def invite(
     name = name.strip()
     if not name or len(name) > 200:
         raise Invalid("invalid_name", "name: give a name of 1 to 200 characters", "name")
-    if role not in ROLES:
-        raise Invalid("invalid_role", f"role: one of {', '.join(ROLES)}", "role")
-    if role == OWNER and widgets:
-        raise Invalid("invalid_widgets", "widgets: an owner sees every widget already", "widgets")
-    if role == AGENT and agent is None:
-        raise Invalid("agent_required", "agent: an agent's account is for one agent", "agent")
-    if role != AGENT and agent is not None:
-        raise Invalid("invalid_agent", "agent: only an agent's account has one", "agent")
     account = session.scalars(select(Account).filter_by(email=email)).one_or_none()
+    check_role(session, account, role, widgets, agent)
     if account is not None and account.password is not None:
         raise Invalid("account_exists", "email: that person has an account already", "email")
-    if agent is not None:
-        holder = session.scalars(select(Account).filter_by(agent_id=agent.id)).one_or_none()
-        if holder is not None and holder is not account:
-            raise Invalid("agent_taken", "agent: another account is that agent's", "agent")
     if account is None:
         account = Account(email=email, fs_uniquifier=uuid.uuid4().hex, name=name)
         session.add(account)

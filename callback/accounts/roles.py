@@ -9,9 +9,10 @@ Agents belong to widgets through their team (a widget rings the agents of its te
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
-from callback.models import Account, Agent, CallbackRequest, Widget
+from callback.accounts.audit import actor_of
+from callback.models import Account, Agent, AuditEntry, CallbackRequest, Widget
 
 OWNER, MANAGER, AGENT = "owner", "manager", "agent"
 ROLES = (OWNER, MANAGER, AGENT)
@@ -62,3 +63,28 @@ def request_filter(account: Account) -> ColumnElement[bool]:
     if account.role == OWNER:
         return true()
     return CallbackRequest.widget_id.in_([widget.id for widget in account.widgets])
+
+
+def audit_filter(account: Account) -> ColumnElement[bool]:
+    """A WHERE clause on AuditEntry for the entries `account` may read.
+
+    An owner reads every entry. A manager reads their own actions and the entries about
+    what they manage: a request of one of their widgets (the entry's request_id), one of
+    their widgets (details "widget", its key) or an agent of their widgets' teams
+    (details "agent_id"). Entries about accounts, privacy requests or other widgets stay
+    the owner's. An entry about a since-deleted agent or request no longer matches. An
+    agent reads none (the log is not on their menu).
+    """
+    if account.role == OWNER:
+        return true()
+    if account.role != MANAGER:
+        return false()
+    widget_keys = [widget.key for widget in account.widgets]
+    return or_(
+        AuditEntry.actor == actor_of(account),
+        AuditEntry.request_id.in_(select(CallbackRequest.id).where(request_filter(account))),
+        AuditEntry.details["widget"].as_string().in_(widget_keys),
+        AuditEntry.details["agent_id"]
+        .as_integer()
+        .in_(select(Agent.id).where(agent_filter(account))),
+    )

@@ -1,4 +1,12 @@
-"""The admin API: widgets, agents and a masked view of recent requests."""
+"""The admin API: widgets, agents and a masked view of recent requests.
+
+Callers (callback.accounts.access): an ADMIN_TOKENS token or an owner's API key may do
+everything; a manager's key sees their widgets, the agents of those widgets' teams and
+their requests, and may not create or delete widgets or move anything to a team that
+is not theirs; an agent's key may only read and set its own agent's availability.
+Objects out of a caller's scope answer 404, as if absent; operations its role may not
+do answer 403. Every change is audited with the caller as actor.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +17,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from callback import db
+from callback.accounts import audit, roles
+from callback.accounts.access import caller, only_for, require_caller
+from callback.accounts.roles import AGENT, MANAGER, OWNER
 from callback.agents.roster import make_available, pause, remove
-from callback.errors import Invalid, Malformed, NotFound
+from callback.errors import Invalid, Malformed, NotAllowed, NotFound
 from callback.models import Agent, CallbackRequest, Widget, iso
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phones.masking import mask
@@ -22,10 +33,10 @@ from callback.schemas.admin import (
     WidgetUpdate,
     first_refusal,
 )
-from callback.security.admin_auth import require_admin
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
-bp.before_request(require_admin(lambda: None))
+bp.before_request(require_caller(lambda: None))
+STAFF = (OWNER, MANAGER)
 
 
 def widget_json(widget: Widget) -> dict[str, Any]:
@@ -49,33 +60,59 @@ def _payload(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _widget(key: str) -> Widget:
+    """The widget `key`, if the caller may manage it; else 404 as for no such widget."""
+    who = only_for(*STAFF)
     widget = db.session().scalars(select(Widget).filter_by(key=key)).one_or_none()
-    if widget is None:
+    if widget is None or not (who.account is None or roles.may_manage(who.account, widget)):
         raise NotFound("unknown_widget", "No widget has that key.")
     return widget
 
 
 def _agent(agent_id: int) -> Agent:
+    """The agent `agent_id`, if the caller may see it; else 404 as for no such agent."""
+    who = caller()
     agent = db.session().get(Agent, agent_id)
-    if agent is None:
+    if who.account is None or agent is None:
+        visible = agent is not None
+    elif who.role == AGENT:
+        visible = who.account.agent_id == agent.id
+    else:
+        visible = roles.may_manage_agent(who.account, agent)
+    if agent is None or not visible:
         raise NotFound("unknown_agent", "No agent has that id.")
     return agent
 
 
+def _check_team(team: str | None) -> None:
+    """A manager may put widgets and agents only in their own widgets' teams."""
+    who = caller()
+    if team is None or who.sees_everything or who.account is None:
+        return
+    if team not in roles.teams_of(who.account):
+        raise NotAllowed("forbidden_team", "team: this API key may only use its own teams.")
+
+
 @bp.post("/widgets")
 def create_widget() -> tuple[Response, int]:
+    who = only_for(OWNER)
     fields = _payload(WidgetCreate)
     fields.setdefault("allowed_countries", [fields["default_region"]])
     fields.setdefault("allowed_number_types", list(DEFAULT_ALLOWED_NUMBER_TYPES))
     widget = Widget(**fields)
     db.session().add(widget)
+    db.session().flush()
+    audit.record(db.session(), who.actor, "widget_created", widget=widget.key)
     db.session().commit()
     return jsonify(widget_json(widget)), 201
 
 
 @bp.get("/widgets")
 def list_widgets() -> Response:
-    widgets = db.session().scalars(select(Widget).order_by(Widget.id)).all()
+    who = only_for(*STAFF)
+    query = select(Widget).order_by(Widget.id)
+    if who.account is not None:
+        query = query.where(roles.widget_filter(who.account))
+    widgets = db.session().scalars(query).all()
     return jsonify(widgets=[widget_json(w) for w in widgets])
 
 
@@ -87,30 +124,50 @@ def get_widget(key: str) -> Response:
 @bp.patch("/widgets/<key>")
 def update_widget(key: str) -> Response:
     widget = _widget(key)
-    for name, value in _payload(WidgetUpdate).items():
+    fields = _payload(WidgetUpdate)
+    _check_team(fields.get("team"))
+    before = widget_json(widget)
+    for name, value in fields.items():
         setattr(widget, name, value)
+    db.session().flush()
+    changed = audit.changes(before, widget_json(widget))
+    if changed:
+        audit.record(db.session(), caller().actor, "widget_updated", widget=widget.key,
+                     changes=changed)  # fmt: skip
     db.session().commit()
     return jsonify(widget_json(widget))
 
 
 @bp.delete("/widgets/<key>")
 def delete_widget(key: str) -> tuple[str, int]:
-    db.session().delete(_widget(key))
+    who = only_for(OWNER)
+    widget = _widget(key)
+    audit.record(db.session(), who.actor, "widget_deleted", widget=widget.key)
+    db.session().delete(widget)
     db.session().commit()
     return "", 204
 
 
 @bp.post("/agents")
 def create_agent() -> tuple[Response, int]:
-    agent = Agent(**_payload(AgentCreate))
+    who = only_for(*STAFF)
+    fields = _payload(AgentCreate)
+    _check_team(fields.get("team") or "default")
+    agent = Agent(**fields)
     db.session().add(agent)
+    db.session().flush()
+    audit.record(db.session(), who.actor, "agent_created", agent_id=agent.id)
     db.session().commit()
     return jsonify(agent_json(agent)), 201
 
 
 @bp.get("/agents")
 def list_agents() -> Response:
-    agents = db.session().scalars(select(Agent).order_by(Agent.team, Agent.priority)).all()
+    who = only_for(*STAFF)
+    query = select(Agent).order_by(Agent.team, Agent.priority)
+    if who.account is not None:
+        query = query.where(roles.agent_filter(who.account))
+    agents = db.session().scalars(query).all()
     return jsonify(agents=[agent_json(a) for a in agents])
 
 
@@ -122,14 +179,26 @@ def get_agent(agent_id: int) -> Response:
 @bp.patch("/agents/<int:agent_id>")
 def update_agent(agent_id: int) -> Response:
     agent = _agent(agent_id)
+    who = caller()
     changes = _payload(AgentUpdate)
     available = changes.pop("available", None)
+    if who.role == AGENT and changes:
+        raise NotAllowed("forbidden", "An agent's API key may change only `available`.")
+    _check_team(changes.get("team"))
     if available is True:
-        make_available(db.session(), agent, "admin_api")
+        make_available(db.session(), agent, who.actor)
     elif available is False:
         pause(db.session(), agent, "paused through the admin API")
+    before = agent_json(agent)
     for name, value in changes.items():
         setattr(agent, name, value)
+    db.session().flush()
+    changed = audit.changes(before, agent_json(agent))
+    changed.pop("available", None)  # make_available and pause audit that themselves
+    if changed:
+        # Field names only: an agent's phone is an employee's, and the log outlives it.
+        audit.record(db.session(), who.actor, "agent_updated", agent_id=agent.id,
+                     fields=sorted(changed))  # fmt: skip
     db.session().commit()
     return jsonify(agent_json(agent))
 
@@ -137,8 +206,9 @@ def update_agent(agent_id: int) -> Response:
 @bp.delete("/agents/<int:agent_id>")
 def delete_agent(agent_id: int) -> tuple[Response | str, int]:
     """Delete an agent; one whose calls may still be reported is deactivated instead."""
+    who = only_for(*STAFF)
     agent = _agent(agent_id)
-    deleted = remove(db.session(), agent, "admin_api")
+    deleted = remove(db.session(), agent, who.actor)
     db.session().commit()
     if deleted:
         return "", 204
@@ -148,10 +218,12 @@ def delete_agent(agent_id: int) -> tuple[Response | str, int]:
 @bp.get("/callbacks")
 def list_callbacks() -> Response:
     # Clamped both ways: a negative LIMIT means "no limit" to SQLite, a huge one overflows.
+    who = only_for(*STAFF)
     limit = max(1, min(request.args.get("limit", 100, type=int) or 100, 500))
-    rows = db.session().scalars(
-        select(CallbackRequest).order_by(CallbackRequest.created_at.desc()).limit(limit)
-    )
+    query = select(CallbackRequest).order_by(CallbackRequest.created_at.desc()).limit(limit)
+    if who.account is not None:
+        query = query.where(roles.request_filter(who.account))
+    rows = db.session().scalars(query)
     return jsonify(callbacks=[_request_json(r) for r in rows])
 
 

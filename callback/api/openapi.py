@@ -16,7 +16,8 @@ from callback.schemas.components import components
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 JSON = "application/json"
-ADMIN: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+# Either credential: a break-glass ADMIN_TOKENS token or an account's API key.
+ADMIN: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKeyAuth": []}]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -166,7 +167,7 @@ def document() -> dict[str, Any]:
             "title": "Callback API",
             "version": "1",
             "description": "Visitor API (public, origin-checked, rate-limited) and admin "
-            "API (bearer token from ADMIN_TOKENS). Errors are always "
+            "API (bearer token from ADMIN_TOKENS, or an account's API key). Errors are always "
             '{"error": {"code", "message", "field"}}.',
         },
         "paths": {**_visitor_paths(), **_admin_paths()},

@@ -1,4 +1,9 @@
-"""Admin API for data-subject requests: export and erase everything about one number."""
+"""Admin API for data-subject requests: export and erase everything about one number.
+
+Owners only (an ADMIN_TOKENS token, or an owner's API key): a number's requests may
+span every widget, and answering its holder is the service operator's duty, not one
+widget's manager's. Other keys get 403.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,16 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import ValidationError
 
 from callback import db
+from callback.accounts.access import only_for, require_caller
+from callback.accounts.roles import OWNER
 from callback.errors import Invalid
 from callback.privacy.erase import erase_number
 from callback.privacy.export import SubjectNumberInvalid, export_for_subject, parse_subject_number
 from callback.redis_client import redis_connection
 from callback.schemas.admin import SubjectRequest
-from callback.security.admin_auth import admin_actor, require_admin
 
 bp = Blueprint("privacy_api", __name__, url_prefix="/api/v1/admin/privacy")
-bp.before_request(require_admin(lambda: None))
+bp.before_request(require_caller(lambda: None))
 
 
 def _subject_number() -> str:
@@ -30,12 +36,14 @@ def _subject_number() -> str:
 
 @bp.post("/export")
 def export() -> Response:
+    actor = only_for(OWNER).actor
     number = _subject_number()
-    return jsonify(export_for_subject(db.session(), redis_connection(), number, admin_actor()))
+    return jsonify(export_for_subject(db.session(), redis_connection(), number, actor))
 
 
 @bp.post("/erase")
 def erase() -> Response:
+    actor = only_for(OWNER).actor
     number = _subject_number()
-    erasure = erase_number(db.session(), redis_connection(), number, admin_actor())
+    erasure = erase_number(db.session(), redis_connection(), number, actor)
     return jsonify(erased=erasure.as_dict())

@@ -45,7 +45,9 @@ def init_app(app: Flask) -> None:
     # The page modules add their routes to the blueprint when imported.
     from callback.console import (  # noqa: F401, PLC0415
         access,
+        accounts,
         agents,
+        audit,
         auth,
         home,
         join,

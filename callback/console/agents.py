@@ -173,7 +173,7 @@ def invite_agent(agent_id: int) -> tuple[str, int, dict[str, str]]:
         return page, status, {}
     session.commit()
     base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
-    link = invitations.invitation_link(base, token)
+    link = invitations.invitation_link(token, base)
     page, status = _form_page(found, agent_form.of_agent(found), link=link, email=email)
     return page, status, {"Cache-Control": "no-store"}  # the link is shown once
 

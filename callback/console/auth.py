@@ -26,12 +26,13 @@ from typing import Any
 from flask import Flask, Response, current_app, g, render_template, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user, user_logged_out
-from flask_security import Security, SQLAlchemySessionUserDatastore
+from flask_security import Security, SQLAlchemySessionUserDatastore, user_authenticated
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import inspect
 from werkzeug.local import LocalProxy
 
 from callback import db
+from callback.accounts import audit
 from callback.models import Account, Role, WebAuthnCredential, utcnow
 from callback.security.ratelimit import client_key
 
@@ -152,8 +153,23 @@ def init_app(app: Flask) -> None:
     CSRF.init_app(app)
     Security().init_app(app, datastore(), datetime_factory=utcnow)
     app.before_request(_console_session)
+    user_authenticated.connect(_signed_in, app)
     user_logged_out.connect(_end_every_session, app)
     _throttle_sign_in(app)
+
+
+def _signed_in(_app: Flask, user: Account, **_extra: Any) -> None:
+    """Note the sign-in, and rotate what the session held from before it.
+
+    Flask-Security's own bookkeeping (SECURITY_TRACKABLE) would also store the address
+    signed in from; the console keeps only the times, and an audit entry without one.
+    The CSRF token handed out before sign-in is dropped, so a token a stranger may have
+    planted or read before the person signed in does not carry into their session.
+    """
+    user.last_login_at, user.current_login_at = user.current_login_at, utcnow()
+    session.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    g.pop("csrf_token", None)
+    audit.record(db.session(), audit.actor_of(user), "signed_in", account_id=user.id)
 
 
 def _console_session() -> None:

@@ -1,12 +1,17 @@
-"""The demo widget and agent the development command creates on first run."""
+"""The demo widget, agent and owner account the development command creates on first run."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callback.models import Agent, Widget
+from callback.accounts import invitations
+from callback.accounts.roles import OWNER
+from callback.models import Account, Agent, Widget
 
+DEMO_OWNER_EMAIL = "owner@example.com"
+DEMO_OWNER_NAME = "Demo owner"
+DEV_ACTOR = "dev"
 # Ofcom's drama range: a London number that can never belong to anyone.
 DEMO_AGENT_PHONE = "+442079460001"
 
@@ -31,3 +36,21 @@ def ensure_demo(session: Session, origins: list[str]) -> Widget:
         session.add(Agent(name="Demo agent", phone=DEMO_AGENT_PHONE, team="default"))
     session.commit()
     return widget
+
+
+def console_sign_in(session: Session, base_url: str) -> str:
+    """Return where the demo owner signs in to the console, creating them on first run.
+
+    Until they have joined, each run prints a fresh one-time invitation link (the
+    earlier one stops working); once they have a password, the sign-in page.
+    """
+    owner = session.scalars(select(Account).filter_by(email=DEMO_OWNER_EMAIL)).one_or_none()
+    if owner is not None and owner.password is not None:
+        return f"{base_url}/console/sign-in"
+    if owner is not None and owner.role != OWNER:  # someone changed it: leave it alone
+        return f"{base_url}/console/sign-in"
+    _account, token = invitations.invite(
+        session, email=DEMO_OWNER_EMAIL, name=DEMO_OWNER_NAME, role=OWNER, actor=DEV_ACTOR
+    )
+    session.commit()
+    return invitations.invitation_link(token, base_url)

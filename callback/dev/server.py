@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from callback import create_app
 from callback.db import database
-from callback.dev.demo import ensure_demo
+from callback.dev.demo import DEMO_OWNER_EMAIL, console_sign_in, ensure_demo
 from callback.dev.demo_site import DEMO_SITE_PORT
 from callback.migrate import upgrade
 from callback.models import Agent
@@ -72,6 +72,7 @@ def dev_command(host: str, port: int, sandbox_port: int, site_port: int) -> None
         ]
         widget = ensure_demo(session, origins)
         widget_key = widget.key
+        console_url = console_sign_in(session, env["PUBLIC_BASE_URL"])
         # Listed on the phones page from the start, so a newcomer sees which phone will ring.
         agent_phones = session.scalars(select(Agent.phone).order_by(Agent.id)).all()
         session.close()
@@ -102,6 +103,7 @@ def dev_command(host: str, port: int, sandbox_port: int, site_port: int) -> None
         f"\n  Demo site:     http://{host}:{site_port}/ (the widget on a sample company site)"
         f"\n  Demo form:     http://{host}:{port}/w/{widget_key}"
         f"\n  Phones (sandbox): http://{host}:{sandbox_port}/"
+        f"\n  Console:       {console_url} (sign in as {DEMO_OWNER_EMAIL})"
         f"\n  Admin token:   {env['ADMIN_TOKENS'].split(',')[0]}"
         "\n  Press Ctrl-C to stop everything.\n"
     )

@@ -59,7 +59,7 @@ def component_schemas() -> dict[str, Any]:
 
 
 def components() -> dict[str, Any]:
-    """Return the document's components: schemas, the error response, the admin token."""
+    """Return the document's components: schemas, the error response, the bearer schemes."""
     error = {"$ref": REF.format(model="Error")}
     return {
         "schemas": component_schemas(),
@@ -69,5 +69,23 @@ def components() -> dict[str, Any]:
                 "content": {"application/json": {"schema": error}},
             }
         },
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from ADMIN_TOKENS: the bootstrap and break-glass "
+                "path, allowed everything, audited as `admin`.",
+            },
+            "apiKeyAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "cbk_...",
+                "description": "A console account's API key (made on the console's Your "
+                "account page), acting as that account: an owner may do everything; a "
+                "manager only their widgets, their teams' agents and their requests (no "
+                "widget creation or deletion, no privacy requests); an agent only reads and "
+                "sets its own agent's `available`. Objects out of scope answer 404, "
+                "operations the role may not do 403.",
+            },
+        },
     }

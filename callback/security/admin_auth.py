@@ -1,4 +1,9 @@
-"""Bearer-token protection for the admin API and ops pages."""
+"""Bearer-token protection for the admin API and ops pages: the ADMIN_TOKENS.
+
+These are the bootstrap and break-glass credentials. The admin API also accepts
+personal API keys; callback/accounts/access.py decides between the two (this layer
+knows nothing of accounts).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,6 @@ from flask import abort, current_app, request
 from callback.errors import Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def admin_actor() -> str:
-    """Return a non-secret name for the token in use, for audit entries."""
-    return "admin"
 
 
 def token_is_valid(presented: str) -> bool:

@@ -33,7 +33,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
 STARTUP_SECONDS = 120.0  # a first start migrates a new SQLite file and starts Redis
 CALL_MS = 90_000  # the demo plays calls in real time: about 17 s of ringing and talk
 PHONES = r"Phones \(sandbox\)"
-SUMMARY = ("Demo site", "Demo form", PHONES)
+# "Console" is the demo owner's one-time invitation link on a first run (opening it
+# shows the join page and uses nothing up).
+SUMMARY = ("Demo site", "Demo form", PHONES, "Console")
 URL = re.compile(r"https?://[^\s/'\")]+(?:/[^\s'\")]*)?")
 # What the environment may carry from another setup; the README's command starts without it.
 FOREIGN_SETTINGS = ("DATABASE_URL", "REDIS_URL", "ADMIN_TOKENS", "TELEPHONY", "PUBLIC_BASE_URL",

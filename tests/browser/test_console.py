@@ -8,7 +8,7 @@ test), so time_machine can move its clock to show a session expiring.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,17 +17,22 @@ import time_machine
 from playwright.sync_api import Browser, Page, expect
 from redis import Redis
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from callback import create_app
-from callback.models import utcnow
+from callback.models import RequestStatus, Widget, utcnow
 from callback.sandbox.server import serve_in_thread
 from tests.browser.console_page import Console, axe_findings, sign_in
+from tests.browser.widget_page import part
 from tests.console_helpers import PASSWORD
 from tests.e2e.conftest import empty_tables
+from tests.e2e.stack import Stack
+from tests.factories import AGENT_PHONE, make_agent, make_request, make_widget
 
 pytestmark = [pytest.mark.browser]
 
 NEW_PASSWORD = "a passphrase of several words"
+Embed = Callable[..., tuple[str, Widget]]
 NARROW = {"width": 375, "height": 740}
 
 
@@ -157,3 +162,142 @@ def test_a_passkey_signs_in_without_a_password(browser: Browser, console: Consol
     expect(page).to_have_url(f"{base}/console/")
     expect(page.get_by_text("Signed in as Owner Example.")).to_be_visible()
     context.close()
+
+
+def _data(console: Console) -> dict[str, Any]:
+    """A widget with an agent, requests in several states, and one account per role."""
+    with Session(console.engine, expire_on_commit=False) as session:
+        widget = make_widget(session, name="Example Ltd", allowed_origins=[console.url])
+        agent = make_agent(session, phone=AGENT_PHONE, name="Ann Agent")
+        scheduled = make_request(
+            widget,
+            session=session,
+            status=RequestStatus.SCHEDULED,
+            scheduled_for=utcnow() + timedelta(hours=2),
+        )
+        make_request(widget, session=session, status=RequestStatus.FAILED, phone=None)
+    owner = console.account("owner")
+    manager = console.account("manager", widgets=(widget,))
+    agent_account = console.account("agent", widgets=(widget,), agent=agent)
+    return {
+        "widget": widget,
+        "agent": agent,
+        "request": scheduled,
+        "owner": owner,
+        "manager": manager,
+        "agent_account": agent_account,
+    }
+
+
+# What each role's menu holds, and a page each role may not open.
+MENUS = {
+    "owner": ["Overview", "Widgets", "Agents", "Requests", "People", "Audit log", "Your account"],
+    "manager": ["Overview", "Widgets", "Agents", "Requests", "Audit log", "Your account"],
+    "agent": ["My calls", "Your account"],
+}
+FORBIDDEN = {"manager": ["/console/accounts", "/console/widgets/new"],
+             "agent": ["/console/widgets", "/console/agents", "/console/requests",
+                       "/console/accounts", "/console/audit"]}  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["owner", "manager", "agent"])
+def test_each_role_sees_only_what_it_may(page: Page, console: Console, role: str) -> None:
+    data = _data(console)
+    sign_in(page, console, data["agent_account" if role == "agent" else role].email)
+    expect(page).to_have_url(f"{console.url}/console/")
+    menu = page.get_by_role("navigation", name="Console").get_by_role("link")
+    expect(menu).to_have_text(MENUS[role])
+    for path in FORBIDDEN.get(role, []):
+        page.goto(f"{console.url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not for your role")
+
+
+def _pages(data: dict[str, Any], role: str) -> list[str]:
+    if role == "agent":
+        return ["/console/", "/console/me", "/console/password", "/console/tf-setup",
+                "/console/wan-register"]  # fmt: skip
+    pages = [
+        "/console/",
+        "/console/widgets",
+        f"/console/widgets/{data['widget'].key}",
+        "/console/agents",
+        "/console/agents/new",
+        f"/console/agents/{data['agent'].id}",
+        "/console/requests",
+        f"/console/requests/{data['request'].id}",
+        "/console/audit",
+        "/console/me",
+    ]
+    if role == "owner":
+        pages += [
+            "/console/widgets/new",
+            "/console/accounts",
+            "/console/accounts/invite",
+            f"/console/accounts/{data['manager'].id}",
+            "/console/password",
+            "/console/tf-setup",
+            "/console/wan-register",
+        ]
+    return pages
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+@pytest.mark.parametrize("role", ["owner", "manager", "agent"])
+def test_every_page_passes_axe_and_fits_375_px(
+    narrow_page: Page, console: Console, axe_source: str, language: str, role: str
+) -> None:
+    data = _data(console)
+    sign_in(narrow_page, console, data["agent_account" if role == "agent" else role].email)
+    expect(narrow_page).to_have_url(f"{console.url}/console/")
+    problems = {}
+    for path in _pages(data, role):
+        narrow_page.goto(f"{console.url}{path}?lang={language}")
+        expect(narrow_page.locator("html")).to_have_attribute("lang", language)
+        found = axe_findings(narrow_page, axe_source)
+        if found or not _fits(narrow_page):
+            problems[path] = found or "wider than 375 px"
+    assert problems == {}
+
+
+NEW_COLOUR = ("#b3261e", "rgb(179, 38, 30)")
+
+
+@pytest.mark.e2e
+def test_a_managers_change_reaches_the_widget_within_its_cache_time(
+    browser: Browser, live: Stack, console: Console, embed: Embed
+) -> None:
+    site_url, widget = embed()
+    manager = console.account("manager", widgets=(widget,))
+    launcher_colour = "el => getComputedStyle(el).backgroundColor"
+    before = _visit(browser, site_url, launcher_colour)
+    assert before != NEW_COLOUR[1]
+    staff = browser.new_page()
+    sign_in(staff, console, manager.email)
+    staff.goto(f"{console.url}/console/widgets/{widget.key}")
+    staff.locator("#f-theme_color").fill(NEW_COLOUR[0])
+    staff.locator("#widget-form button[type=submit]").click()
+    expect(staff.locator(".flash")).to_be_visible()
+    staff.close()
+    # The web process answers from its copy of the widget for up to WIDGET_CACHE_SECONDS;
+    # each try is a new visitor (a returning browser also keeps the configuration for
+    # CONFIG_MAX_AGE). The bound is generous for a loaded machine, and nothing is timed.
+    seen = [_visit(browser, site_url, launcher_colour)]
+    for _ in range(VISITS):
+        if seen[-1] == NEW_COLOUR[1]:
+            break
+        seen.append(_visit(browser, site_url, launcher_colour))
+    assert seen[-1] == NEW_COLOUR[1], seen
+
+
+VISITS = 60
+
+
+def _visit(browser: Browser, url: str, script: str) -> str:
+    """A new visitor opens the page; return what `script` reads off the widget's launcher."""
+    context = browser.new_context(locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(url)
+        return str(part(page, "button.launch").evaluate(script))
+    finally:
+        context.close()

@@ -127,8 +127,9 @@ class Settings(BaseModel):
     # Failed console sign-ins (password, second factor or passkey) before a wait.
     CONSOLE_SIGN_IN_LIMIT_PER_ACCOUNT: RateLimit = "5/minute;20/hour"
     CONSOLE_SIGN_IN_LIMIT_PER_IP: RateLimit = "30/hour"
-    # Audit entries older than this are deleted by the retention pass (PRIVACY.md).
-    AUDIT_RETENTION_DAYS: Annotated[float, Field(gt=0)] = 365
+    # Audit entries older than this are deleted by the retention pass (PRIVACY.md). At
+    # least 7: the provider-record sweep reads a week of them to know what is done.
+    AUDIT_RETENTION_DAYS: Annotated[float, Field(ge=7)] = 365
 
     def as_config(self) -> dict[str, Any]:
         """Return the Flask config: the fields, with ENV and TELEPHONY decided."""

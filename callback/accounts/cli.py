@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from callback import db
-from callback.accounts import invitations, personal
+from callback.accounts import invitations, management, personal
 from callback.accounts.roles import ROLES
 from callback.errors import Refused
 from callback.models import Account, Agent, Widget
@@ -61,11 +61,7 @@ def invite(
 def list_accounts() -> None:
     """Show every account with its role, widgets and whether it has signed up."""
     for account in db.session().scalars(select(Account).order_by(Account.id)):
-        state = (
-            "active"
-            if account.active and account.password
-            else ("invited" if account.active else "disabled")
-        )
+        state = management.state_of(account)
         widgets = ",".join(widget.key for widget in account.widgets) or "-"
         click.echo(f"{account.id:>4}  {account.email:<32} {account.role:<8} {state:<8} {widgets}")
 
@@ -76,14 +72,32 @@ def list_accounts() -> None:
 def remove(email: str) -> None:
     """Delete an account, its API keys and passkeys (its audit entries stay, by id)."""
     session = db.session()
-    account = session.scalars(
-        select(Account).filter_by(email=invitations.normal_email(email))
-    ).one_or_none()
-    if account is None:
-        raise click.ClickException(f"no account has e-mail {email}")
+    account = _account(email)
     try:
         personal.delete(session, account, CLI_ACTOR)
     except Refused as exc:
         raise click.ClickException(exc.message) from None
     session.commit()
     click.echo(f"removed {email}")
+
+
+@users_group.command("reset-second-factor")
+@click.argument("email")
+@with_appcontext
+def reset_second_factor(email: str) -> None:
+    """Turn off someone's authenticator app (lost phone, or SECRET_KEY rotated)."""
+    session = db.session()
+    management.reset_second_factor(session, _account(email), CLI_ACTOR)
+    session.commit()
+    click.echo(f"{email} signs in with their password now, and may set up a new app")
+
+
+def _account(email: str) -> Account:
+    try:
+        normal = invitations.normal_email(email)
+    except Refused as exc:
+        raise click.BadParameter(exc.message, param_hint="EMAIL") from None
+    account = db.session().scalars(select(Account).filter_by(email=normal)).one_or_none()
+    if account is None:
+        raise click.ClickException(f"no account has e-mail {email}")
+    return account

@@ -31,7 +31,7 @@ def invitation_link(token: str, base_url: str | None) -> str:
     console) or the development default (the CLI).
     """
     base = (base_url or "http://127.0.0.1:5000").rstrip("/")
-    return f"{base}/console/join/{token}"
+    return f"{base}/console/join?token={token}"
 
 
 def token_hash(token: str) -> str:

@@ -104,6 +104,20 @@ def set_active(session: Session, account: Account, active: bool, actor: str) -> 
     )
 
 
+def reset_second_factor(session: Session, account: Account, actor: str) -> None:
+    """Turn off `account`'s authenticator app (a lost phone), and end its sessions.
+
+    The person signs in with their password (or a passkey) and may set up a new one.
+    Also the way back in after SECRET_KEY is rotated: the authenticator secrets are
+    encrypted with a key derived from it (SECURITY.md).
+    """
+    if account.tf_primary_method is None and account.tf_totp_secret is None:
+        return
+    account.tf_primary_method, account.tf_totp_secret = None, None
+    account.fs_uniquifier = uuid.uuid4().hex
+    audit.record(session, actor, "second_factor_reset", account_id=account.id)
+
+
 def counts(session: Session) -> tuple[dict[int, int], dict[int, int]]:
     """Return {account id: live API keys} and {account id: passkeys}, for the list page."""
     keys = session.execute(

@@ -36,16 +36,27 @@ from callback.accounts import audit
 from callback.models import Account, Role, WebAuthnCredential, utcnow
 from callback.security.ratelimit import client_key
 
+# Every page that checks a password, a code or a passkey: each failure counts.
 SIGN_IN_ENDPOINTS = (
     "security.login",
     "security.two_factor_token_validation",
     "security.wan_signin",
+    "security.verify",  # signing in again before a sensitive change
+    "security.change_password",  # checks the current password
 )
+# Polled by the requests page every few seconds: it must not keep an unattended screen
+# signed in, so answering it never renews the session.
+PASSIVE_ENDPOINTS = {"console.requests_json"}
 CSRF = CSRFProtect()
 
 
 def _derived(app: Flask, purpose: str) -> str:
-    """A secret for one purpose, derived from SECRET_KEY (rotating it rotates them all)."""
+    """A secret for one purpose, derived from SECRET_KEY.
+
+    Rotating SECRET_KEY signs everyone out and makes authenticator apps unreadable:
+    `callback users reset-second-factor` turns them off so people can set them up again
+    (SECURITY.md). Passwords do not depend on it (SECURITY_PASSWORD_SINGLE_HASH).
+    """
     key = str(app.config["SECRET_KEY"]).encode()
     return hmac.new(key, purpose.encode(), hashlib.sha256).hexdigest()
 
@@ -70,6 +81,10 @@ def security_config(app: Flask) -> dict[str, Any]:
             "argon2__rounds": 2,
             "argon2__parallelism": 1,
         },
+        # argon2 alone, salted per password; no HMAC with a salt derived from SECRET_KEY
+        # first, so rotating that key does not lock anyone out.
+        "SECURITY_PASSWORD_SINGLE_HASH": True,
+        # Still required by Flask-Security for its other signed values.
         "SECURITY_PASSWORD_SALT": _derived(app, "console-password-salt"),
         "SECURITY_PASSWORD_LENGTH_MIN": 12,
         # Which e-mails have accounts is not told to someone who guesses.
@@ -134,6 +149,11 @@ class ConsoleSessions(SecureCookieSessionInterface):
         if self._in_console(app):
             super().save_session(app, session, response)
 
+    def should_set_cookie(self, app: Flask, session: Any) -> bool:
+        if request.endpoint in PASSIVE_ENDPOINTS:
+            return bool(session.modified)
+        return super().should_set_cookie(app, session)
+
 
 def datastore() -> SQLAlchemySessionUserDatastore:
     # The proxy hands Flask-Security this request's (or command's) session.
@@ -175,7 +195,8 @@ def _signed_in(_app: Flask, user: Account, **_extra: Any) -> None:
 def _console_session() -> None:
     """Make console sessions idle-expiring, and give the page its script nonce."""
     if request.blueprint in {"console", "security"}:
-        session.permanent = True
+        if not session.permanent:  # set once: setting it again would renew the cookie
+            session.permanent = True
         g.csp_nonce = secrets.token_urlsafe(16)
 
 
@@ -192,17 +213,25 @@ def _end_every_session(_app: Flask, user: Account | None = None, **_extra: Any) 
 
 
 def _failed_sign_in(response: Response) -> bool:
-    """Count an answer as a failed guess: the form shown again, or a JSON refusal."""
-    if current_user.is_authenticated or response.status_code in {301, 302, 303}:
+    """Count an answer as a failed guess: the form shown again, or a JSON refusal.
+
+    Every page in SIGN_IN_ENDPOINTS moves on with a redirect when the check passes (the
+    signed-in person's own password check included), and answers JSON 200 when it does.
+    """
+    if request.method != "POST":
         return False
-    return request.method == "POST"
+    if request.is_json:
+        return response.status_code >= 400
+    return response.status_code not in {301, 302, 303}
 
 
 def _account_key() -> str:
-    """The account being guessed at: the e-mail typed, or the half-signed-in one, keyed."""
+    """The account being guessed at, keyed: the signed-in one (checking their password
+    again), the half-signed-in one (second factor), or the e-mail typed."""
     body = request.get_json(silent=True) if request.is_json else None
     typed = (body or {}).get("email") if isinstance(body, dict) else request.form.get("email")
-    who = str(typed or session.get("tf_user_id") or "").strip().lower()
+    signed_in = current_user.email if current_user.is_authenticated else None
+    who = str(signed_in or session.get("tf_user_id") or typed or "").strip().lower()
     secret = str(current_app.config["PHONE_HASH_KEY"]).encode()
     return "signin:" + hmac.new(secret, who.encode(), hashlib.sha256).hexdigest()[:32]
 

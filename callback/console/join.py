@@ -17,8 +17,11 @@ from callback.texts import N_
 MISMATCH = N_("console.join.mismatch")
 
 
-@bp.route("/join/<token>", methods=["GET", "POST"])
-def join(token: str) -> Response | tuple[str, int] | str:
+@bp.route("/join", methods=["GET", "POST"])
+def join() -> Response | tuple[str, int] | str:
+    # In the query, not the path: access logs write the path only (gunicorn.conf.py), and
+    # the form posts back to this same address.
+    token = request.args.get("token", "")
     store = db.session()
     invitation = invitations.open_invitation(store, token)
     if invitation is None:

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
-from flask_security import logout_user
+from flask_security import check_and_update_authn_fresh, logout_user
 from werkzeug.wrappers import Response
 
 from callback import db
@@ -23,26 +32,28 @@ CONFIRM_DELETE = N_("console.me.confirm_delete_error")
 
 
 @bp.get("/me")
-def me() -> tuple[str, int]:
+def me() -> Response:
     return _page()
 
 
-def _page(
-    new_key: str | None = None, error: str | None = None, status: int = 200
-) -> tuple[str, int]:
+def _page(new_key: str | None = None, error: str | None = None, status: int = 200) -> Response:
     mine = account()
-    return render_template(
+    page = render_template(
         "console/me.html",
         me=mine,
         keys=api_keys.keys_of(db.session(), mine),
         new_key=new_key,
         error=error,
         languages=LANGUAGES,
-    ), status
+    )
+    response = make_response(page, status)
+    # A new API key is on this page once: neither the browser's history nor a proxy keeps it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/me")
-def save_me() -> Response | tuple[str, int]:
+def save_me() -> Response:
     mine = account()
     name = request.form.get("name", "").strip()
     language = request.form.get("language", "")
@@ -60,7 +71,14 @@ def save_me() -> Response | tuple[str, int]:
 
 
 @bp.post("/me/keys")
-def issue_key() -> tuple[str, int]:
+def issue_key() -> Response:
+    """Make an API key, after a recent sign-in: a key outlives the session that made it,
+    so a borrowed or stolen session must not be enough to mint one."""
+    config = current_app.config
+    if not check_and_update_authn_fresh(
+        config["SECURITY_FRESHNESS"], config["SECURITY_FRESHNESS_GRACE_PERIOD"]
+    ):
+        return redirect(url_for("security.verify", next=url_for("console.me")))
     mine = account()
     try:
         _row, key = api_keys.issue(db.session(), mine, request.form.get("name", ""),
@@ -99,7 +117,7 @@ def download_my_data() -> Response:
 
 
 @bp.post("/me/delete")
-def delete_me() -> Response | tuple[str, int]:
+def delete_me() -> Response:
     mine: Account = account()
     if request.form.get("confirm_email", "").strip().lower() != mine.email:
         return _page(error=gettext(CONFIRM_DELETE), status=400)

@@ -42,6 +42,9 @@ class Role(Base, RoleMixin):
 
 class Account(Base, UserMixin):
     __tablename__ = "accounts"
+    # Audit entries name people as "account:<id>" after they are gone: an id is never
+    # given to anyone else (SQLite would otherwise reuse the highest one once removed).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)

@@ -8,15 +8,8 @@ knows nothing of accounts).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
-from flask import abort, current_app, request
-
-from callback.errors import Unauthorized
-
-F = TypeVar("F", bound=Callable[..., Any])
+from flask import current_app
 
 
 def token_is_valid(presented: str) -> bool:
@@ -25,18 +18,3 @@ def token_is_valid(presented: str) -> bool:
     for token in current_app.config["ADMIN_TOKENS"]:
         found |= hmac.compare_digest(token.encode(), presented.encode())
     return found
-
-
-def require_admin(view: F) -> F:
-    """Refuse the request unless it carries a configured admin token."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_app.config["ADMIN_TOKENS"]:
-            abort(404)  # admin disabled: nothing to find here
-        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token_is_valid(presented.strip()):
-            raise Unauthorized("unauthorized", "A valid admin bearer token is required.")
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]

@@ -43,12 +43,12 @@ class Console:
                 actor="test",
             )
             session.commit()
-            return account, f"{self.url}/console/join/{token}"
+            return account, f"{self.url}/console/join?token={token}"
 
     def account(self, role: str, email: str | None = None, **kwargs: Any) -> Account:
         """Store an account that has joined, with the tests' password."""
         account, link = self.invite(role, email, **kwargs)
-        token = link.rsplit("/", 1)[1]
+        token = link.rsplit("=", 1)[1]
         with self.app.app_context(), Session(self.engine, expire_on_commit=False) as session:
             invitation = invitations.open_invitation(session, token)
             assert invitation is not None

@@ -111,8 +111,8 @@ def test_signed_out_pages_pass_axe(
     narrow_page: Page, console: Console, axe_source: str, language: str
 ) -> None:
     _account, link = console.invite("manager")
-    for path in ("/console/sign-in", link.removeprefix(console.url), "/console/join/unknown"):
-        narrow_page.goto(f"{console.url}{path}?lang={language}")
+    for path in ("/console/sign-in", link.removeprefix(console.url), "/console/join?token=unknown"):
+        narrow_page.goto(f"{console.url}{path}{'&' if '?' in path else '?'}lang={language}")
         expect(narrow_page.locator("html")).to_have_attribute("lang", language)
         assert axe_findings(narrow_page, axe_source) == [], path
         assert _fits(narrow_page), path

@@ -14,7 +14,7 @@ from callback.models import Account, ApiKey, AuditEntry
 from tests.console_helpers import console_client, csrf_token, make_account, sign_in, signed_in
 from tests.factories import make_agent, make_widget
 
-LINK = re.compile(r"http://callback\.test/console/join/([A-Za-z0-9_-]+)")
+LINK = re.compile(r"http://callback\.test/console/join\?token=([A-Za-z0-9_-]+)")
 
 
 def post(client: FlaskClient, path: str, page: str, **form: object) -> object:

@@ -252,14 +252,14 @@ def test_invitation_link_is_shown_once_and_works(app: Flask) -> None:
     invited = _post(client, page, f"{page}/invite", email="Ada@Example.com")
     assert invited.status_code == 200
     assert invited.headers["Cache-Control"] == "no-store"
-    found = re.search(r"http://callback\.test/console/join/([\w-]+)", invited.text)
+    found = re.search(r"http://callback\.test/console/join\?token=([\w-]+)", invited.text)
     assert found is not None
     account = db.session().scalars(select(Account).filter_by(email="ada@example.com")).one()
     assert account.role == "agent"
     assert account.agent_id == ada.id
     assert [widget.id for widget in account.widgets] == [ours.id]
-    assert "/console/join/" not in client.get(page).text  # shown on that answer only
-    assert app.test_client().get(f"/console/join/{found.group(1)}").status_code == 200
+    assert "/console/join?token=" not in client.get(page).text  # shown on that answer only
+    assert app.test_client().get(f"/console/join?token={found.group(1)}").status_code == 200
 
 
 def test_invitation_refuses_an_address_of_another_account(app: Flask) -> None:
@@ -269,14 +269,14 @@ def test_invitation_refuses_an_address_of_another_account(app: Flask) -> None:
     refused = _post(client, page, f"{page}/invite", email=manager.email)
     assert refused.status_code == 400
     assert "already belongs to another account" in refused.text
-    assert "/console/join/" not in refused.text
+    assert "/console/join?token=" not in refused.text
     assert db.session().get(Account, manager.id).role == "manager"  # type: ignore[union-attr]
 
     make_account("agent", email="ada@example.com", widgets=[ours], agent=ada)
     assert "joined the console already" in client.get(page).text
     again = _post(client, page, f"{page}/invite", email="ada@example.com")
     assert again.status_code == 400
-    assert "/console/join/" not in again.text
+    assert "/console/join?token=" not in again.text
 
 
 def test_agents_own_page_shows_scheduled_callbacks_with_numbers_masked(app: Flask) -> None:

@@ -11,12 +11,13 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_security.utils import verify_password
 from passlib.totp import TOTP
 from sqlalchemy import select
 
 from callback import create_app, db
-from callback.accounts import invitations
-from callback.models import Account, AuditEntry, Invitation, utcnow
+from callback.accounts import invitations, personal
+from callback.models import Account, ApiKey, AuditEntry, Invitation, utcnow
 from tests.console_helpers import (
     PASSWORD,
     console_client,
@@ -41,10 +42,10 @@ def _invite(email: str = "new@example.com", role: str = "manager") -> str:
 def _join(
     client: FlaskClient, token: str, password: str = NEW_PASSWORD, again: str | None = None
 ) -> Any:
-    page = client.get(f"/console/join/{token}")
+    page = client.get(f"/console/join?token={token}")
     assert page.status_code == 200
     return client.post(
-        f"/console/join/{token}",
+        f"/console/join?token={token}",
         data={
             "csrf_token": csrf_token(page.text),
             "password": password,
@@ -83,7 +84,7 @@ def test_an_invitation_sets_the_password_and_signs_in_once(client: FlaskClient) 
     assert account.password.startswith("$argon2id$")
     assert NEW_PASSWORD not in account.password
     # Used up: a second visit of the same link finds nothing.
-    assert console_client(client.application).get(f"/console/join/{token}").status_code == 404
+    assert console_client(client.application).get(f"/console/join?token={token}").status_code == 404
 
 
 def test_an_invitation_stores_only_the_tokens_hash(client: FlaskClient) -> None:
@@ -96,16 +97,16 @@ def test_an_invitation_stores_only_the_tokens_hash(client: FlaskClient) -> None:
 def test_an_invitation_expires_after_72_hours(client: FlaskClient) -> None:
     token = _invite()
     with time_machine.travel(utcnow() + timedelta(hours=71, minutes=59)):
-        assert client.get(f"/console/join/{token}").status_code == 200
+        assert client.get(f"/console/join?token={token}").status_code == 200
     with time_machine.travel(utcnow() + timedelta(hours=72, minutes=1)):
-        assert client.get(f"/console/join/{token}").status_code == 404
+        assert client.get(f"/console/join?token={token}").status_code == 404
 
 
 def test_a_new_invitation_replaces_the_old_link(client: FlaskClient) -> None:
     first = _invite()
     second = _invite()
-    assert client.get(f"/console/join/{first}").status_code == 404
-    assert client.get(f"/console/join/{second}").status_code == 200
+    assert client.get(f"/console/join?token={first}").status_code == 404
+    assert client.get(f"/console/join?token={second}").status_code == 200
 
 
 def test_an_invitation_never_resets_a_joined_persons_password(app: Flask) -> None:
@@ -123,7 +124,7 @@ def test_join_refuses_a_short_or_mismatched_password(client: FlaskClient) -> Non
     mismatched = _join(client, token, again=NEW_PASSWORD + "x")
     assert mismatched.status_code == 400
     assert "differ" in mismatched.text
-    assert client.get(f"/console/join/{token}").status_code == 200  # still usable
+    assert client.get(f"/console/join?token={token}").status_code == 200  # still usable
 
 
 def test_a_wrong_password_does_not_say_whether_the_account_exists(app: Flask) -> None:
@@ -368,3 +369,77 @@ def test_an_authenticator_app_becomes_a_second_factor(app: Flask) -> None:
     )
     assert right.status_code == 302
     assert other.get("/console/").status_code == 200
+
+
+def test_an_account_id_is_never_given_to_someone_else(app: Flask) -> None:
+    make_account("owner", email="first@example.com")
+    leaver = make_account("manager", email="leaver@example.com")
+    gone = leaver.id
+    personal.delete(db.session(), leaver, "test")
+    db.session().commit()
+    newcomer = make_account("manager", email="newcomer@example.com")
+    assert newcomer.id != gone  # audit entries naming "account:<gone>" stay theirs
+
+
+def test_passwords_survive_a_new_secret_key(app: Flask, settings: dict[str, Any]) -> None:
+    account = make_account("owner")
+    rotated = create_app({**settings, "SECRET_KEY": "a brand new secret key"})
+    with rotated.app_context():
+        assert verify_password(PASSWORD, account.password)
+
+
+def test_an_owner_turns_off_a_lost_authenticator_from_the_command_line(app: Flask) -> None:
+    account = make_account("owner")
+    account.tf_primary_method, account.tf_totp_secret = "authenticator", "sealed secret"
+    uniquifier = account.fs_uniquifier
+    db.session().commit()
+    result = app.test_cli_runner().invoke(args=["users", "reset-second-factor", account.email])
+    assert result.exit_code == 0, result.output
+    db.session().refresh(account)
+    assert (account.tf_primary_method, account.tf_totp_secret) == (None, None)
+    assert account.fs_uniquifier != uniquifier  # signed out everywhere
+    assert db.session().scalars(select(AuditEntry).filter_by(action="second_factor_reset")).one()
+    refused = app.test_cli_runner().invoke(args=["users", "reset-second-factor", "not an e-mail"])
+    assert refused.exit_code == 2
+    assert "Traceback" not in refused.output
+    assert "EMAIL" in refused.output
+
+
+def test_making_an_api_key_needs_a_recent_sign_in(app: Flask) -> None:
+    client = signed_in(app, make_account("owner"))
+    page = client.get("/console/me")
+    assert page.headers["Cache-Control"] == "no-store"
+    later = utcnow() + timedelta(minutes=20)  # still signed in, no longer fresh
+    with time_machine.travel(later, tick=False):
+        asked = client.post(
+            "/console/me/keys", data={"name": "CRM", "csrf_token": csrf_token(page.text)}
+        )
+    assert asked.status_code == 302
+    assert asked.headers["Location"].startswith("/console/verify")
+    assert db.session().scalars(select(ApiKey)).all() == []
+
+
+def test_checking_the_password_again_is_throttled_too(app: Flask) -> None:
+    client = signed_in(app, make_account("owner"))
+    answers = []
+    for attempt in range(6):
+        page = client.get("/console/verify")
+        answers.append(
+            client.post(
+                "/console/verify",
+                data={"password": f"wrong {attempt}", "csrf_token": csrf_token(page.text)},
+            ).status_code
+        )
+    assert answers == [200] * 5 + [429]
+
+
+def test_the_live_list_does_not_keep_an_idle_session_alive(app: Flask) -> None:
+    client = signed_in(app, make_account("owner"))
+    idle = timedelta(minutes=app.config["CONSOLE_IDLE_MINUTES"])
+    start = utcnow()
+    with time_machine.travel(start + idle - timedelta(minutes=1), tick=False):
+        polled = client.get("/console/requests.json")
+        assert polled.status_code == 200
+        assert "Set-Cookie" not in polled.headers
+    with time_machine.travel(start + idle + timedelta(minutes=1), tick=False):
+        assert client.get("/console/").status_code == 302

@@ -40,9 +40,9 @@ def pg_app(settings: dict[str, Any], engine: Engine, clean_tables: None) -> Iter
 
 def _submit(app: Flask, token: str, password: str) -> Any:
     client = console_client(app)
-    page = client.get(f"/console/join/{token}")
+    page = client.get(f"/console/join?token={token}")
     form = {"csrf_token": csrf_token(page.text), "password": password, "password_again": password}
-    return lambda: client.post(f"/console/join/{token}", data=form)
+    return lambda: client.post(f"/console/join?token={token}", data=form)
 
 
 def test_one_invitation_submitted_twice_at_once_sets_one_password(pg_app: Flask) -> None:

@@ -12,7 +12,7 @@ from callback.dev.demo import DEMO_OWNER_EMAIL, DEMO_OWNER_NAME, console_sign_in
 from callback.models import Account
 
 BASE = "http://127.0.0.1:5000"
-JOIN = f"{BASE}/console/join/"
+JOIN = f"{BASE}/console/join?token="
 
 
 def token_of(link: str) -> str:

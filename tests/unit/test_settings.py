@@ -19,6 +19,9 @@ from callback.settings import SettingsError, load_settings
         ("RATE_LIMIT_PER_IP", "ten an hour", "10/hour;30/day"),
         ("TWILIO_READ_TIMEOUT", "-1", "greater than 0"),
         ("RECONCILE_EVERY_SECONDS", "0.5", "greater than or equal to 1"),
+        ("AUDIT_RETENTION_DAYS", "1", "greater than or equal to 7"),
+        ("CONSOLE_IDLE_MINUTES", "-5", "greater than 0"),
+        ("CONSOLE_SIGN_IN_LIMIT_PER_IP", "lots", "10/hour;30/day"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_variable_named(

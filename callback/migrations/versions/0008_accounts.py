@@ -59,6 +59,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["agent_id"], ["agents.id"], name="fk_accounts_agent_id_agents", ondelete="SET NULL"
         ),
+        # Audit entries keep "account:<id>" after removal: ids are never reused.
+        sqlite_autoincrement=True,
     )
     for table, other, column in (
         ("accounts_roles", "roles", "role_id"),

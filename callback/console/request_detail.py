@@ -190,9 +190,13 @@ def _local_time(item: CallbackRequest, typed: str) -> datetime:
         raise Invalid("time_unreadable", "Enter a date and a time.", "when") from None
     if naive.tzinfo is not None:
         raise Invalid("time_unreadable", "Enter a local date and time.", "when")
-    moment = naive.replace(tzinfo=zone).astimezone(UTC)
-    # A time the clocks skip (spring forward) does not come back unchanged.
-    if moment.astimezone(zone).replace(tzinfo=None) != naive:
+    try:
+        moment = naive.replace(tzinfo=zone).astimezone(UTC)
+        # A time the clocks skip (spring forward) does not come back unchanged.
+        back = moment.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # year 1 east of UTC, or 9999 west of it: no UTC time to hold
+        raise Invalid("time_unreadable", "Enter a date and a time.", "when") from None
+    if back != naive:
         raise Invalid("time_not_in_zone", "That time does not exist in the widget's zone.", "when")
     return moment
 

@@ -449,6 +449,28 @@ def test_reschedule_refuses_a_time_it_cannot_ring_at(
     assert _audits(request) == []
 
 
+@pytest.mark.parametrize(
+    ("zone", "typed"),
+    [
+        ("Asia/Tokyo", "0001-01-01T00:00"),  # before the first moment datetime holds in UTC
+        ("America/New_York", "9999-12-31T23:59"),  # after the last
+        ("Asia/Tokyo", "9999-12-31T23:59"),
+    ],
+)
+def test_reschedule_to_a_time_out_of_range_is_refused_not_a_crash(
+    app: Flask, redis: Redis, owner: Account, zone: str, typed: str
+) -> None:
+    widget = make_widget(name="Far", timezone=zone)
+    due = utcnow() + timedelta(minutes=30)
+    request = make_request(widget, status=RequestStatus.SCHEDULED, scheduled_for=due)
+    answer = _post(signed_in(app, owner), request, "reschedule", when=typed)
+    assert answer.status_code == 400
+    assert 'aria-invalid="true"' in answer.text
+    assert f'value="{typed}"' in answer.text
+    assert _reloaded(request).scheduled_for == due
+    assert _audits(request) == []
+
+
 def test_cancel_asks_for_confirmation_then_ends_the_request(
     app: Flask, redis: Redis, manager: Account, ours: Widget
 ) -> None:

@@ -19,6 +19,7 @@ from callback.accounts import api_keys, audit, invitations, management, personal
 from callback.accounts.roles import AGENT, OWNER, ROLES
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
+from callback.console.params import whole_id
 from callback.errors import Refused
 from callback.models import Account, Agent, ApiKey, Widget
 from callback.texts import N_
@@ -68,14 +69,14 @@ def _chosen() -> tuple[str, list[Widget], Agent | None]:
     """The role, widgets and agent the form asks for (widgets dropped for an owner)."""
     session = db.session()
     role = request.form.get("role", "")
-    ids = [int(v) for v in request.form.getlist("widgets") if v.isdigit()]
+    ids = [i for i in map(whole_id, request.form.getlist("widgets")) if i is not None]
     widgets = (
         list(session.scalars(select(Widget).where(Widget.id.in_(ids)).order_by(Widget.id)))
         if role != OWNER
         else []
     )
-    agent_id = request.form.get("agent", "")
-    agent = session.get(Agent, int(agent_id)) if role == AGENT and agent_id.isdigit() else None
+    agent_id = whole_id(request.form.get("agent"))
+    agent = session.get(Agent, agent_id) if role == AGENT and agent_id is not None else None
     return role, widgets, agent
 
 

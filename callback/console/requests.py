@@ -26,6 +26,7 @@ from callback.accounts import roles
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
 from callback.console.formatting import status_name, when
+from callback.console.params import whole_id
 from callback.lifecycle.states import RequestStatus
 from callback.models import Account, CallbackRequest, Widget, utcnow
 from callback.phones.masking import mask, mask_phone_shaped
@@ -115,10 +116,10 @@ def read_filters(session: Session, mine: Account, args: MultiDict[str, str]) -> 
     filters = Filters()
     known = {status.value: status for status in RequestStatus}
     filters.statuses = [known[value] for value in args.getlist("status") if value in known]
-    widget_id = args.get("widget", "")
-    if widget_id.isdigit():
+    widget_id = whole_id(args.get("widget"))
+    if widget_id is not None:
         filters.widget = session.scalar(
-            select(Widget).where(Widget.id == int(widget_id), roles.widget_filter(mine))
+            select(Widget).where(Widget.id == widget_id, roles.widget_filter(mine))
         )
     filters.date_from = _date(args, "from", filters)
     filters.date_to = _date(args, "to", filters)

@@ -94,6 +94,25 @@ def test_owner_invites_an_agent_for_an_agent_row(app: Flask) -> None:
     assert ada.agent_id == agent.id
 
 
+def test_ids_that_are_no_ids_are_ignored_in_the_account_forms(app: Flask) -> None:
+    widget = make_widget()
+    owner = make_account("owner")
+    person = make_account("manager", widgets=[widget])
+    client = signed_in(app, owner)
+    form = client.get("/console/accounts/invite").text
+    for bad in ("\u00b2", "9" * 20):
+        answer = post(client, "/console/accounts/invite", form, email="ada@example.com",
+                      name="Ada", role="agent", agent=bad, widgets=[bad])  # fmt: skip
+        assert answer.status_code == 400
+        assert "Choose the agent this account belongs to." in answer.text
+        page = client.get(f"/console/accounts/{person.id}").text
+        answer = post(client, f"/console/accounts/{person.id}", page, role="manager",
+                      widgets=[str(widget.id), bad])  # fmt: skip
+        assert answer.status_code == 302
+        db.session().refresh(person)
+        assert [w.id for w in person.widgets] == [widget.id]
+
+
 def test_owner_changes_role_and_widgets_and_it_is_audited(app: Flask) -> None:
     widget = make_widget()
     owner = make_account("owner")

@@ -119,6 +119,16 @@ def test_a_manager_sees_only_their_widgets_requests(
     assert _ids(client, f"?widget={theirs.id}") == [str(mine.id)]
 
 
+@pytest.mark.parametrize("typed", ["\u00b2", "9" * 20, "-1"])
+def test_a_widget_filter_that_is_no_id_is_ignored(
+    app: Flask, owner: Account, ours: Widget, typed: str
+) -> None:
+    made = make_request(ours)
+    client = signed_in(app, owner)
+    assert client.get("/console/requests", query_string={"widget": typed}).status_code == 200
+    assert _ids(client, f"?widget={typed}") == [str(made.id)]
+
+
 def test_the_owner_sees_every_request_newest_first(
     app: Flask, owner: Account, ours: Widget, theirs: Widget
 ) -> None:

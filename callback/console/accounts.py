@@ -246,9 +246,14 @@ def invite_again(account_id: int) -> Response | tuple[str, int, dict[str, str]]:
         abort(404)
     session = db.session()
     agent = session.get(Agent, person.agent_id) if person.agent_id is not None else None
-    _same, token = invitations.invite(
-        session, email=person.email, name=person.name, role=person.role,
-        widgets=person.widgets, agent=agent, actor=audit.actor_of(account()),
-    )  # fmt: skip
+    try:
+        _same, token = invitations.invite(
+            session, email=person.email, name=person.name, role=person.role,
+            widgets=person.widgets, agent=agent, actor=audit.actor_of(account()),
+        )  # fmt: skip
+    except Refused as refused:  # e.g. the agent row behind an agent's account was deleted
+        session.rollback()
+        page, status = _edit_page(_person(account_id), _refusal(refused), 400)
+        return page, status, {}
     session.commit()
     return _link_page(person, token)

@@ -201,6 +201,26 @@ def test_new_link_for_someone_who_has_not_joined(app: Flask) -> None:
     assert invitations.open_invitation(db.session(), token) is not None
 
 
+def test_inviting_again_after_the_agent_row_went_shows_why_on_the_edit_page(
+    app: Flask,
+) -> None:
+    agent = make_agent()
+    person = make_account("agent", email="ada@example.com", agent=agent, password=None)
+    db.session().delete(agent)
+    db.session().commit()
+    db.session().refresh(person)
+    assert person.agent_id is None
+    client = signed_in(app, make_account("owner"))
+    page = client.get(f"/console/accounts/{person.id}").text
+    answer = post(client, f"/console/accounts/{person.id}/invite-again", page)
+    assert answer.status_code == 400
+    assert answer.mimetype == "text/html"
+    assert "Choose the agent this account belongs to." in answer.text
+    assert LINK.search(answer.text) is None
+    invited = [e for e in entries("account_invited") if e.details["account_id"] == person.id]
+    assert len(invited) == 1  # the first invitation only
+
+
 def test_sign_in_notes_the_time_rotates_csrf_and_is_audited_without_an_address(
     app: Flask,
 ) -> None:

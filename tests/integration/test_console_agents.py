@@ -154,6 +154,15 @@ def test_bad_hours_are_refused_beside_the_field(app: Flask) -> None:
     assert 'value="17:00-09:00"' in refused.text
 
 
+def test_agent_hours_are_read_as_leniently_as_a_widgets(app: Flask) -> None:
+    ours, _theirs, ada, _bob = _teams()
+    _, client = _manager(app, ours)
+    page = f"/console/agents/{ada.id}"
+    saved = _post(client, page, page, **_form(hours_mon="09:00\u201312:00; 13:00 \u2014 17:00,"))
+    assert saved.status_code == 302, saved.text
+    assert _fresh(ada.id).hours == {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}
+
+
 def test_manager_edits_an_agent_and_the_change_is_audited(app: Flask) -> None:
     ours, _theirs, ada, _bob = _teams()
     _, client = _manager(app, ours)

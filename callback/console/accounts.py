@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from callback import db
 from callback.accounts import api_keys, audit, invitations, management, personal
 from callback.accounts.roles import AGENT, OWNER, ROLES
+from callback.console import links
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
 from callback.console.params import whole_id
@@ -139,8 +140,7 @@ def invite() -> tuple[str, int, dict[str, str]]:
 
 def _link_page(person: Account, token: str) -> tuple[str, int, dict[str, str]]:
     """Show the invitation link, this once; only its hash is stored."""
-    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
-    link = invitations.invitation_link(token, base)
+    link = links.invitation_link(token)
     page = render_template("console/accounts/invited.html", person=person, link=link)
     # Neither a browser's history nor a proxy may keep the page that shows it.
     return page, 200, {"Cache-Control": "no-store"}

@@ -29,6 +29,7 @@ from callback.texts import N_
 REFUSALS = {
     "invalid_email": N_("console.accounts.refused.invalid_email"),
     "invalid_name": N_("console.accounts.refused.invalid_name"),
+    "name_control": N_("console.accounts.refused.name_control"),
     "invalid_role": N_("console.accounts.refused.invalid_role"),
     "invalid_widgets": N_("console.accounts.refused.invalid_widgets"),
     "agent_required": N_("console.accounts.refused.agent_required"),

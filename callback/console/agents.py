@@ -118,7 +118,15 @@ def pause_agent(agent_id: int) -> Response | tuple[str, int]:
             return my_calls.page(mine, pause_error=error, reason=reason, status=400)
         return _form_page(found, agent_form.of_agent(found), pause_error=error, reason=reason,
                           status=400)  # fmt: skip
-    roster.pause(db.session(), found, reason, actor=audit.actor_of(mine))
+    try:
+        roster.pause(db.session(), found, reason, actor=audit.actor_of(mine))
+    except Refused:  # control characters: the only refusal of a reason the form lets through
+        db.session().rollback()
+        error = gettext(N_("console.agents.reason_control"))
+        if mine.role == roles.AGENT:
+            return my_calls.page(mine, pause_error=error, reason=reason, status=400)
+        return _form_page(found, agent_form.of_agent(found), pause_error=error, reason=reason,
+                          status=400)  # fmt: skip
     db.session().commit()
     flash(gettext(N_("console.agents.paused")).format(name=found.name), "success")
     return _back(mine, found)

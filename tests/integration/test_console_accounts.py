@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from callback import db
-from callback.accounts import api_keys, invitations
+from callback.accounts import api_keys, invitations, management
+from callback.errors import Invalid
 from callback.models import Account, ApiKey, AuditEntry
 from tests.console_helpers import console_client, csrf_token, make_account, sign_in, signed_in
 from tests.factories import make_agent, make_widget
@@ -81,6 +83,34 @@ def test_invitation_refusal_keeps_what_was_typed(app: Flask) -> None:
     assert "Choose the agent this account belongs to." in answer.text
     assert 'value="Ada Typed"' in answer.text
     assert db.session().scalars(select(Account).filter_by(email="ada@example.com")).first() is None
+
+
+def test_an_invited_name_with_control_characters_is_a_form_error(app: Flask) -> None:
+    client = signed_in(app, make_account("owner"))
+    form = client.get("/console/accounts/invite").text
+    answer = post(client, "/console/accounts/invite", form, email="ada@example.com",
+                  name="Ada\x00", role="manager")  # fmt: skip
+    assert answer.status_code == 400
+    assert "A name cannot hold control characters." in answer.text
+    assert db.session().scalars(select(Account).filter_by(email="ada@example.com")).first() is None
+
+
+def test_an_api_key_name_with_control_characters_is_refused(app: Flask) -> None:
+    owner = make_account("owner")
+    with pytest.raises(Invalid) as refused:
+        api_keys.issue(db.session(), owner, "lap\x07top", "test")
+    assert refused.value.code == "name_control"
+    client = signed_in(app, owner)
+    page = client.get("/console/me").text
+    assert post(client, "/console/me/keys", page, name="lap\x00top").status_code == 400
+    assert db.session().scalars(select(ApiKey)).first() is None
+
+
+def test_the_domain_checks_an_accounts_name(app: Flask) -> None:
+    assert management.checked_name("  Ada Lovelace ") == "Ada Lovelace"
+    for bad in ("", " ", "x" * 201, "Ada\x00", "Ada\nL"):
+        with pytest.raises(Invalid):
+            management.checked_name(bad)
 
 
 def test_owner_invites_an_agent_for_an_agent_row(app: Flask) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from callback.accounts import audit
 from callback.errors import Invalid
 from callback.models import Account, ApiKey, utcnow
+from callback.texts.plain import has_control_characters
 
 KEY_PREFIX = "cbk_"
 SHOWN_CHARACTERS = 12
@@ -36,6 +37,8 @@ def issue(session: Session, account: Account, name: str, actor: str) -> tuple[Ap
     name = name.strip()
     if not name or len(name) > 100:
         raise Invalid("invalid_name", "name: give the key a name of 1 to 100 characters", "name")
+    if has_control_characters(name):
+        raise Invalid("name_control", "name: must not contain control characters", "name")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(account=account, name=name, prefix=key[:SHOWN_CHARACTERS], key_hash=_hash(key))
     session.add(row)

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callback.accounts import audit
-from callback.accounts.management import check_role
+from callback.accounts.management import check_role, checked_name
 from callback.errors import Invalid
 from callback.models import Account, Agent, Invitation, Role, Widget, utcnow
 
@@ -63,9 +63,7 @@ def invite(
     someone's password behind their back.
     """
     email = normal_email(email)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise Invalid("invalid_name", "name: give a name of 1 to 200 characters", "name")
+    name = checked_name(name)
     account = session.scalars(select(Account).filter_by(email=email)).one_or_none()
     check_role(session, account, role, widgets, agent)
     if account is not None and account.password is not None:

@@ -18,6 +18,22 @@ from callback.accounts.personal import owners_left
 from callback.accounts.roles import AGENT, OWNER, ROLES
 from callback.errors import Invalid, NotAllowed
 from callback.models import Account, Agent, ApiKey, Role, WebAuthnCredential, Widget
+from callback.texts.plain import has_control_characters
+
+NAME_LENGTH = 200
+
+
+def checked_name(name: str) -> str:
+    """Return a person's name as stored (stripped), or raise Invalid saying what is wrong.
+
+    Invitations use it, and so should anything else that sets `Account.name`.
+    """
+    name = name.strip()
+    if not name or len(name) > NAME_LENGTH:
+        raise Invalid("invalid_name", f"name: give a name of 1 to {NAME_LENGTH} characters", "name")
+    if has_control_characters(name):
+        raise Invalid("name_control", "name: must not contain control characters", "name")
+    return name
 
 
 def state_of(account: Account) -> str:

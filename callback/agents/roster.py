@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callback import metrics
+from callback.errors import Invalid
 from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES
 from callback.models import Agent, AuditEntry, CallAttempt, Leg, utcnow
+from callback.texts.plain import has_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ def pause(session: Session, agent: Agent, reason: str, actor: str = "system") ->
     Only the service's own pauses (missed calls, a refused phone) count for the ops alert;
     a person pausing an agent, or themselves, is no failure.
     """
+    if has_control_characters(reason):
+        raise Invalid("reason_control", "reason: must not contain control characters", "reason")
     agent.available = False
     agent.paused_reason = reason[:200] or None
     session.add(

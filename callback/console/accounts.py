@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -17,8 +17,10 @@ from werkzeug.wrappers import Response
 from callback import db
 from callback.accounts import api_keys, audit, invitations, management, personal
 from callback.accounts.roles import AGENT, OWNER, ROLES
+from callback.console import links
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
+from callback.console.params import whole_id
 from callback.errors import Refused
 from callback.models import Account, Agent, ApiKey, Widget
 from callback.texts import N_
@@ -27,6 +29,7 @@ from callback.texts import N_
 REFUSALS = {
     "invalid_email": N_("console.accounts.refused.invalid_email"),
     "invalid_name": N_("console.accounts.refused.invalid_name"),
+    "name_control": N_("console.accounts.refused.name_control"),
     "invalid_role": N_("console.accounts.refused.invalid_role"),
     "invalid_widgets": N_("console.accounts.refused.invalid_widgets"),
     "agent_required": N_("console.accounts.refused.agent_required"),
@@ -68,14 +71,14 @@ def _chosen() -> tuple[str, list[Widget], Agent | None]:
     """The role, widgets and agent the form asks for (widgets dropped for an owner)."""
     session = db.session()
     role = request.form.get("role", "")
-    ids = [int(v) for v in request.form.getlist("widgets") if v.isdigit()]
+    ids = [i for i in map(whole_id, request.form.getlist("widgets")) if i is not None]
     widgets = (
         list(session.scalars(select(Widget).where(Widget.id.in_(ids)).order_by(Widget.id)))
         if role != OWNER
         else []
     )
-    agent_id = request.form.get("agent", "")
-    agent = session.get(Agent, int(agent_id)) if role == AGENT and agent_id.isdigit() else None
+    agent_id = whole_id(request.form.get("agent"))
+    agent = session.get(Agent, agent_id) if role == AGENT and agent_id is not None else None
     return role, widgets, agent
 
 
@@ -138,8 +141,7 @@ def invite() -> tuple[str, int, dict[str, str]]:
 
 def _link_page(person: Account, token: str) -> tuple[str, int, dict[str, str]]:
     """Show the invitation link, this once; only its hash is stored."""
-    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
-    link = invitations.invitation_link(token, base)
+    link = links.invitation_link(token)
     page = render_template("console/accounts/invited.html", person=person, link=link)
     # Neither a browser's history nor a proxy may keep the page that shows it.
     return page, 200, {"Cache-Control": "no-store"}
@@ -245,9 +247,14 @@ def invite_again(account_id: int) -> Response | tuple[str, int, dict[str, str]]:
         abort(404)
     session = db.session()
     agent = session.get(Agent, person.agent_id) if person.agent_id is not None else None
-    _same, token = invitations.invite(
-        session, email=person.email, name=person.name, role=person.role,
-        widgets=person.widgets, agent=agent, actor=audit.actor_of(account()),
-    )  # fmt: skip
+    try:
+        _same, token = invitations.invite(
+            session, email=person.email, name=person.name, role=person.role,
+            widgets=person.widgets, agent=agent, actor=audit.actor_of(account()),
+        )  # fmt: skip
+    except Refused as refused:  # e.g. the agent row behind an agent's account was deleted
+        session.rollback()
+        page, status = _edit_page(_person(account_id), _refusal(refused), 400)
+        return page, status, {}
     session.commit()
     return _link_page(person, token)

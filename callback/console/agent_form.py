@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from callback.console import hours_field
 from callback.models import Agent
 from callback.schedule.hours import DAY_NAMES
 from callback.schemas.admin import first_refusal
@@ -92,15 +93,5 @@ def _whole(text: str) -> int | str:
 
 
 def _hours(values: Mapping[str, Any]) -> dict[str, list[list[str]]] | None:
-    """{"mon": [["09:00", "17:00"]], ...} from "09:00-17:00, 18:00-20:00" per day.
-
-    A day left empty is off; every day empty means no hours of their own (any time).
-    """
-    hours: dict[str, list[list[str]]] = {}
-    for day in DAY_NAMES:
-        text = str(values.get(f"hours_{day}", "")).strip()
-        if text:
-            hours[day] = [
-                [part.strip() for part in period.split("-")] for period in text.split(",")
-            ]
-    return hours or None
+    """Every day empty means no hours of their own (any time); an empty day is off."""
+    return hours_field.weekly(values) or None

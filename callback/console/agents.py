@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from callback import db
 from callback.accounts import audit, invitations, roles
 from callback.agents import roster, routing
-from callback.console import agent_form, my_calls
+from callback.console import agent_form, links, my_calls
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
 from callback.errors import Refused
@@ -118,7 +118,15 @@ def pause_agent(agent_id: int) -> Response | tuple[str, int]:
             return my_calls.page(mine, pause_error=error, reason=reason, status=400)
         return _form_page(found, agent_form.of_agent(found), pause_error=error, reason=reason,
                           status=400)  # fmt: skip
-    roster.pause(db.session(), found, reason, actor=audit.actor_of(mine))
+    try:
+        roster.pause(db.session(), found, reason, actor=audit.actor_of(mine))
+    except Refused:  # control characters: the only refusal of a reason the form lets through
+        db.session().rollback()
+        error = gettext(N_("console.agents.reason_control"))
+        if mine.role == roles.AGENT:
+            return my_calls.page(mine, pause_error=error, reason=reason, status=400)
+        return _form_page(found, agent_form.of_agent(found), pause_error=error, reason=reason,
+                          status=400)  # fmt: skip
     db.session().commit()
     flash(gettext(N_("console.agents.paused")).format(name=found.name), "success")
     return _back(mine, found)
@@ -172,8 +180,7 @@ def invite_agent(agent_id: int) -> tuple[str, int, dict[str, str]]:
                                   invite_error=gettext(said) if said else exc.message)  # fmt: skip
         return page, status, {}
     session.commit()
-    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
-    link = invitations.invitation_link(token, base)
+    link = links.invitation_link(token)
     page, status = _form_page(found, agent_form.of_agent(found), link=link, email=email)
     return page, status, {"Cache-Control": "no-store"}  # the link is shown once
 

@@ -19,6 +19,7 @@ from callback import db
 from callback.accounts import roles
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
+from callback.console.params import whole_id
 from callback.models import Account, Agent, AuditEntry, Widget
 from callback.texts import N_
 
@@ -123,8 +124,8 @@ class Names:
 
 
 def _account_id(actor: str | None) -> int | None:
-    if actor and actor.startswith("account:") and actor[8:].isdigit():
-        return int(actor[8:])
+    if actor and actor.startswith("account:"):
+        return whole_id(actor.removeprefix("account:"))
     return None
 
 
@@ -165,7 +166,7 @@ def audit() -> str:
     visible = roles.audit_filter(account())
     action = request.args.get("action", "")
     actor = request.args.get("actor", "")
-    before = request.args.get("before", type=int)
+    before = whole_id(request.args.get("before"))
     query = select(AuditEntry).where(visible)
     if action:
         query = query.where(AuditEntry.action == action)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -26,7 +26,6 @@ from callback.console.formatting import status_name, when
 from callback.console.requests import masked_number
 from callback.errors import Conflict, Invalid, Refused
 from callback.lifecycle import staff
-from callback.lifecycle.requests import asked_at, deadline
 from callback.lifecycle.states import RequestStatus
 from callback.models import CallbackRequest, utcnow
 from callback.phones.masking import mask_phone_shaped
@@ -171,9 +170,7 @@ def _actions(item: CallbackRequest) -> dict[str, bool]:
 
 def _limits(item: CallbackRequest) -> tuple[datetime, datetime]:
     """The window a new time must fall in: from now to the request's last moment."""
-    retention = timedelta(hours=current_app.config["RETENTION_MAX_HOURS"])
-    latest = min(deadline(item), asked_at(item) + retention) - staff.DEADLINE_MARGIN
-    return utcnow(), latest
+    return utcnow(), staff.latest_time(item)
 
 
 def _local(moment: datetime | None, zone: str) -> str:
@@ -190,9 +187,13 @@ def _local_time(item: CallbackRequest, typed: str) -> datetime:
         raise Invalid("time_unreadable", "Enter a date and a time.", "when") from None
     if naive.tzinfo is not None:
         raise Invalid("time_unreadable", "Enter a local date and time.", "when")
-    moment = naive.replace(tzinfo=zone).astimezone(UTC)
-    # A time the clocks skip (spring forward) does not come back unchanged.
-    if moment.astimezone(zone).replace(tzinfo=None) != naive:
+    try:
+        moment = naive.replace(tzinfo=zone).astimezone(UTC)
+        # A time the clocks skip (spring forward) does not come back unchanged.
+        back = moment.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # year 1 east of UTC, or 9999 west of it: no UTC time to hold
+        raise Invalid("time_unreadable", "Enter a date and a time.", "when") from None
+    if back != naive:
         raise Invalid("time_not_in_zone", "That time does not exist in the widget's zone.", "when")
     return moment
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callback.console.formatting import when
+from callback.console.params import whole_id
 from callback.lifecycle.history import timeline
 from callback.models import Account, CallbackRequest
 from callback.texts import N_
@@ -112,13 +113,12 @@ def _event(entry: Entry) -> tuple[str, list[Fact]]:
 
 def _account_names(session: Session, history: list[Entry]) -> dict[str, str]:
     """Name the staff behind "account:<id>" actors (the others stay as written)."""
-    ids = {
-        int(entry["actor"].removeprefix("account:"))
+    read = (
+        whole_id(entry["actor"].removeprefix("account:"))
         for entry in history
-        if entry["kind"] == "audit"
-        and entry["actor"].removeprefix("account:").isdigit()
-        and entry["actor"].startswith("account:")
-    }
+        if entry["kind"] == "audit" and entry["actor"].startswith("account:")
+    )
+    ids = {account_id for account_id in read if account_id is not None}
     if not ids:
         return {}
     found = session.execute(select(Account.id, Account.name).where(Account.id.in_(ids)))

@@ -26,6 +26,7 @@ from callback.accounts import roles
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
 from callback.console.formatting import status_name, when
+from callback.console.params import whole_id
 from callback.lifecycle.states import RequestStatus
 from callback.models import Account, CallbackRequest, Widget, utcnow
 from callback.phones.masking import mask, mask_phone_shaped
@@ -34,6 +35,10 @@ from callback.texts import N_
 PAGE_SIZE = 50
 ERASED = N_("console.requests.erased")
 BAD_DATE = N_("console.requests.bad_date")
+DATE_OUT_OF_RANGE = N_("console.requests.date_out_of_range")
+# Dates and cursors outside these years are refused: a day's bounds in a far-east or
+# far-west zone, or the day after, would fall outside what datetime can hold.
+FIRST_YEAR, LAST_YEAR = 1900, 9000
 # "Needs attention": ended unanswered in the last day, or still waiting this long past its time.
 ATTENTION_WINDOW = timedelta(days=1)
 LATE = timedelta(minutes=5)
@@ -111,10 +116,10 @@ def read_filters(session: Session, mine: Account, args: MultiDict[str, str]) -> 
     filters = Filters()
     known = {status.value: status for status in RequestStatus}
     filters.statuses = [known[value] for value in args.getlist("status") if value in known]
-    widget_id = args.get("widget", "")
-    if widget_id.isdigit():
+    widget_id = whole_id(args.get("widget"))
+    if widget_id is not None:
         filters.widget = session.scalar(
-            select(Widget).where(Widget.id == int(widget_id), roles.widget_filter(mine))
+            select(Widget).where(Widget.id == widget_id, roles.widget_filter(mine))
         )
     filters.date_from = _date(args, "from", filters)
     filters.date_to = _date(args, "to", filters)
@@ -200,10 +205,14 @@ def _date(args: MultiDict[str, str], name: str, filters: Filters) -> date | None
     if not typed:
         return None
     try:
-        return date.fromisoformat(typed)
+        day = date.fromisoformat(typed)
     except ValueError:
         filters.errors[name] = gettext(BAD_DATE)
         return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        filters.errors[name] = gettext(DATE_OUT_OF_RANGE).format(first=FIRST_YEAR, last=LAST_YEAR)
+        return None
+    return day
 
 
 def _midnight(day: date, filters: Filters) -> datetime:
@@ -215,6 +224,8 @@ def _cursor(typed: str) -> tuple[datetime, uuid.UUID] | None:
     created, _, request_id = typed.partition("_")
     try:
         moment = datetime.fromisoformat(created)
-        return (moment, uuid.UUID(request_id)) if moment.tzinfo is not None else None
-    except ValueError:
+        if moment.tzinfo is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            return None
+        return moment, uuid.UUID(request_id)
+    except (ValueError, OverflowError):
         return None

@@ -18,6 +18,7 @@ import phonenumbers
 from babel import Locale
 from werkzeug.datastructures import MultiDict
 
+from callback.console import hours_field
 from callback.models import Widget
 from callback.models.widget import (
     DEFAULT_ALLOWED_NUMBER_TYPES,
@@ -187,7 +188,7 @@ def body_of(values: Mapping[str, Any]) -> dict[str, Any]:
         "theme_color": None if colour.lower() == theme.DEFAULT_COLOUR else colour,
         "theme_position": None if position == theme.POSITIONS[0] else position,
         "theme_texts": _texts(values),
-        "business_hours": None if values["always_open"] else _hours(values),
+        "business_hours": None if values["always_open"] else hours_field.weekly(values),
         "holidays_region": values["holidays_region"].strip(),
         "closed_dates": _lines(values["closed_dates"]),
         "max_wait_minutes": _number(values["max_wait_minutes"]),
@@ -210,15 +211,6 @@ def _number(text: str) -> int | str:
     """A whole number as typed, as an int; anything else stays text for the model to refuse."""
     text = text.strip()
     return int(text) if re.fullmatch(r"-?\d{1,9}", text) else text
-
-
-def _hours(values: Mapping[str, Any]) -> dict[str, list[list[str]]]:
-    hours: dict[str, list[list[str]]] = {}
-    for day in DAY_NAMES:
-        pieces = [p.strip() for p in re.split(r"[,;]", values[f"hours_{day}"]) if p.strip()]
-        if pieces:
-            hours[day] = [re.split(r"\s*[-\u2013\u2014]\s*", piece) for piece in pieces]
-    return hours
 
 
 def _texts(values: Mapping[str, Any]) -> dict[str, dict[str, str]] | None:

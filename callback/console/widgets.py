@@ -31,7 +31,7 @@ from callback.console.blueprint import bp
 from callback.models import Widget, utcnow
 from callback.schedule.hours import widget_schedule
 from callback.schemas.admin import WidgetCreate, WidgetUpdate, first_refusal
-from callback.security.headers import PAGE_POLICY
+from callback.security.headers import page_policy
 from callback.texts import LANGUAGES, N_
 from callback.texts.widget import widget_texts
 from callback.widgets import theme
@@ -41,9 +41,6 @@ SAVED = N_("console.widgets.saved")
 DELETED = N_("console.widgets.deleted")
 CONFIRM_DELETE = N_("console.widgets.confirm_delete_error")
 TEAM_OWNERS_ONLY = N_("console.widgets.team_owners_only")
-# The edit page frames the widget's own form page (/w/<key>, same origin) as its preview;
-# the page itself may be framed by no one.
-EDIT_PAGE_POLICY = f"{PAGE_POLICY}; frame-src 'self'; frame-ancestors 'none'"
 Page = tuple[str, int, dict[str, str]]
 
 
@@ -184,8 +181,14 @@ def _form_page(
             text_labels=form.TEXT_LABELS,
         ),
         status,
-        {"Content-Security-Policy": EDIT_PAGE_POLICY, "X-Frame-Options": "DENY"},
+        {"Content-Security-Policy": _edit_page_policy(), "X-Frame-Options": "DENY"},
     )
+
+
+def _edit_page_policy() -> str:
+    """The pages' policy, plus framing the widget's own form page (/w/<key>, same origin)
+    as the preview; the edit page itself may be framed by no one."""
+    return f"{page_policy()}; frame-src 'self'; frame-ancestors 'none'"
 
 
 def _snippet(widget: Widget) -> str:

@@ -122,14 +122,23 @@ def cancel(session: Session, request: CallbackRequest, actor: str) -> None:
     session.commit()
 
 
+def latest_time(request: CallbackRequest) -> datetime:
+    """Return the last time the request may be rescheduled to.
+
+    The widget's maximum wait and the retention cap both count from when the visitor
+    asked; a margin keeps the dial itself inside them.
+    """
+    retention = timedelta(hours=current_app.config["RETENTION_MAX_HOURS"])
+    return min(deadline(request), asked_at(request) + retention) - DEADLINE_MARGIN
+
+
 def _valid_time(request: CallbackRequest, when: datetime) -> datetime:
     """Return `when` in UTC if it is a time the request may be rung at, else refuse it."""
     if when.tzinfo is None or when.utcoffset() is None:
         raise Invalid("time_without_zone", "The new time must carry its time zone.", "when")
     if when <= utcnow():
         raise Invalid("time_in_past", "The new time must be in the future.", "when")
-    retention = timedelta(hours=current_app.config["RETENTION_MAX_HOURS"])
-    latest = min(deadline(request), asked_at(request) + retention) - DEADLINE_MARGIN
+    latest = latest_time(request)
     if when > latest:
         raise Invalid(
             "time_past_deadline",

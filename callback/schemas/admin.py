@@ -58,7 +58,7 @@ class WidgetUpdate(Payload):
     retry_intervals: Annotated[list[Annotated[int, Whole(0, 86400)]], Items(9)] = ABSENT
     privacy_policy_url: Clearable[Url] = ABSENT
     consent_version: Annotated[str, Text(40)] = ABSENT
-    privacy_notice: Clearable[Annotated[str, Text(1000)]] = ABSENT
+    privacy_notice: Clearable[Annotated[str, Text(1000, lines=True)]] = ABSENT
     daily_call_cap: Annotated[int, Whole(0, 100_000)] = ABSENT
     theme_color: Clearable[Colour] = ABSENT
     theme_position: Clearable[Corner] = ABSENT

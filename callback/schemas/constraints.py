@@ -24,7 +24,10 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 
+from callback.texts.plain import has_control_characters
+
 T = TypeVar("T")
+CONTROL_REFUSAL = "must not contain control characters"
 WORDED = "worded"  # the type of a refusal already in our words
 
 
@@ -68,16 +71,33 @@ def _not_blank(value: Any) -> Any:
     return value
 
 
+def _one_line(value: str) -> str:
+    if has_control_characters(value):
+        raise ValueError(CONTROL_REFUSAL)
+    return value
+
+
+def _lines(value: str) -> str:
+    if has_control_characters(value, lines=True):
+        raise ValueError(CONTROL_REFUSAL)
+    return value
+
+
 @dataclass(frozen=True)
 class Text(GroupedMetadata):
-    """Non-blank text of at most `max_length` characters as sent, stored stripped."""
+    """Non-blank text of at most `max_length` characters as sent, stored stripped.
+
+    No control characters (texts.plain); a text of several `lines` keeps line breaks.
+    """
 
     max_length: int
+    lines: bool = False
 
     def __iter__(self) -> Iterator[object]:
         yield MinLen(1)
         yield MaxLen(self.max_length)
         yield AfterValidator(_stripped)
+        yield AfterValidator(_lines if self.lines else _one_line)
         yield BeforeValidator(_not_blank)
         too_long = f"must be at most {self.max_length} characters"
         yield worded("must be a non-empty string", string_too_long=too_long)

@@ -17,7 +17,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 # The pages carry one inline <style> block and no inline script (styles cannot run
 # code), except the console's sign-in pages for passkeys: their inline scripts carry
 # the per-request nonce in `g.csp_nonce`, and only those run.
-PAGE_POLICY = (
+_PAGE_POLICY = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "script-src 'self'{nonce}; connect-src 'self'; form-action 'self'; base-uri 'none'"
 )
@@ -41,8 +41,7 @@ def add_security_headers(response: Response) -> Response:
         headers.setdefault("Strict-Transport-Security", HSTS)
     if response.mimetype == "text/html":
         ancestors = frame_ancestors()
-        nonce = g.get("csp_nonce")
-        policy = PAGE_POLICY.format(nonce=f" 'nonce-{nonce}'" if nonce else "")
+        policy = page_policy()
         headers.setdefault("Content-Security-Policy", f"{policy}; frame-ancestors {ancestors}")
         if ancestors == "'none'":
             headers.setdefault("X-Frame-Options", "DENY")
@@ -52,6 +51,16 @@ def add_security_headers(response: Response) -> Response:
         # Answers may name a request or a masked number: no shared cache keeps them.
         headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def page_policy() -> str:
+    """Return the pages' policy, frame-ancestors aside, with this request's nonce if any.
+
+    Pages that set their own header (the console's widget editor) build it from this,
+    so the two cannot drift apart.
+    """
+    nonce = g.get("csp_nonce")
+    return _PAGE_POLICY.format(nonce=f" 'nonce-{nonce}'" if nonce else "")
 
 
 def frame_ancestors() -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from callback import db
-from callback.accounts import api_keys, invitations
+from callback.accounts import api_keys, invitations, management
+from callback.errors import Invalid
 from callback.models import Account, ApiKey, AuditEntry
 from tests.console_helpers import console_client, csrf_token, make_account, sign_in, signed_in
 from tests.factories import make_agent, make_widget
@@ -83,6 +85,34 @@ def test_invitation_refusal_keeps_what_was_typed(app: Flask) -> None:
     assert db.session().scalars(select(Account).filter_by(email="ada@example.com")).first() is None
 
 
+def test_an_invited_name_with_control_characters_is_a_form_error(app: Flask) -> None:
+    client = signed_in(app, make_account("owner"))
+    form = client.get("/console/accounts/invite").text
+    answer = post(client, "/console/accounts/invite", form, email="ada@example.com",
+                  name="Ada\x00", role="manager")  # fmt: skip
+    assert answer.status_code == 400
+    assert "A name cannot hold control characters." in answer.text
+    assert db.session().scalars(select(Account).filter_by(email="ada@example.com")).first() is None
+
+
+def test_an_api_key_name_with_control_characters_is_refused(app: Flask) -> None:
+    owner = make_account("owner")
+    with pytest.raises(Invalid) as refused:
+        api_keys.issue(db.session(), owner, "lap\x07top", "test")
+    assert refused.value.code == "name_control"
+    client = signed_in(app, owner)
+    page = client.get("/console/me").text
+    assert post(client, "/console/me/keys", page, name="lap\x00top").status_code == 400
+    assert db.session().scalars(select(ApiKey)).first() is None
+
+
+def test_the_domain_checks_an_accounts_name(app: Flask) -> None:
+    assert management.checked_name("  Ada Lovelace ") == "Ada Lovelace"
+    for bad in ("", " ", "x" * 201, "Ada\x00", "Ada\nL"):
+        with pytest.raises(Invalid):
+            management.checked_name(bad)
+
+
 def test_owner_invites_an_agent_for_an_agent_row(app: Flask) -> None:
     agent = make_agent()
     client = signed_in(app, make_account("owner"))
@@ -92,6 +122,25 @@ def test_owner_invites_an_agent_for_an_agent_row(app: Flask) -> None:
     assert answer.status_code == 200
     ada = db.session().scalars(select(Account).filter_by(email="ada@example.com")).one()
     assert ada.agent_id == agent.id
+
+
+def test_ids_that_are_no_ids_are_ignored_in_the_account_forms(app: Flask) -> None:
+    widget = make_widget()
+    owner = make_account("owner")
+    person = make_account("manager", widgets=[widget])
+    client = signed_in(app, owner)
+    form = client.get("/console/accounts/invite").text
+    for bad in ("\u00b2", "9" * 20):
+        answer = post(client, "/console/accounts/invite", form, email="ada@example.com",
+                      name="Ada", role="agent", agent=bad, widgets=[bad])  # fmt: skip
+        assert answer.status_code == 400
+        assert "Choose the agent this account belongs to." in answer.text
+        page = client.get(f"/console/accounts/{person.id}").text
+        answer = post(client, f"/console/accounts/{person.id}", page, role="manager",
+                      widgets=[str(widget.id), bad])  # fmt: skip
+        assert answer.status_code == 302
+        db.session().refresh(person)
+        assert [w.id for w in person.widgets] == [widget.id]
 
 
 def test_owner_changes_role_and_widgets_and_it_is_audited(app: Flask) -> None:
@@ -180,6 +229,26 @@ def test_new_link_for_someone_who_has_not_joined(app: Flask) -> None:
     answer = post(client, f"/console/accounts/{person.id}/invite-again", page)
     token = LINK.search(answer.text).group(1)
     assert invitations.open_invitation(db.session(), token) is not None
+
+
+def test_inviting_again_after_the_agent_row_went_shows_why_on_the_edit_page(
+    app: Flask,
+) -> None:
+    agent = make_agent()
+    person = make_account("agent", email="ada@example.com", agent=agent, password=None)
+    db.session().delete(agent)
+    db.session().commit()
+    db.session().refresh(person)
+    assert person.agent_id is None
+    client = signed_in(app, make_account("owner"))
+    page = client.get(f"/console/accounts/{person.id}").text
+    answer = post(client, f"/console/accounts/{person.id}/invite-again", page)
+    assert answer.status_code == 400
+    assert answer.mimetype == "text/html"
+    assert "Choose the agent this account belongs to." in answer.text
+    assert LINK.search(answer.text) is None
+    invited = [e for e in entries("account_invited") if e.details["account_id"] == person.id]
+    assert len(invited) == 1  # the first invitation only
 
 
 def test_sign_in_notes_the_time_rotates_csrf_and_is_audited_without_an_address(

@@ -154,6 +154,15 @@ def test_bad_hours_are_refused_beside_the_field(app: Flask) -> None:
     assert 'value="17:00-09:00"' in refused.text
 
 
+def test_agent_hours_are_read_as_leniently_as_a_widgets(app: Flask) -> None:
+    ours, _theirs, ada, _bob = _teams()
+    _, client = _manager(app, ours)
+    page = f"/console/agents/{ada.id}"
+    saved = _post(client, page, page, **_form(hours_mon="09:00\u201312:00; 13:00 \u2014 17:00,"))
+    assert saved.status_code == 302, saved.text
+    assert _fresh(ada.id).hours == {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}
+
+
 def test_manager_edits_an_agent_and_the_change_is_audited(app: Flask) -> None:
     ours, _theirs, ada, _bob = _teams()
     _, client = _manager(app, ours)
@@ -167,6 +176,20 @@ def test_manager_edits_an_agent_and_the_change_is_audited(app: Flask) -> None:
     [entry] = _audit("agent_updated")
     assert entry.details["changes"]["priority"] == [100, 7]
     assert "phone" not in entry.details["changes"]
+
+
+def test_names_and_pause_reasons_with_control_characters_are_form_errors(app: Flask) -> None:
+    ours, _theirs, ada, _bob = _teams()
+    _, client = _manager(app, ours)
+    created = _post(client, "/console/agents/new", "/console/agents/new", **_form(name="C\x00y"))
+    assert created.status_code == 400
+    assert "must not contain control characters" in created.text
+    page = f"/console/agents/{ada.id}"
+    paused = _post(client, page, f"{page}/pause", reason="Away\x00")
+    assert paused.status_code == 400
+    assert "A reason cannot hold control characters." in paused.text
+    assert _fresh(ada.id).available  # type: ignore[union-attr]
+    assert _audit("agent_paused") == []
 
 
 def test_pausing_needs_a_reason_then_takes_the_agent_out_and_is_audited(app: Flask) -> None:

@@ -96,6 +96,16 @@ def test_newest_first_fifty_a_page_then_older(app: Flask) -> None:
     assert "n10" not in second
 
 
+def test_a_page_marker_that_is_no_id_shows_the_first_page(app: Flask) -> None:
+    owner = make_account("owner")
+    record("cli", "widget_deleted", widget="wk_a")
+    client = signed_in(app, owner)
+    for typed in ("9" * 20, "\u00b2", "-5"):
+        page = client.get("/console/audit", query_string={"before": typed})
+        assert page.status_code == 200
+        assert "wk_a" in page.text
+
+
 def test_filters_by_action_and_by_actor(app: Flask) -> None:
     owner = make_account("owner")
     record("cli", "widget_deleted", widget="wk_a")

@@ -119,6 +119,16 @@ def test_a_manager_sees_only_their_widgets_requests(
     assert _ids(client, f"?widget={theirs.id}") == [str(mine.id)]
 
 
+@pytest.mark.parametrize("typed", ["\u00b2", "9" * 20, "-1"])
+def test_a_widget_filter_that_is_no_id_is_ignored(
+    app: Flask, owner: Account, ours: Widget, typed: str
+) -> None:
+    made = make_request(ours)
+    client = signed_in(app, owner)
+    assert client.get("/console/requests", query_string={"widget": typed}).status_code == 200
+    assert _ids(client, f"?widget={typed}") == [str(made.id)]
+
+
 def test_the_owner_sees_every_request_newest_first(
     app: Flask, owner: Account, ours: Widget, theirs: Widget
 ) -> None:
@@ -180,6 +190,48 @@ def test_a_bad_date_is_shown_beside_its_field_and_kept(app: Flask, owner: Accoun
     assert answer.status_code == 400
     assert 'id="f-from-error"' in answer.text
     assert 'value="31.05.2026"' in answer.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["to=9999-12-31", "from=0001-01-01", "from=1899-12-31", "to=9001-01-01"],
+)
+def test_a_date_out_of_the_years_shown_is_a_form_error_not_a_crash(
+    app: Flask, owner: Account, query: str
+) -> None:
+    tokyo = make_widget(name="Tokyo", timezone="Asia/Tokyo")  # east of UTC: midnight is earlier
+    client = signed_in(app, owner)
+    field = query.partition("=")[0]
+    page = client.get(f"/console/requests?widget={tokyo.id}&{query}")
+    assert page.status_code == 400
+    assert f'id="f-{field}-error"' in page.text
+    answer = client.get(f"/console/requests.json?widget={tokyo.id}&{query}")
+    assert answer.status_code == 400
+    assert set(answer.json["errors"]) == {field}
+
+
+def test_the_first_and_last_years_shown_are_accepted(app: Flask, owner: Account) -> None:
+    client = signed_in(app, owner)
+    assert client.get("/console/requests?from=1900-01-01&to=9000-12-31").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "0001-01-01T00:00:00+09:00_00000000-0000-0000-0000-000000000001",
+        "9999-12-31T23:59:59-05:00_00000000-0000-0000-0000-000000000001",
+        "9999-12-31T23:59:59+00:00_00000000-0000-0000-0000-000000000001",
+    ],
+)
+def test_a_cursor_out_of_the_years_shown_starts_from_the_top(
+    app: Flask, owner: Account, ours: Widget, cursor: str
+) -> None:
+    made = make_request(ours)
+    client = signed_in(app, owner)
+    assert client.get("/console/requests", query_string={"before": cursor}).status_code == 200
+    answer = client.get("/console/requests.json", query_string={"before": cursor})
+    assert answer.status_code == 200
+    assert [row["id"] for row in answer.json["rows"]] == [str(made.id)]
 
 
 def test_pages_follow_each_other_newest_first(app: Flask, owner: Account, ours: Widget) -> None:
@@ -403,6 +455,28 @@ def test_reschedule_refuses_a_time_it_cannot_ring_at(
     assert says in answer.text
     assert 'aria-invalid="true"' in answer.text
     assert f'value="{typed}"' in answer.text  # what was typed is kept
+    assert _reloaded(request).scheduled_for == due
+    assert _audits(request) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "typed"),
+    [
+        ("Asia/Tokyo", "0001-01-01T00:00"),  # before the first moment datetime holds in UTC
+        ("America/New_York", "9999-12-31T23:59"),  # after the last
+        ("Asia/Tokyo", "9999-12-31T23:59"),
+    ],
+)
+def test_reschedule_to_a_time_out_of_range_is_refused_not_a_crash(
+    app: Flask, redis: Redis, owner: Account, zone: str, typed: str
+) -> None:
+    widget = make_widget(name="Far", timezone=zone)
+    due = utcnow() + timedelta(minutes=30)
+    request = make_request(widget, status=RequestStatus.SCHEDULED, scheduled_for=due)
+    answer = _post(signed_in(app, owner), request, "reschedule", when=typed)
+    assert answer.status_code == 400
+    assert 'aria-invalid="true"' in answer.text
+    assert f'value="{typed}"' in answer.text
     assert _reloaded(request).scheduled_for == due
     assert _audits(request) == []
 

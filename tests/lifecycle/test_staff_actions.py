@@ -229,6 +229,20 @@ def test_reschedule_never_keeps_a_number_past_the_retention_cap(app: Flask, redi
     assert refused.code == "time_past_deadline"
 
 
+def test_latest_time_is_the_earlier_of_the_maximum_wait_and_the_retention_cap(
+    app: Flask,
+) -> None:
+    asked = utcnow() + timedelta(minutes=30)
+    short = _scheduled(asked, widget=make_widget(max_wait_minutes=120))
+    assert staff.latest_time(short) == asked + timedelta(hours=2) - staff.DEADLINE_MARGIN
+    week = _scheduled(asked, widget=make_widget(max_wait_minutes=7 * 24 * 60))
+    retention = timedelta(hours=app.config["RETENTION_MAX_HOURS"])
+    assert staff.latest_time(week) == asked + retention - staff.DEADLINE_MARGIN
+    # The latest time itself is accepted.
+    staff.reschedule(db.session(), short, staff.latest_time(short), ACTOR)
+    assert short.scheduled_for == staff.latest_time(short)
+
+
 # retry
 
 

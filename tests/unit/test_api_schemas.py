@@ -116,3 +116,28 @@ def test_the_document_is_valid_openapi_with_the_models_as_components() -> None:
     assert components["WidgetCreate"]["required"] == ["name", "default_region"]
     assert components["WidgetUpdate"]["additionalProperties"] is False
     assert set(components["Widget"]["properties"]) == set(bodies.Widget.model_fields)
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "said"),
+    [
+        (WidgetCreate, {**WIDGET, "name": "Sh\x00op"}, "name: must not contain control characters"),
+        (WidgetUpdate, {"team": "sa\x01les"}, "team: must not contain control characters"),
+        (AgentUpdate, {"name": "Ada\nLovelace"}, "name: must not contain control characters"),
+        (
+            WidgetUpdate,
+            {"privacy_notice": "We call back.\x00"},
+            "privacy_notice: must not contain control characters",
+        ),
+    ],
+)
+def test_text_with_control_characters_is_refused(
+    model: type[BaseModel], body: dict[str, Any], said: str
+) -> None:
+    # PostgreSQL cannot store a NUL in text: refused here, never a 500 there.
+    assert refusal(model, body) == said
+
+
+def test_a_privacy_notice_may_have_several_lines() -> None:
+    checked = WidgetUpdate.model_validate({"privacy_notice": "We call back.\r\nThat is all."})
+    assert checked.privacy_notice == "We call back.\r\nThat is all."

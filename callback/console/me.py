@@ -19,7 +19,7 @@ from flask_security import check_and_update_authn_fresh, logout_user
 from werkzeug.wrappers import Response
 
 from callback import db
-from callback.accounts import api_keys, audit, personal
+from callback.accounts import api_keys, audit, management, personal
 from callback.console.access import account
 from callback.console.blueprint import bp
 from callback.errors import Refused
@@ -55,9 +55,12 @@ def _page(new_key: str | None = None, error: str | None = None, status: int = 20
 @bp.post("/me")
 def save_me() -> Response:
     mine = account()
-    name = request.form.get("name", "").strip()
     language = request.form.get("language", "")
-    if not name or len(name) > 200 or language not in LANGUAGES:
+    try:
+        name = management.checked_name(request.form.get("name", ""))
+    except Refused:
+        name = ""
+    if not name or language not in LANGUAGES:
         return _page(error=gettext(N_("console.me.invalid")), status=400)
     before = {"name": mine.name, "language": mine.language}
     mine.name, mine.language = name, language

@@ -443,3 +443,15 @@ def test_the_live_list_does_not_keep_an_idle_session_alive(app: Flask) -> None:
         assert "Set-Cookie" not in polled.headers
     with time_machine.travel(start + idle + timedelta(minutes=1), tick=False):
         assert client.get("/console/").status_code == 302
+
+
+def test_a_name_with_a_control_character_is_refused(app: Flask) -> None:
+    client = signed_in(app, make_account("owner"))
+    page = client.get("/console/me")
+    refused = client.post(
+        "/console/me",
+        data={"name": "Olga\x00Owner", "language": "en", "csrf_token": csrf_token(page.text)},
+    )
+    assert refused.status_code == 400
+    db.session().expire_all()
+    assert db.session().scalars(select(Account)).one().name == "Owner Example"

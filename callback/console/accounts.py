@@ -49,6 +49,7 @@ DONE = {
     "disabled": N_("console.accounts.disabled"),
     "removed": N_("console.accounts.removed"),
     "key_revoked": N_("console.accounts.key_revoked"),
+    "second_factor_reset": N_("console.accounts.second_factor_reset"),
 }
 
 
@@ -205,6 +206,17 @@ def set_active(account_id: int) -> Response | tuple[str, int]:
         return _edit_page(_person(account_id), _refusal(refused), 400)
     session.commit()
     flash(gettext(DONE["enabled" if active else "disabled"]), "success")
+    return redirect(url_for("console.edit_account", account_id=account_id))
+
+
+@bp.post("/accounts/<int:account_id>/second-factor/reset")
+@for_roles(OWNER)
+def reset_second_factor(account_id: int) -> Response:
+    """Turn off someone's authenticator app: a lost phone, or SECRET_KEY rotated."""
+    person = _person(account_id)
+    management.reset_second_factor(db.session(), person, audit.actor_of(account()))
+    db.session().commit()
+    flash(gettext(DONE["second_factor_reset"]), "success")
     return redirect(url_for("console.edit_account", account_id=account_id))
 
 

@@ -271,3 +271,21 @@ def test_sign_in_notes_the_time_rotates_csrf_and_is_audited_without_an_address(
     sign_in(console_client(app), person.email)
     db.session().refresh(person)
     assert person.last_login_at == first
+
+
+def test_owner_turns_off_someones_lost_authenticator(app: Flask) -> None:
+    owner = make_account("owner")
+    person = make_account("manager")
+    person.tf_primary_method, person.tf_totp_secret = "authenticator", "sealed secret"
+    db.session().commit()
+    client = signed_in(app, owner)
+    page = client.get(f"/console/accounts/{person.id}").text
+    answer = post(client, f"/console/accounts/{person.id}/second-factor/reset", page)
+    assert answer.status_code == 302
+    db.session().expire_all()
+    assert db.session().get(Account, person.id).tf_primary_method is None
+    assert [e.actor for e in entries("second_factor_reset")] == [f"account:{owner.id}"]
+    manager = signed_in(app, make_account("manager", email="other@example.com"))
+    page = manager.get("/console/me").text
+    refused = post(manager, f"/console/accounts/{person.id}/second-factor/reset", page)
+    assert refused.status_code == 403

@@ -215,6 +215,7 @@ def test_owner_revokes_someone_elses_key(app: Flask) -> None:
     client = signed_in(app, owner)
     page = client.get(f"/console/accounts/{person.id}").text
     assert "script" in page
+    assert f'action="/console/accounts/{person.id}/keys/{row.id}/revoke"' in page
     answer = post(client, f"/console/accounts/{person.id}/keys/{row.id}/revoke", page)
     assert answer.status_code == 302
     db.session().expire_all()

@@ -44,6 +44,7 @@ def console(settings: dict[str, Any], engine: Engine, redis: Redis) -> Iterator[
     app.config["PUBLIC_BASE_URL"] = url
     yield Console(app, url, engine)
     server.close()
+    app.extensions["db"].engine.dispose()  # its pooled connections, closed, not collected
     empty_tables(engine)
 
 

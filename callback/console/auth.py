@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 import uuid
@@ -26,17 +27,21 @@ from typing import Any
 from flask import Flask, Response, current_app, g, render_template, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user, user_logged_out
-from flask_security import Security, SQLAlchemySessionUserDatastore, user_authenticated
+from flask_security import Security, SQLAlchemySessionUserDatastore, Totp, user_authenticated
 from flask_wtf.csrf import CSRFProtect
+from redis.exceptions import RedisError
 from sqlalchemy import inspect
 from werkzeug.local import LocalProxy
 
 from callback import db
 from callback.accounts import audit
 from callback.models import Account, Role, WebAuthnCredential, utcnow
+from callback.redis_client import redis_connection
 from callback.security.ratelimit import client_key
 
 # Every page that checks a password, a code or a passkey: each failure counts.
+log = logging.getLogger(__name__)
+
 SIGN_IN_ENDPOINTS = (
     "security.login",
     "security.two_factor_token_validation",
@@ -155,6 +160,36 @@ class ConsoleSessions(SecureCookieSessionInterface):
         return super().should_set_cookie(app, session)
 
 
+class OneUseCodes(Totp):
+    """An authenticator code works once: a second use within its 30 seconds is refused.
+
+    Flask-Security leaves replay protection to the application (its Totp docstring).
+    The last accepted time step is kept per account in Redis, for longer than any code
+    lives; passlib then refuses that step or an earlier one. Redis down: codes are only
+    checked as before (still throttled), rather than nobody signing in.
+    """
+
+    KEEP_SECONDS = 600
+
+    def get_last_counter(self, user: Any) -> int | None:
+        try:
+            value = redis_connection().get(_last_code_key(user))
+        except RedisError as exc:
+            log.warning("authenticator replay check skipped, Redis unreachable: %s", exc)
+            return None
+        return int(value) if value is not None else None
+
+    def set_last_counter(self, user: Any, tmatch: Any) -> None:
+        try:
+            redis_connection().set(_last_code_key(user), tmatch.counter, ex=self.KEEP_SECONDS)
+        except RedisError as exc:
+            log.warning("authenticator code not recorded, Redis unreachable: %s", exc)
+
+
+def _last_code_key(user: Any) -> str:
+    return f"callback:console:totp-last:{user.id}"
+
+
 def datastore() -> SQLAlchemySessionUserDatastore:
     # The proxy hands Flask-Security this request's (or command's) session.
     return SQLAlchemySessionUserDatastore(
@@ -171,7 +206,7 @@ def init_app(app: Flask) -> None:
     app.config.update(security_config(app))
     app.session_interface = ConsoleSessions()
     CSRF.init_app(app)
-    Security().init_app(app, datastore(), datetime_factory=utcnow)
+    Security(totp_cls=OneUseCodes).init_app(app, datastore(), datetime_factory=utcnow)
     app.before_request(_console_session)
     user_authenticated.connect(_signed_in, app)
     user_logged_out.connect(_end_every_session, app)

@@ -348,27 +348,42 @@ def test_an_authenticator_app_becomes_a_second_factor(app: Flask) -> None:
     )
     assert done.status_code == 302
     assert db.session().scalars(select(Account)).one().tf_primary_method == "authenticator"
-    # From now on the password alone does not sign in.
-    other = console_client(app)
-    page = other.get("/console/sign-in")
-    halfway = other.post(
+    # From now on the password alone does not sign in (a minute later: a code works once).
+    with time_machine.travel(utcnow() + timedelta(minutes=1), tick=False):
+        other = _halfway(app, account.email)
+        assert other.get("/console/").status_code == 302  # not in yet
+        form = other.get("/console/tf-validate")
+        wrong = other.post(
+            "/console/tf-validate", data={"code": "000000", "csrf_token": csrf_token(form.text)}
+        )
+        assert wrong.status_code == 200
+        assert other.get("/console/").status_code == 302
+        code = _code(secret.group(1))
+        right = other.post(
+            "/console/tf-validate", data={"code": code, "csrf_token": csrf_token(form.text)}
+        )
+        assert right.status_code == 302
+        assert other.get("/console/").status_code == 200
+        # Someone who saw the code (over a shoulder, a phishing page) cannot use it again.
+        thief = _halfway(app, account.email)
+        form = thief.get("/console/tf-validate")
+        replayed = thief.post(
+            "/console/tf-validate", data={"code": code, "csrf_token": csrf_token(form.text)}
+        )
+        assert replayed.status_code == 200
+        assert thief.get("/console/").status_code == 302
+
+
+def _halfway(app: Flask, email: str) -> FlaskClient:
+    """A client past the password, asked for the second factor."""
+    client = console_client(app)
+    page = client.get("/console/sign-in")
+    halfway = client.post(
         "/console/sign-in",
-        data={"email": account.email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
     )
     assert halfway.headers["Location"].startswith("/console/tf-validate")
-    assert other.get("/console/").status_code == 302  # not in yet
-    form = other.get("/console/tf-validate")
-    wrong = other.post(
-        "/console/tf-validate", data={"code": "000000", "csrf_token": csrf_token(form.text)}
-    )
-    assert wrong.status_code == 200
-    assert other.get("/console/").status_code == 302
-    right = other.post(
-        "/console/tf-validate",
-        data={"code": _code(secret.group(1)), "csrf_token": csrf_token(form.text)},
-    )
-    assert right.status_code == 302
-    assert other.get("/console/").status_code == 200
+    return client
 
 
 def test_an_account_id_is_never_given_to_someone_else(app: Flask) -> None:

@@ -22,7 +22,7 @@ from callback.accounts import audit, roles
 from callback.console import request_history
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
-from callback.console.formatting import status_name, when
+from callback.console.formatting import outcome_name, status_name, when
 from callback.console.requests import masked_number
 from callback.errors import Conflict, Invalid, Refused
 from callback.lifecycle import staff
@@ -139,7 +139,7 @@ def _page(
             zone=zone,
             number=masked_number(item),
             page_url=mask_phone_shaped(item.page_url or ""),
-            outcome=mask_phone_shaped(item.outcome or ""),
+            outcome=mask_phone_shaped(outcome_name(item.outcome)),
             status_text=status_name(item.status.value),
             entries=request_history.entries(db.session(), item),
             may=_actions(item),

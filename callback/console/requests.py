@@ -25,7 +25,7 @@ from callback import db
 from callback.accounts import roles
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
-from callback.console.formatting import status_name, when
+from callback.console.formatting import outcome_name, status_name, when
 from callback.console.params import whole_id
 from callback.lifecycle.states import RequestStatus
 from callback.models import Account, CallbackRequest, Widget, utcnow
@@ -191,6 +191,7 @@ def row(item: CallbackRequest) -> dict[str, Any]:
         "tone": TONES.get(item.status, "warn"),
         "scheduled_for": when(item.scheduled_for, zone),
         "outcome": mask_phone_shaped(item.outcome or ""),
+        "outcome_name": mask_phone_shaped(outcome_name(item.outcome)),
         "round": item.round,
     }
 

@@ -20,6 +20,8 @@ from rq import Queue
 from sqlalchemy import select
 
 from callback import db
+from callback.console.formatting import OUTCOME_NAMES
+from callback.lifecycle.states import UNANSWERED_STATUSES
 from callback.models import (
     Account,
     AuditEntry,
@@ -512,3 +514,28 @@ def test_an_action_without_its_csrf_token_is_refused(
     assert answer.status_code == 400
     assert _reloaded(request).status == RequestStatus.SCHEDULED
     assert _audits(request) == []
+
+
+def test_why_a_request_ended_is_said_in_words(app: Flask) -> None:
+    widget = make_widget()
+    owner = signed_in(app, make_account("owner"))
+    make_request(widget, status=RequestStatus.FAILED, phone=None, outcome="no_agent_accepted")
+    refused = make_request(
+        widget, status=RequestStatus.FAILED, phone=None, outcome="twilio_error_21215"
+    )
+    listed = owner.get("/console/requests").text
+    assert "No agent took the call" in listed
+    assert "Twilio refused the call (error 21215)" in listed
+    rows = owner.get("/console/requests.json").get_json()["rows"]
+    assert {row["outcome_name"] for row in rows} == {
+        "No agent took the call",
+        "Twilio refused the call (error 21215)",
+    }
+    assert "error 21215" in owner.get(f"/console/requests/{refused.id}").text
+    polish = owner.get("/console/requests?lang=pl").text
+    assert "Żaden konsultant nie przyjął rozmowy" in polish
+
+
+@pytest.mark.parametrize("status", sorted(UNANSWERED_STATUSES))
+def test_every_unanswered_visitor_leg_has_words(status: str) -> None:
+    assert "visitor_" + status.replace("-", "_") in OUTCOME_NAMES

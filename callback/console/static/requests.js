@@ -51,7 +51,7 @@
       badge.textContent = data.status_name;
       row.insertCell(-1).appendChild(badge);
       cell(row, data.scheduled_for);
-      cell(row, data.outcome);
+      cell(row, data.outcome_name);
       cell(row, String(data.round));
     });
     table.replaceChild(fresh, body);

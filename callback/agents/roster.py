@@ -103,3 +103,12 @@ def remove(session: Session, agent: Agent, actor: str) -> bool:
     agent.paused_reason = "removed; kept while its recent calls may still be reported"
     session.add(AuditEntry(action="agent_deactivated", actor=actor, details=details))
     return False
+
+
+def reactivate(session: Session, agent: Agent, actor: str) -> None:
+    """Bring a deactivated agent back, in rotation at once (their count starts afresh)."""
+    if agent.active:
+        return
+    agent.active = True
+    agent.available, agent.missed_in_row, agent.paused_reason = True, 0, None
+    session.add(AuditEntry(action="agent_reactivated", actor=actor, details={"agent_id": agent.id}))

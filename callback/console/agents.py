@@ -155,6 +155,17 @@ def remove_agent(agent_id: int) -> Response:
     return redirect(url_for("console.agents"))
 
 
+@bp.post("/agents/<int:agent_id>/reactivate")
+@for_roles("owner", "manager")
+def reactivate_agent(agent_id: int) -> Response:
+    """Bring back an agent that was deactivated (removed while their calls mattered)."""
+    mine, found = account(), _agent_in_reach(agent_id)
+    roster.reactivate(db.session(), found, audit.actor_of(mine))
+    db.session().commit()
+    flash(gettext(N_("console.agents.reactivated")).format(name=found.name), "success")
+    return _back(mine, found)
+
+
 @bp.post("/agents/<int:agent_id>/invite")
 @for_roles("owner", "manager")
 def invite_agent(agent_id: int) -> tuple[str, int, dict[str, str]]:

@@ -242,6 +242,15 @@ def test_removing_deletes_or_deactivates_and_says_which(app: Flask) -> None:
     assert "Cleo was deactivated, not deleted" in client.get("/console/agents").text
     assert len(_audit("agent_deleted")) == len(_audit("agent_deactivated")) == 1
 
+    assert "Bring back Cleo" in client.get(f"/console/agents/{busy.id}").text
+    back = _post(client, f"/console/agents/{busy.id}", f"/console/agents/{busy.id}/reactivate")
+    assert back.status_code == 302
+    cleo = _fresh(busy.id)
+    assert cleo is not None
+    assert (cleo.active, cleo.available, cleo.paused_reason) == (True, True, None)
+    assert len(_audit("agent_reactivated")) == 1
+    assert "Bring back Cleo" not in client.get(f"/console/agents/{busy.id}").text
+
 
 def test_manager_cannot_touch_another_teams_agent(app: Flask) -> None:
     ours, _theirs, _ada, bob = _teams()

@@ -273,9 +273,17 @@ def test_a_managers_change_reaches_the_widget_within_its_cache_time(
     before = _visit(browser, site_url, launcher_colour)
     assert before != NEW_COLOUR[1]
     staff = browser.new_page()
+    refused_by_csp: list[str] = []
+    staff.on("console", lambda message: refused_by_csp.append(message.text)
+             if "Content Security Policy" in message.text else None)  # fmt: skip
     sign_in(staff, console, manager.email)
     staff.goto(f"{console.url}/console/widgets/{widget.key}")
     staff.locator("#f-theme_color").fill(NEW_COLOUR[0])
+    # The preview follows the form before anything is saved (its script is allowed to run).
+    expect(staff.locator("#widget-preview .wp-launch")).to_have_css(
+        "background-color", NEW_COLOUR[1]
+    )
+    assert refused_by_csp == []
     staff.locator("#widget-form button[type=submit]").click()
     expect(staff.locator(".flash")).to_be_visible()
     staff.close()

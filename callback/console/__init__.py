@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import get_locale
+from flask_login import current_user
 
 from callback.console import formatting
 from callback.texts import N_
@@ -67,9 +68,6 @@ def init_app(app: Flask) -> None:
 
 
 def _console_context() -> dict[str, Any]:
-    from flask import current_app  # noqa: PLC0415
-    from flask_login import current_user  # noqa: PLC0415
-
     def console_nav() -> list[tuple[str, str]]:
         role = current_user.role if current_user.is_authenticated else ""
         return [

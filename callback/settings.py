@@ -131,6 +131,14 @@ class Settings(BaseModel):
     # least 7: the provider-record sweep reads a week of them to know what is done.
     AUDIT_RETENTION_DAYS: Annotated[float, Field(ge=7)] = 365
 
+    # Where alerts and digests are sent from: smtp://user:pass@host:587 (STARTTLS),
+    # smtps://...:465 (TLS); smtp://host:25?tls=off only for a relay on this machine.
+    SMTP_URL: str | None = None
+    MAIL_FROM: str = "Callback <callback@localhost>"
+    # Each webhook attempt: seconds to connect, and to wait for each read of the answer.
+    WEBHOOK_CONNECT_TIMEOUT: Seconds = 3
+    WEBHOOK_READ_TIMEOUT: Seconds = 5
+
     def as_config(self) -> dict[str, Any]:
         """Return the Flask config: the fields, with ENV and TELEPHONY decided."""
         config = self.model_dump(exclude={"CALLBACK_ENV"})

@@ -30,6 +30,7 @@ from rq.job import Job, JobStatus
 from rq.utils import now
 
 from callback import after_commit
+from callback.integrations.work import DeliverWebhooks, SendAlert
 from callback.lifecycle.work import (
     Dial,
     DropDialJobs,
@@ -39,13 +40,20 @@ from callback.lifecycle.work import (
     FirstDial,
 )
 from callback.redis_client import redis_connection
+from workers.alerts import send_alert
 from workers.calls import end_calls, end_losing_agent_legs
 from workers.dial import dial
 from workers.provider_records import delete_provider_records
+from workers.webhooks import deliver_webhooks
 
 log = logging.getLogger(__name__)
 
 CALLS_QUEUE = "calls"
+# Webhooks, alerts and digests: a slow receiver never delays a dial (workers take the
+# calls queue first).
+INTEGRATIONS_QUEUE = "integrations"
+# One webhook attempt is bounded by its timeouts; a line of a request's events a few.
+INTEGRATION_TIMEOUT_SECONDS = 120
 # A dial job makes one REST request with explicit timeouts; a minute is generous.
 DIAL_TIMEOUT_SECONDS = 60
 # Job data (an id and nothing personal) is kept briefly for debugging, then dropped.
@@ -82,6 +90,10 @@ def enqueue_work(work: object) -> object:
             if not current_app.config.get("ERASE_PROVIDER_RECORDS"):
                 return None
             return enqueue_provider_erasure(request_id)
+        case DeliverWebhooks(endpoint_id, request_id):
+            return enqueue_webhook_delivery(endpoint_id, request_id)
+        case SendAlert(event_id):
+            return enqueue_alert(event_id)
     raise TypeError(f"no job for {type(work).__name__}")
 
 
@@ -240,6 +252,68 @@ def enqueue_provider_erasure(request_id: uuid.UUID) -> Job | None:
         return None
 
 
+def integrations_queue(connection: Redis | None = None) -> Queue:
+    """Return the queue that carries webhooks, alerts and digests."""
+    return Queue(INTEGRATIONS_QUEUE, connection=connection or redis_connection())
+
+
+def webhook_job_id(endpoint_id: int, request_id: uuid.UUID | str | None) -> str:
+    """Return the id of the job sending a request's pending events to one endpoint."""
+    return f"webhook-{endpoint_id}-{request_id or 'none'}"
+
+
+def enqueue_webhook_delivery(
+    endpoint_id: int, request_id: uuid.UUID | None, at: datetime | None = None
+) -> Job | None:
+    """Enqueue (or schedule `at`) the sending of a request's events to an endpoint.
+
+    None if such a job is waiting already or Redis is down: the webhook sweep
+    (`workers.webhooks.sweep`) finds every due delivery that has no job.
+    """
+    options = {
+        "job_id": webhook_job_id(endpoint_id, request_id),
+        "job_timeout": INTEGRATION_TIMEOUT_SECONDS,
+        "result_ttl": 0,
+        "failure_ttl": FAILURE_TTL_SECONDS,
+    }
+    args = (endpoint_id, str(request_id) if request_id else None)
+    try:
+        return _enqueue_unless_alive(deliver_webhooks, args, options, at, integrations_queue())
+    except RedisError as exc:
+        log.warning(
+            "webhook enqueue failed, the sweep will retry: endpoint=%s request=%s error=%s",
+            endpoint_id,
+            request_id,
+            type(exc).__name__,
+        )
+        return None
+
+
+def alert_job_id(event_id: int) -> str:
+    """Return the id of the job that sends the alert about one event."""
+    return f"alert-{event_id}"
+
+
+def enqueue_alert(event_id: int) -> Job | None:
+    """Enqueue the alert about `event_id`; None if queued already or Redis is down."""
+    try:
+        return integrations_queue().enqueue(
+            send_alert,
+            event_id,
+            job_id=alert_job_id(event_id),
+            job_timeout=INTEGRATION_TIMEOUT_SECONDS,
+            result_ttl=RESULT_TTL_SECONDS,
+            failure_ttl=PROVIDER_FAILURE_TTL_SECONDS,
+            retry=backoff(PROVIDER_RETRY_ATTEMPTS, first=5.0),
+            unique=True,
+        )
+    except DuplicateJobError:
+        return None
+    except RedisError as exc:
+        log.warning("alert enqueue failed: event=%s error=%s", event_id, type(exc).__name__)
+        return None
+
+
 def delete_dial_jobs(redis: Redis, request_id: uuid.UUID) -> int:
     """Delete the request's dial jobs that are not running; return how many."""
     try:
@@ -290,20 +364,23 @@ ABANDONED_AFTER = 30
 
 
 def _enqueue_unless_alive(
-    function: Callable[[str], object],
-    request_id: uuid.UUID,
+    function: Callable[..., object],
+    request_id: uuid.UUID | tuple[object, ...],
     options: dict[str, Any],
     at: datetime | None = None,
+    queue: Queue | None = None,
 ) -> Job | None:
     """Enqueue (at `at`) under options["job_id"]; a dead job holding the id is deleted
-    first. None: a live job has it."""
-    queue = calls_queue()
+    first. None: a live job has it. The job's arguments: the request id as text, or the
+    tuple given."""
+    queue = queue or calls_queue()
     job_id = options["job_id"]
+    args = request_id if isinstance(request_id, tuple) else (str(request_id),)
 
     def enqueue(queue: Queue) -> Job:
         if at is None:
-            return queue.enqueue(function, str(request_id), unique=True, **options)
-        return queue.enqueue_at(at, function, str(request_id), unique=True, **options)
+            return queue.enqueue(function, *args, unique=True, **options)
+        return queue.enqueue_at(at, function, *args, unique=True, **options)
 
     try:
         return enqueue(queue)

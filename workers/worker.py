@@ -12,7 +12,7 @@ from rq import SimpleWorker, Worker
 from callback.redis_client import redis_connection
 from callback.telephony import preload_call_api
 from workers.failures import scrub_failure
-from workers.queues import CALLS_QUEUE
+from workers.queues import CALLS_QUEUE, INTEGRATIONS_QUEUE
 
 SAFE_EVICTION_POLICIES = frozenset({"noeviction"})
 # RQ restarts a dead scheduler process (after a Redis outage) only in its maintenance
@@ -56,7 +56,7 @@ def worker_command(burst: bool, fork: bool, name: str | None) -> None:
     check_eviction_policy(connection)
     worker_class = Worker if fork else SimpleWorker
     worker = worker_class(
-        [CALLS_QUEUE],
+        [CALLS_QUEUE, INTEGRATIONS_QUEUE],
         connection=connection,
         name=name,
         exception_handlers=[scrub_failure],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Insert, Table, select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from callback import after_commit, db
 from callback.db import UPSERT_INSERTS
 from callback.errors import Invalid, NotFound, Refused, refusal
+from callback.integrations import events
 from callback.lifecycle.states import PENDING_STATUSES
 from callback.lifecycle.work import FirstDial
 from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
@@ -26,6 +27,7 @@ from callback.schedule.hours import widget_schedule
 from callback.schedule.slots import slot_taking
 from callback.security import caps, counters
 from callback.texts.messages import message, request_language
+from callback.texts.plain import has_control_characters
 from callback.widgets.cache import forget_widget
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
@@ -33,6 +35,9 @@ MAX_LOCALE_LENGTH = 16
 # A pending request that ends between our INSERT and our look at it is retried; a
 # number whose requests keep doing that is not worth a loop.
 INSERT_TRIES = 3
+
+
+MAX_UTM_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
             raise
         return AlreadyRequested(locale)
     request_id = uuid.uuid4()
+    page_url = _page_url(form.get("page_url"), widget.allowed_origins)
     status = RequestStatus.SCHEDULED if scheduled_for else RequestStatus.QUEUED
     now = utcnow()
     values: dict[str, object] = dict(
@@ -88,7 +94,8 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
         phone=number.e164,
         country=number.country,
         number_type=number.number_type,
-        page_url=_page_url(form.get("page_url"), widget.allowed_origins),
+        page_url=page_url,
+        **(_campaign(form.get("page_url")) if page_url else {}),
         locale=locale,
         consent_version=widget.consent_version,
         status=status,
@@ -101,6 +108,9 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
     for _ in range(INSERT_TRIES):
         if _insert_unless_pending(session, widget, **values):
             after_commit.add(session, FirstDial(request_id, scheduled_for))
+            events.record(session, widget, request_id, events.REQUESTED, number.e164)
+            if scheduled_for is not None:
+                events.record(session, widget, request_id, events.SCHEDULED, number.e164)
             session.commit()
             return Accepted(request_id, status, scheduled_for)
         if _has_pending(session, widget.id, number.e164):
@@ -185,6 +195,22 @@ def _page_url(value: object, allowed_origins: list[str]) -> str | None:
     if f"{parts.scheme}://{parts.netloc}" not in allowed_origins:
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:2048]
+
+
+def _campaign(page_url: object) -> dict[str, str]:
+    """Return the page's utm_* values (the campaign), each plain and bounded; nothing else.
+
+    Any other query parameter may carry personal data (an e-mail, a session), so only
+    these five names are read, and a value with control characters is left out.
+    """
+    query = urlsplit(str(page_url or "")).query
+    kept: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=False):
+        text = value.strip()[:MAX_UTM_LENGTH]
+        plain = text and not has_control_characters(text)
+        if name in events.UTM_FIELDS and name not in kept and plain:
+            kept[name] = text
+    return kept
 
 
 def _preferred_time(value: object, timezone: str, locale: str | None) -> datetime | None:

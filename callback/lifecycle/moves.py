@@ -14,6 +14,7 @@ from sqlalchemy import ClauseElement, ColumnElement, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from callback.integrations import events
 from callback.lifecycle.states import AttemptStatus
 from callback.lifecycle.transitions import (
     ATTEMPT_MOVES,
@@ -24,6 +25,17 @@ from callback.lifecycle.transitions import (
 )
 from callback.models import CallAttempt, CallbackRequest, utcnow
 
+# The outcome event each move announces to the widget's integrations (if any listen).
+ANNOUNCED: dict[RequestEvent, str] = {
+    RequestEvent.VISITOR_ANSWERED: events.CONNECTED,
+    RequestEvent.TALKED: events.COMPLETED,
+    RequestEvent.NEXT_ROUND: events.SCHEDULED,
+    RequestEvent.RESCHEDULED: events.SCHEDULED,
+    RequestEvent.GAVE_UP: events.FAILED,
+    RequestEvent.EXPIRED: events.EXPIRED,
+    RequestEvent.WITHDRAWN: events.CANCELED,
+}
+
 
 def move_request(
     session: Session,
@@ -32,17 +44,24 @@ def move_request(
     values: Mapping[str, Any] | None = None,
     *conditions: ColumnElement[bool],
 ) -> bool:
-    """Apply `event` to `request` with `values` if its status allows; return whether it did."""
+    """Apply `event` to `request` with `values` if its status allows; return whether it did.
+
+    A move that happened writes the outcome event it announces in the same transaction.
+    """
     move = REQUEST_MOVES[event]
+    phone = request.phone  # before the move: an ending erases it
     changes = {"status": move.target, "updated_at": utcnow(), **(values or {})}
     statement = update(CallbackRequest).where(
         CallbackRequest.id == request.id,
         CallbackRequest.status.in_(move.sources),
         *conditions,
     )
-    return _moved(
+    moved = _moved(
         session, request, statement.values(changes).returning(CallbackRequest.id), changes
     )
+    if moved and event in ANNOUNCED:
+        events.record(session, request.widget, request, ANNOUNCED[event], phone)
+    return moved
 
 
 def move_attempt(

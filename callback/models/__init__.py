@@ -4,6 +4,12 @@ from callback.lifecycle.states import AttemptStatus, RequestStatus
 from callback.models.account import Account, ApiKey, Invitation, Role, WebAuthnCredential
 from callback.models.base import Base, iso, utcnow
 from callback.models.call import AuditEntry, CallAttempt, CallEvent, Leg
+from callback.models.integration import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from callback.models.request import CallbackRequest
 from callback.models.widget import Agent, Widget
 
@@ -22,6 +28,10 @@ __all__ = [
     "RequestStatus",
     "Role",
     "WebAuthnCredential",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "Widget",
     "iso",
     "utcnow",

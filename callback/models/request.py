@@ -41,6 +41,12 @@ class CallbackRequest(Base):
     number_type: Mapped[str] = mapped_column(String(32))
     page_url: Mapped[str | None] = mapped_column(String(2048))
     locale: Mapped[str | None] = mapped_column(String(16))
+    # The campaign, from the page's utm_* parameters; every other parameter is dropped.
+    utm_source: Mapped[str | None] = mapped_column(String(200))
+    utm_medium: Mapped[str | None] = mapped_column(String(200))
+    utm_campaign: Mapped[str | None] = mapped_column(String(200))
+    utm_term: Mapped[str | None] = mapped_column(String(200))
+    utm_content: Mapped[str | None] = mapped_column(String(200))
     consent_version: Mapped[str] = mapped_column(String(40))
     status: Mapped[RequestStatus] = mapped_column(
         Enum(

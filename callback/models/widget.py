@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callback.models.base import Base, utcnow
@@ -62,6 +62,18 @@ class Widget(Base):
     max_wait_minutes: Mapped[int] = mapped_column(default=240, server_default="240")
     # Length of the bookable slots offered to visitors outside business hours.
     slot_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    # Who hears about failed and expired callbacks, and gets the daily digest.
+    alert_emails: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    # A Slack-compatible incoming webhook that gets the same alerts and digest.
+    alert_chat_url: Mapped[str | None] = mapped_column(String(2048))
+    digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The hour (widget's time zone) the digest of the day before is sent.
+    digest_hour: Mapped[int] = mapped_column(default=8, server_default="8")
+    # The local date of the last day a digest went out for (YYYY-MM-DD): sent once a day.
+    digest_sent_for: Mapped[str | None] = mapped_column(String(10))
+    # Webhooks carry the visitor's number only for requests made under this consent
+    # version, which the owner confirmed says so; None: never.
+    webhook_number_consent_version: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

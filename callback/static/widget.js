@@ -247,13 +247,25 @@
       return { errors: found, number: r };
     }
 
+    // The page without its query, but for the campaign (utm_*): any other parameter may
+    // carry personal data and never leaves the browser (the service drops it too).
+    function pageAddress() {
+      var kept = [];
+      new URLSearchParams(location.search).forEach(function (value, name) {
+        if (/^utm_(source|medium|campaign|term|content)$/.test(name)) {
+          kept.push(encodeURIComponent(name) + "=" + encodeURIComponent(value));
+        }
+      });
+      return location.origin + location.pathname + (kept.length ? "?" + kept.join("&") : "");
+    }
+
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var c = check();
       showErrors(c.errors);
       if (Object.keys(c.errors).length) return;
       var body = { phone: "+" + c.number.country.dial + c.number.nsn, consent: true,
-        page_url: location.origin + location.pathname, locale: lang };
+        page_url: pageAddress(), locale: lang };
       if (time && time.value) body.preferred_time = time.value;
       submit.disabled = true;
       submit.textContent = T.sending;

@@ -1,0 +1,189 @@
+"""A widget's webhook endpoints: added, changed, removed, their secret rotated, a send
+replayed. Every change is audited; a secret is returned once and never shown again.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callback import after_commit
+from callback.accounts import audit
+from callback.errors import Invalid
+from callback.integrations.addresses import check_url
+from callback.integrations.events import EVENT_TYPES
+from callback.integrations.work import DeliverWebhooks
+from callback.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    Widget,
+    utcnow,
+)
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
+SECRET_BYTES = 32
+# More endpoints than this for one widget is a mistake, not an integration.
+MAX_ENDPOINTS_PER_WIDGET = 20
+
+
+def new_secret() -> str:
+    """Return a fresh Standard Webhooks signing secret."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def loopback_allowed() -> bool:
+    """Development and tests may send to this machine; production never does."""
+    return bool(current_app.config["ENV"] != "production")
+
+
+def checked_events(events: Iterable[str]) -> list[str]:
+    """Return the event types, known and without repeats, or refuse them."""
+    wanted = list(dict.fromkeys(events))
+    unknown = [name for name in wanted if name not in EVENT_TYPES]
+    if unknown or not wanted:
+        known = ", ".join(EVENT_TYPES)
+        raise Invalid("invalid_field", f"events: choose one or more of {known}.", "events")
+    return wanted
+
+
+def add_endpoint(
+    session: Session,
+    widget: Widget,
+    url: str,
+    events: Sequence[str],
+    actor: str,
+    description: str | None = None,
+) -> WebhookEndpoint:
+    """Add an endpoint to `widget`; its `secret` is readable on the returned object once."""
+    check_url(url, loopback_allowed())
+    count = len(endpoints_of(session, widget))
+    if count >= MAX_ENDPOINTS_PER_WIDGET:
+        limit = MAX_ENDPOINTS_PER_WIDGET
+        raise Invalid("too_many_endpoints", f"A widget may have at most {limit} endpoints.")
+    endpoint = WebhookEndpoint(
+        widget_id=widget.id,
+        url=url.strip(),
+        events=checked_events(events),
+        secret=new_secret(),
+        description=description,
+        enabled=True,
+    )
+    session.add(endpoint)
+    session.flush()
+    audit.record(
+        session, actor, "webhook_added", widget=widget.key, endpoint=endpoint.id,
+        events=endpoint.events,
+    )  # fmt: skip
+    return endpoint
+
+
+def endpoints_of(session: Session, widget: Widget) -> Sequence[WebhookEndpoint]:
+    """Return the widget's endpoints, oldest first."""
+    query = select(WebhookEndpoint).where(WebhookEndpoint.widget_id == widget.id)
+    return session.scalars(query.order_by(WebhookEndpoint.id)).all()
+
+
+def endpoint_of(session: Session, widget: Widget, endpoint_id: int) -> WebhookEndpoint | None:
+    """Return the widget's endpoint `endpoint_id`, or None (another widget's is None too)."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    return endpoint if endpoint is not None and endpoint.widget_id == widget.id else None
+
+
+def change_endpoint(
+    session: Session, endpoint: WebhookEndpoint, fields: dict[str, Any], actor: str
+) -> dict[str, list[Any]]:
+    """Change url, events, description or enabled; return (and audit) what changed.
+
+    Turning an endpoint back on clears its failure streak and sends what waited.
+    """
+    before = shown(endpoint)
+    if "url" in fields:
+        check_url(fields["url"], loopback_allowed())
+        endpoint.url = fields["url"].strip()
+    if "events" in fields:
+        endpoint.events = checked_events(fields["events"])
+    if "description" in fields:
+        endpoint.description = fields["description"]
+    if "enabled" in fields and fields["enabled"] != endpoint.enabled:
+        endpoint.enabled = bool(fields["enabled"])
+        endpoint.failing_since = None
+        endpoint.disabled_reason = None if endpoint.enabled else f"turned off by {actor}"
+        if endpoint.enabled:
+            for request_id in _waiting_lines(session, endpoint):
+                after_commit.add(session, DeliverWebhooks(endpoint.id, request_id))
+    session.flush()
+    changed = audit.changes(before, shown(endpoint))
+    if changed:
+        audit.record(session, actor, "webhook_changed", endpoint=endpoint.id, changes=changed)
+    return changed
+
+
+def remove_endpoint(session: Session, endpoint: WebhookEndpoint, actor: str) -> None:
+    """Delete the endpoint with its deliveries (nothing more is sent to it)."""
+    audit.record(session, actor, "webhook_removed", endpoint=endpoint.id)
+    session.delete(endpoint)
+
+
+def rotate_secret(session: Session, endpoint: WebhookEndpoint, actor: str) -> str:
+    """Give the endpoint a new secret and return it; the old one stops signing now."""
+    endpoint.secret = new_secret()
+    audit.record(session, actor, "webhook_secret_rotated", endpoint=endpoint.id)
+    return endpoint.secret
+
+
+def attempts_of(
+    session: Session, endpoint: WebhookEndpoint, limit: int = 100
+) -> Sequence[tuple[WebhookAttempt, WebhookDelivery, WebhookEvent]]:
+    """Return the endpoint's latest attempts, newest first, with their delivery and event."""
+    query = (
+        select(WebhookAttempt, WebhookDelivery, WebhookEvent)
+        .join(WebhookDelivery, WebhookAttempt.delivery_id == WebhookDelivery.id)
+        .join(WebhookEvent, WebhookDelivery.event_id == WebhookEvent.id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id)
+        .order_by(WebhookAttempt.id.desc())
+        .limit(limit)
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(query).all()]
+
+
+def replay(session: Session, delivery: WebhookDelivery, actor: str) -> WebhookDelivery:
+    """Send a delivery again now, whatever became of it: it joins its request's line."""
+    delivery.status = "pending"
+    delivery.next_attempt_at = utcnow()
+    delivery.claimed_until = None
+    audit.record(
+        session, actor, "webhook_replayed", endpoint=delivery.endpoint_id, delivery=delivery.id
+    )
+    after_commit.add(session, DeliverWebhooks(delivery.endpoint_id, delivery.request_id))
+    return delivery
+
+
+def shown(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """Return what the API and the console show of an endpoint: never its secret."""
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "events": list(endpoint.events),
+        "description": endpoint.description,
+        "enabled": endpoint.enabled,
+        "disabled_reason": endpoint.disabled_reason,
+        "failing_since": endpoint.failing_since.isoformat() if endpoint.failing_since else None,
+        "created_at": endpoint.created_at.isoformat() if endpoint.created_at else None,
+    }
+
+
+def _waiting_lines(session: Session, endpoint: WebhookEndpoint) -> list[Any]:
+    query = (
+        select(WebhookDelivery.request_id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+        .distinct()
+    )
+    return list(session.scalars(query).all())

@@ -1,0 +1,21 @@
+"""The integration work a commit leaves behind; `workers.queues` enqueues each piece."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DeliverWebhooks:
+    """Send a request's pending events to one endpoint, in order."""
+
+    endpoint_id: int
+    request_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class SendAlert:
+    """Tell the widget's alert recipients (e-mail, chat) about one event."""
+
+    event_id: int

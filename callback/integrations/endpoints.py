@@ -78,6 +78,7 @@ def add_endpoint(
     )
     session.add(endpoint)
     session.flush()
+    refresh_listening(session, widget.id)
     audit.record(
         session, actor, "webhook_added", widget=widget.key, endpoint=endpoint.id,
         events=endpoint.events,
@@ -120,6 +121,7 @@ def change_endpoint(
             for request_id in _waiting_lines(session, endpoint):
                 after_commit.add(session, DeliverWebhooks(endpoint.id, request_id))
     session.flush()
+    refresh_listening(session, endpoint.widget_id)
     changed = audit.changes(before, shown(endpoint))
     if changed:
         audit.record(session, actor, "webhook_changed", endpoint=endpoint.id, changes=changed)
@@ -130,6 +132,24 @@ def remove_endpoint(session: Session, endpoint: WebhookEndpoint, actor: str) -> 
     """Delete the endpoint with its deliveries (nothing more is sent to it)."""
     audit.record(session, actor, "webhook_removed", endpoint=endpoint.id)
     session.delete(endpoint)
+    session.flush()
+    refresh_listening(session, endpoint.widget_id)
+
+
+def refresh_listening(session: Session, widget_id: int) -> None:
+    """Set the widget's `webhook_events` to what its enabled endpoints want now.
+
+    Called after every change to an endpoint (the delivery job's disabling included).
+    """
+    widget = session.get_one(Widget, widget_id)
+    wanted = session.scalars(
+        select(WebhookEndpoint.events).where(
+            WebhookEndpoint.widget_id == widget_id, WebhookEndpoint.enabled.is_(True)
+        )
+    ).all()
+    listening = sorted({name for events in wanted for name in events})
+    if widget.webhook_events != listening:
+        widget.webhook_events = listening
 
 
 def rotate_secret(session: Session, endpoint: WebhookEndpoint, actor: str) -> str:
@@ -156,7 +176,7 @@ def attempts_of(
 
 def replay(session: Session, delivery: WebhookDelivery, actor: str) -> WebhookDelivery:
     """Send a delivery again now, whatever became of it: it joins its request's line."""
-    delivery.status = "pending"
+    delivery.state = "pending"
     delivery.next_attempt_at = utcnow()
     delivery.claimed_until = None
     audit.record(
@@ -183,7 +203,7 @@ def shown(endpoint: WebhookEndpoint) -> dict[str, Any]:
 def _waiting_lines(session: Session, endpoint: WebhookEndpoint) -> list[Any]:
     query = (
         select(WebhookDelivery.request_id)
-        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.state == "pending")
         .distinct()
     )
     return list(session.scalars(query).all())

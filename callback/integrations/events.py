@@ -1,9 +1,11 @@
 """Outcome events: written into the outbox in the transaction of the move they describe.
 
 An event is recorded only when someone listens (an enabled endpoint of the widget that
-asked for its type, or alert recipients for a failure), so a widget without integrations
-pays one indexed query per move. Delivery follows the commit (`work.DeliverWebhooks`),
-and `workers.webhooks` sweeps up whatever a lost job left pending.
+asked for its type, or alert recipients for a failure). `Widget.webhook_events` says
+which types any endpoint wants, so a move nobody listens to costs no query at all; intake
+reads a cached widget, so a new endpoint hears of submissions within WIDGET_CACHE_SECONDS.
+Delivery follows the commit (`work.DeliverWebhooks`), and `workers.webhooks` sweeps up
+whatever a lost job left pending.
 """
 
 from __future__ import annotations
@@ -57,13 +59,15 @@ def record(
     listens. `phone` is the number as it was before the move (a request's end erases
     it); it is kept only where the widget shares it under the consent the visitor gave.
     """
+    alerted = event_type in ALERT_TYPES and bool(widget.alert_emails or widget.alert_chat_url)
+    if event_type not in widget.webhook_events and not alerted:
+        return None
     endpoints = session.scalars(
         select(WebhookEndpoint).where(
             WebhookEndpoint.widget_id == widget.id, WebhookEndpoint.enabled.is_(True)
         )
     ).all()
     listening = [endpoint for endpoint in endpoints if event_type in endpoint.events]
-    alerted = event_type in ALERT_TYPES and bool(widget.alert_emails or widget.alert_chat_url)
     if not listening and not alerted:
         return None
     if not isinstance(request, CallbackRequest):

@@ -75,8 +75,8 @@ class WebhookDelivery(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "endpoint_id"),
         # The head of a request's line at an endpoint: its earliest pending delivery.
-        Index("ix_webhook_deliveries_line", "endpoint_id", "request_id", "status", "event_id"),
-        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_line", "endpoint_id", "request_id", "state", "event_id"),
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
         {"sqlite_autoincrement": True},
     )
 
@@ -85,7 +85,7 @@ class WebhookDelivery(Base):
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
     request_id: Mapped[uuid.UUID | None] = mapped_column()
     # "pending", "delivered" or "failed" (refused with a 4xx, or retried past a day).
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    state: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A job sending it holds it until then; a job that died lets go when it passes.

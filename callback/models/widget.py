@@ -74,6 +74,9 @@ class Widget(Base):
     # Webhooks carry the visitor's number only for requests made under this consent
     # version, which the owner confirmed says so; None: never.
     webhook_number_consent_version: Mapped[str | None] = mapped_column(String(40))
+    # The event types some enabled endpoint of the widget wants (kept by
+    # callback.integrations.endpoints): a move nobody listens to costs no query.
+    webhook_events: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

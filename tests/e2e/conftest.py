@@ -22,6 +22,10 @@ from callback.models import (
     CallEvent,
     Invitation,
     WebAuthnCredential,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
     Widget,
 )
 from tests.e2e.stack import Stack, running_stack
@@ -36,6 +40,10 @@ LIVE_WIDGET: dict[str, Any] = {"caller_id": CALLER_ID, "retry_intervals": [1, 1]
 # Children first, so foreign keys hold while the tables are emptied.
 # Accounts go with their keys, passkeys and invitations; their roles and widgets by cascade.
 TABLES_IN_DELETE_ORDER = (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookEndpoint,
     CallEvent,
     CallAttempt,
     AuditEntry,

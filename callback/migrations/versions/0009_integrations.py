@@ -37,6 +37,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("webhook_number_consent_version", sa.String(40), nullable=True)
         )
+        batch_op.add_column(
+            sa.Column("webhook_events", sa.JSON(), server_default="[]", nullable=False)
+        )
     with op.batch_alter_table("callback_requests") as batch_op:
         for name in UTM:
             batch_op.add_column(sa.Column(name, sa.String(200), nullable=True))
@@ -98,7 +101,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("endpoint_id", sa.Integer(), nullable=False),
         sa.Column("request_id", sa.Uuid(), nullable=True),
-        sa.Column("status", sa.String(12), nullable=False),
+        sa.Column("state", sa.String(12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         _at("next_attempt_at", nullable=False),
         _at("claimed_until"),
@@ -128,11 +131,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_webhook_deliveries_line",
         "webhook_deliveries",
-        ["endpoint_id", "request_id", "status", "event_id"],
+        ["endpoint_id", "request_id", "state", "event_id"],
     )
-    op.create_index(
-        "ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"]
-    )
+    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at"])
     op.create_table(
         "webhook_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -164,6 +165,7 @@ def downgrade() -> None:
             batch_op.drop_column(name)
     with op.batch_alter_table("widgets") as batch_op:
         for name in (
+            "webhook_events",
             "webhook_number_consent_version",
             "digest_sent_for",
             "digest_hour",

@@ -126,6 +126,14 @@ def recipients(*lists: list[str]) -> list[str]:
     return list(seen.values())
 
 
+def chat_url_for_audit(url: str | None) -> str | None:
+    """Return the chat URL's scheme and host only: the rest of it is the credential."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/…"
+
+
 def checked_chat_url(url: str) -> str:
     """Return the chat webhook URL stripped, or refuse it as a webhook endpoint's is."""
     try:

@@ -33,6 +33,8 @@ from workers.context import JobLog, job_context
 
 DIGEST_EVERY_SECONDS = 300
 DIGEST_TIMEOUT_SECONDS = 600
+# What a send can meet from the other side (smtplib's errors are OSErrors).
+SEND_ERRORS = (OSError, ChatNotSent, MailNotConfigured)
 
 
 class DigestsNotSent(Exception):
@@ -67,12 +69,16 @@ def send_digests() -> int:
                 continue  # another run has it
             try:
                 send_digest(widget, day, job_log)
-            except (OSError, ChatNotSent, MailNotConfigured) as exc:  # smtplib's are OSErrors
+            except SEND_ERRORS as exc:
+                # One widget's dead mailbox or chat must not hold up the others' digests.
                 error = type(exc).__name__
                 job_log.warning("digest not sent: widget=%s error=%s", widget.key, error)
                 release_digest(session, widget_id, day, before)
                 failed += 1
                 continue
+            except BaseException:
+                release_digest(session, widget_id, day, before)
+                raise
             sent += 1
         job_log.info("digests: sent=%s failed=%s", sent, failed)
         if failed:

@@ -118,6 +118,7 @@ def claim_digest(session: Session, widget_id: int, day: date) -> bool:
 
 def release_digest(session: Session, widget_id: int, day: date, before: str | None) -> None:
     """Give a claim back after a failed send, so the next run tries the day again."""
+    session.rollback()  # whatever the failed send left open in the session
     session.execute(
         update(Widget)
         .where(Widget.id == widget_id, Widget.digest_sent_for == day.isoformat())

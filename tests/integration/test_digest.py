@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from flask import Flask
+from redis import Redis
 
 from callback import db
 from callback.integrations.digest import DayFigures, claim_digest, day_figures, digest_message
@@ -18,7 +19,9 @@ from tests.factories import VISITOR_LANDLINE, make_request, make_widget
 from tests.receivers import ChatInbox, Mailbox, chat_receiver
 from tests.receivers import smtp_server as mail_server
 from tests.residue import number_forms, text_holds
-from workers.alerts import send_digests
+from workers.alerts import DIGEST_EVERY_SECONDS, send_digests
+from workers.cron import build_scheduler
+from workers.queues import INTEGRATIONS_QUEUE
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 DAY = date(2026, 11, 29)
@@ -158,3 +161,8 @@ def test_a_digest_that_fails_to_send_is_tried_again_on_the_next_run(
         chat.answer = 200
         assert send_digests() == 1
     assert len(chat.posts) == 2
+
+
+def test_cron_enqueues_the_digest_job_on_the_integrations_queue(app: Flask, redis: Redis) -> None:
+    [digests] = [job for job in build_scheduler().get_jobs() if job.func is send_digests]
+    assert (digests.queue_name, digests.interval) == (INTEGRATIONS_QUEUE, DIGEST_EVERY_SECONDS)

@@ -1,7 +1,120 @@
-"""Alert jobs (being written)."""
+"""Alert jobs: a failed or expired callback, the daily digest, a webhook endpoint turned off.
+
+E-mail goes through SMTP_URL; without it the e-mail part is logged and skipped (a chat
+webhook, if set, still gets its line). A send that fails raises, so RQ retries the job;
+a retry after a partial send may repeat the channel that had worked: an alert twice
+is better than none.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
+from callback import db
+from callback.integrations.alerts import (
+    Alert,
+    endpoint_disabled_alert,
+    failure_alert,
+    recipients,
+    widget_staff_emails,
+)
+from callback.integrations.chat import ChatNotSent, post_chat
+from callback.integrations.digest import (
+    claim_digest,
+    day_figures,
+    digest_message,
+    due_widgets,
+    release_digest,
+)
+from callback.integrations.events import ALERT_TYPES
+from callback.integrations.mail import MailNotConfigured, mail_configured, send_mail
+from callback.models import WebhookEndpoint, WebhookEvent, Widget, utcnow
+from workers.context import JobLog, job_context
+
+DIGEST_EVERY_SECONDS = 300
+DIGEST_TIMEOUT_SECONDS = 600
+# What a send can meet from the other side (smtplib's errors are OSErrors).
+SEND_ERRORS = (OSError, ChatNotSent, MailNotConfigured)
+
+
+class DigestsNotSent(Exception):
+    """Some digests failed to send; they are tried again on the next run."""
+
 
 def send_alert(event_id: int) -> int:
-    raise NotImplementedError
+    """Tell the widget's alert recipients about a failed or expired callback; count channels."""
+    with job_context(__name__, "-") as job_log:
+        session = db.session()
+        event = session.get(WebhookEvent, event_id)
+        if event is None or event.type not in ALERT_TYPES:
+            job_log.info("alert: no such failure event=%s", event_id)
+            return 0
+        job_log.extra = {**(job_log.extra or {}), "request_id": event.request_id}
+        widget = session.get_one(Widget, event.widget_id)
+        alert = failure_alert(event, widget)
+        sent = deliver(alert, widget.alert_emails, widget.alert_chat_url, job_log)
+        job_log.info("alert sent: event=%s channels=%s", event_id, sent)
+        return sent
+
+
+def send_digests() -> int:
+    """Send each widget's digest of yesterday once its hour has come; count those sent."""
+    with job_context(__name__, "-") as job_log:
+        session = db.session()
+        sent, failed = 0, 0
+        for widget_id, day in due_widgets(session, utcnow()):
+            widget = session.get_one(Widget, widget_id)
+            before = widget.digest_sent_for
+            if not claim_digest(session, widget_id, day):
+                continue  # another run has it
+            try:
+                send_digest(widget, day, job_log)
+            except SEND_ERRORS as exc:
+                # One widget's dead mailbox or chat must not hold up the others' digests.
+                error = type(exc).__name__
+                job_log.warning("digest not sent: widget=%s error=%s", widget.key, error)
+                release_digest(session, widget_id, day, before)
+                failed += 1
+                continue
+            except BaseException:
+                release_digest(session, widget_id, day, before)
+                raise
+            sent += 1
+        job_log.info("digests: sent=%s failed=%s", sent, failed)
+        if failed:
+            raise DigestsNotSent(f"{failed} digest(s) not sent; the next run tries again")
+        return sent
+
+
+def send_digest(widget: Widget, day: date, job_log: JobLog) -> int:
+    """Send `widget`'s digest of `day` to its recipients; count channels."""
+    message = digest_message(widget, day, day_figures(db.session(), widget, day))
+    return deliver(message, widget.alert_emails, widget.alert_chat_url, job_log)
+
+
+def notify_endpoint_disabled(endpoint_id: int) -> int:
+    """E-mail the widget's owners, managers and alert list that an endpoint was turned off."""
+    with job_context(__name__, "-") as job_log:
+        session = db.session()
+        endpoint = session.get(WebhookEndpoint, endpoint_id)
+        if endpoint is None:
+            return 0
+        widget = session.get_one(Widget, endpoint.widget_id)
+        to = recipients(widget_staff_emails(session, widget), widget.alert_emails)
+        sent = deliver(endpoint_disabled_alert(endpoint, widget), to, None, job_log)
+        job_log.info("endpoint disabled notice: endpoint=%s channels=%s", endpoint_id, sent)
+        return sent
+
+
+def deliver(message: Alert, emails: list[str], chat_url: str | None, job_log: JobLog) -> int:
+    """Send `message` by e-mail and chat, where each is set up; count channels; raise on failure."""
+    sent = 0
+    if emails and not mail_configured():
+        job_log.warning("SMTP_URL is not set: e-mail to %s recipient(s) skipped", len(emails))
+    elif emails:
+        send_mail(emails, message.subject, message.body)
+        sent += 1
+    if chat_url:
+        post_chat(chat_url, message.chat)
+        sent += 1
+    return sent

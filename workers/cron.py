@@ -19,7 +19,8 @@ from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
 from callback.redis_client import redis_connection
-from workers.queues import register_periodic
+from workers.alerts import DIGEST_EVERY_SECONDS, DIGEST_TIMEOUT_SECONDS, send_digests
+from workers.queues import INTEGRATIONS_QUEUE, register_periodic
 from workers.reconcile import reconcile
 from workers.retention import register_retention
 
@@ -34,13 +35,20 @@ def build_scheduler() -> CronScheduler:
     every = int(current_app.config["RECONCILE_EVERY_SECONDS"])
     register_periodic(scheduler, reconcile, every, timeout=120)
     register_retention(scheduler)
+    register_periodic(
+        scheduler,
+        send_digests,
+        DIGEST_EVERY_SECONDS,
+        timeout=DIGEST_TIMEOUT_SECONDS,
+        queue_name=INTEGRATIONS_QUEUE,
+    )
     return scheduler
 
 
 @click.command("cron")
 @with_appcontext
 def cron_command() -> None:
-    """Enqueue the periodic jobs (reconciler, retention) on time; run exactly one of these."""
+    """Enqueue the periodic jobs (reconciler, retention, digests); run exactly one of these."""
     run_until_stopped(build_scheduler, current_app.config["RECONCILE_EVERY_SECONDS"])
 
 

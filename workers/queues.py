@@ -342,12 +342,16 @@ def _delete_dial_jobs(redis: Redis, request_id: uuid.UUID) -> int:
 
 
 def register_periodic(
-    scheduler: CronScheduler, function: Callable[[], object], every_seconds: int, timeout: int
+    scheduler: CronScheduler,
+    function: Callable[[], object],
+    every_seconds: int,
+    timeout: int,
+    queue_name: str = CALLS_QUEUE,
 ) -> None:
-    """Have RQ's cron scheduler enqueue `function` every `every_seconds` on the calls queue."""
+    """Have RQ's cron scheduler enqueue `function` every `every_seconds` (calls queue)."""
     scheduler.register(
         function,
-        queue_name=CALLS_QUEUE,
+        queue_name=queue_name,
         interval=every_seconds,
         job_timeout=timeout,
         result_ttl=0,

@@ -22,6 +22,7 @@ from callback.accounts.access import caller, only_for, require_caller
 from callback.accounts.roles import AGENT, MANAGER, OWNER
 from callback.agents.roster import make_available, pause, remove
 from callback.errors import Invalid, Malformed, NotAllowed, NotFound
+from callback.integrations.alerts import chat_url_for_audit, checked_chat_url
 from callback.models import Agent, CallbackRequest, Widget, iso
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phones.masking import mask
@@ -92,10 +93,17 @@ def _check_team(team: str | None) -> None:
         raise NotAllowed("forbidden_team", "team: this API key may only use its own teams.")
 
 
+def _checked_alerts(fields: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a chat URL a webhook could not be sent to (the schema checks the rest)."""
+    if fields.get("alert_chat_url"):
+        fields["alert_chat_url"] = checked_chat_url(fields["alert_chat_url"])
+    return fields
+
+
 @bp.post("/widgets")
 def create_widget() -> tuple[Response, int]:
     who = only_for(OWNER)
-    fields = _payload(WidgetCreate)
+    fields = _checked_alerts(_payload(WidgetCreate))
     fields.setdefault("allowed_countries", [fields["default_region"]])
     fields.setdefault("allowed_number_types", list(DEFAULT_ALLOWED_NUMBER_TYPES))
     widget = Widget(**fields)
@@ -124,13 +132,15 @@ def get_widget(key: str) -> Response:
 @bp.patch("/widgets/<key>")
 def update_widget(key: str) -> Response:
     widget = _widget(key)
-    fields = _payload(WidgetUpdate)
+    fields = _checked_alerts(_payload(WidgetUpdate))
     _check_team(fields.get("team"))
     before = widget_json(widget)
     for name, value in fields.items():
         setattr(widget, name, value)
     db.session().flush()
     changed = audit.changes(before, widget_json(widget))
+    if "alert_chat_url" in changed:
+        changed["alert_chat_url"] = [chat_url_for_audit(url) for url in changed["alert_chat_url"]]
     if changed:
         audit.record(db.session(), caller().actor, "widget_updated", widget=widget.key,
                      changes=changed)  # fmt: skip

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
+from annotated_types import MaxLen
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from callback.schemas.constraints import Clearable, Flag, Items, OneOf, Text, Whole, said
+from callback.schemas.constraints import Clearable, Flag, Items, OneOf, Text, Whole, said, worded
 from callback.schemas.fields import (
     E164,
     Colour,
     Corner,
+    EmailAddress,
     HolidaysRegion,
     IsoDate,
     Language,
@@ -30,6 +32,9 @@ from callback.schemas.fields import (
     Url,
     WeeklyHours,
 )
+
+# Its address checks (https, not inside the network) need the app: the admin API does them.
+ChatUrl = Annotated[str, MaxLen(2048), worded("must be a URL of at most 2048 characters")]
 
 # A field left out: the stored value, or the column's default, stays. Never validated.
 ABSENT: Any = None
@@ -68,6 +73,13 @@ class WidgetUpdate(Payload):
     closed_dates: Annotated[list[IsoDate], Items(366)] = ABSENT
     max_wait_minutes: Annotated[int, Whole(1, 7 * 24 * 60)] = ABSENT
     slot_minutes: Annotated[int, OneOf(5, 10, 15, 20, 30, 60)] = ABSENT
+    # Who hears of failed and expired callbacks and gets the daily digest.
+    alert_emails: Annotated[list[EmailAddress], Items(20)] = ABSENT
+    # A Slack-compatible incoming webhook; checked as a webhook endpoint's URL is.
+    alert_chat_url: Clearable[ChatUrl] = ABSENT
+    digest_enabled: Flag = ABSENT
+    # The hour of the widget's day the digest of the day before is sent.
+    digest_hour: Annotated[int, Whole(0, 23)] = ABSENT
 
 
 class WidgetCreate(WidgetUpdate):

@@ -67,6 +67,23 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _email_address(value: Any) -> str:
+    # The shape of an address, not its existence: a bounce tells the owner the rest.
+    text = value.strip() if isinstance(value, str) else ""
+    local, at, domain = text.rpartition("@")
+    labels = domain.split(".")
+    if (
+        not at
+        or not local
+        or len(text) > 254
+        or any(c.isspace() or ord(c) < 32 or c in '<>,;"' for c in text)
+        or len(labels) < 2
+        or not all(labels)
+    ):
+        raise ValueError(f"{value!r} is not an e-mail address such as alerts@example.com")
+    return text
+
+
 def _holidays_region(value: Any) -> str:
     country, _, subdivision = str(value).upper().partition("-")
     supported = holidays.list_supported_countries()
@@ -89,6 +106,9 @@ Origin = Annotated[str, Field(examples=["https://www.example.com"]), BeforeValid
 E164 = Annotated[str, Field(examples=["+442079460001"]), BeforeValidator(_e164)]
 TimeZone = Annotated[str, Field(examples=["Europe/London"]), BeforeValidator(_timezone)]
 Url = Annotated[str, MaxLen(2048), AfterValidator(_http_url), worded("must be an http(s) URL")]
+EmailAddress = Annotated[
+    str, Field(examples=["alerts@example.com"]), BeforeValidator(_email_address)
+]
 HolidaysRegion = Annotated[str, Field(examples=["GB"]), BeforeValidator(_holidays_region)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Language = Annotated[str, OneOf(*LANGUAGES)]

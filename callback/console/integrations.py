@@ -13,6 +13,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from callback import db
@@ -104,7 +105,7 @@ def managed_widget(key: str) -> Widget:
     return widget
 
 
-def endpoint_values(form: Any) -> dict[str, Any]:
+def endpoint_values(form: MultiDict[str, str]) -> dict[str, Any]:
     """Return an endpoint form's values as the person sent them."""
     return {
         "url": form.get("url", "").strip(),

@@ -20,7 +20,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from callback import create_app
-from callback.models import RequestStatus, Widget, utcnow
+from callback.integrations.events import FAILED
+from callback.models import (
+    CallbackRequest,
+    RequestStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    Widget,
+    utcnow,
+)
 from callback.sandbox.server import serve_in_thread
 from tests.browser.console_page import Console, axe_findings, sign_in
 from tests.browser.widget_page import part
@@ -176,7 +186,8 @@ def _data(console: Console) -> dict[str, Any]:
             status=RequestStatus.SCHEDULED,
             scheduled_for=utcnow() + timedelta(hours=2),
         )
-        make_request(widget, session=session, status=RequestStatus.FAILED, phone=None)
+        failed = make_request(widget, session=session, status=RequestStatus.FAILED, phone=None)
+        endpoint = _endpoint_with_a_failed_attempt(session, widget, failed)
     owner = console.account("owner")
     manager = console.account("manager", widgets=(widget,))
     agent_account = console.account("agent", widgets=(widget,), agent=agent)
@@ -187,7 +198,26 @@ def _data(console: Console) -> dict[str, Any]:
         "owner": owner,
         "manager": manager,
         "agent_account": agent_account,
+        "endpoint": endpoint,
     }
+
+
+def _endpoint_with_a_failed_attempt(
+    session: Session, widget: Widget, request: CallbackRequest
+) -> WebhookEndpoint:
+    """A webhook endpoint of `widget` that answered 500 to the failure of `request`."""
+    endpoint = WebhookEndpoint(widget_id=widget.id, url="https://hooks.example.com/callback",
+                               events=[FAILED], secret="whsec_test", enabled=True)  # fmt: skip
+    event = WebhookEvent(widget_id=widget.id, request_id=request.id, type=FAILED, payload={})
+    session.add_all([endpoint, event])
+    session.flush()
+    delivery = WebhookDelivery(event_id=event.id, endpoint_id=endpoint.id,
+                               request_id=request.id, status="failed")  # fmt: skip
+    session.add(delivery)
+    session.flush()
+    session.add(WebhookAttempt(delivery_id=delivery.id, status_code=500, error="HTTP 500"))
+    session.commit()
+    return endpoint
 
 
 # What each role's menu holds, and a page each role may not open.
@@ -221,6 +251,8 @@ def _pages(data: dict[str, Any], role: str) -> list[str]:
         "/console/",
         "/console/widgets",
         f"/console/widgets/{data['widget'].key}",
+        f"/console/widgets/{data['widget'].key}/integrations",
+        f"/console/widgets/{data['widget'].key}/integrations/endpoints/{data['endpoint'].id}",
         "/console/agents",
         "/console/agents/new",
         f"/console/agents/{data['agent'].id}",
@@ -258,6 +290,35 @@ def test_every_page_passes_axe_and_fits_375_px(
         if found or not _fits(narrow_page):
             problems[path] = found or "wider than 375 px"
     assert problems == {}
+
+
+def test_an_added_endpoints_secret_is_shown_once(
+    narrow_page: Page, console: Console, axe_source: str
+) -> None:
+    data = _data(console)
+    sign_in(narrow_page, console, data["owner"].email)
+    narrow_page.goto(f"{console.url}/console/widgets/{data['widget'].key}")
+    narrow_page.get_by_role("link", name="Integrations: webhooks and alerts").click()
+    narrow_page.get_by_label("URL", exact=True).fill("https://crm.example.com/callbacks")
+    narrow_page.get_by_label("Description (optional)").fill("Our CRM")
+    narrow_page.get_by_role("button", name="Add endpoint").click()
+    expect(narrow_page.get_by_role("heading", level=1)).to_have_text("Endpoint added")
+    secret = narrow_page.get_by_label("Signing secret")
+    expect(secret).to_have_value(re.compile(r"^whsec_[A-Za-z0-9+/=]{44}$"))
+    expect(secret).to_have_attribute("readonly", "")
+    expect(narrow_page.get_by_text("it will not be shown again")).to_be_visible()
+    assert axe_findings(narrow_page, axe_source) == []
+    assert _fits(narrow_page)
+    shown = secret.input_value()
+    narrow_page.get_by_role("link", name="Done: it is copied").click()
+    expect(narrow_page.get_by_role("heading", level=1)).to_have_text("Webhook endpoint")
+    expect(narrow_page.get_by_label("URL", exact=True)).to_have_value(
+        "https://crm.example.com/callbacks"
+    )
+    assert shown not in narrow_page.content()
+    narrow_page.get_by_role("link", name=re.compile("Back to the integrations")).click()
+    assert shown not in narrow_page.content()
+    expect(narrow_page.get_by_text("Our CRM")).to_be_visible()
 
 
 NEW_COLOUR = ("#b3261e", "rgb(179, 38, 30)")

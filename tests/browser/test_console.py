@@ -212,7 +212,7 @@ def _endpoint_with_a_failed_attempt(
     session.add_all([endpoint, event])
     session.flush()
     delivery = WebhookDelivery(event_id=event.id, endpoint_id=endpoint.id,
-                               request_id=request.id, status="failed")  # fmt: skip
+                               request_id=request.id, state="failed")  # fmt: skip
     session.add(delivery)
     session.flush()
     session.add(WebhookAttempt(delivery_id=delivery.id, status_code=500, error="HTTP 500"))

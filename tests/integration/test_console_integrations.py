@@ -181,7 +181,7 @@ def test_deleting_an_endpoint_needs_confirming(app: Flask) -> None:
     assert actions()[-1] == "webhook_removed"
 
 
-def delivered(widget: Widget, endpoint: WebhookEndpoint, status: str = "failed") -> WebhookDelivery:
+def delivered(widget: Widget, endpoint: WebhookEndpoint, state: str = "failed") -> WebhookDelivery:
     """Store an event sent once to `endpoint`, which answered 500."""
     session = db.session()
     request = make_request(widget)
@@ -191,7 +191,7 @@ def delivered(widget: Widget, endpoint: WebhookEndpoint, status: str = "failed")
     session.add(event)
     session.flush()
     delivery = WebhookDelivery(
-        event_id=event.id, endpoint_id=endpoint.id, request_id=request.id, status=status
+        event_id=event.id, endpoint_id=endpoint.id, request_id=request.id, state=state
     )
     session.add(delivery)
     session.flush()
@@ -219,7 +219,7 @@ def test_the_deliveries_list_their_attempts_and_one_is_sent_again(app: Flask) ->
     answer = post(client, page, f"{page}/deliveries/{delivery.id}/replay")
     assert answer.status_code == 302
     db.session().refresh(delivery)
-    assert delivery.status == "pending"
+    assert delivery.state == "pending"
     assert actions()[-1] == "webhook_replayed"
 
 
@@ -232,7 +232,7 @@ def test_another_endpoints_delivery_is_not_found(app: Flask) -> None:
     page = endpoint_path(endpoint)
     assert post(client, page, f"{page}/deliveries/{delivery.id}/replay").status_code == 404
     db.session().refresh(delivery)
-    assert delivery.status == "failed"
+    assert delivery.state == "failed"
 
 
 def alerts(client: FlaskClient, widget: Widget, **form: Any) -> Any:

@@ -19,6 +19,7 @@ from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
 from callback.redis_client import redis_connection
+from workers import webhooks
 from workers.queues import register_periodic
 from workers.reconcile import reconcile
 from workers.retention import register_retention
@@ -34,6 +35,7 @@ def build_scheduler() -> CronScheduler:
     every = int(current_app.config["RECONCILE_EVERY_SECONDS"])
     register_periodic(scheduler, reconcile, every, timeout=120)
     register_retention(scheduler)
+    register_periodic(scheduler, webhooks.sweep, webhooks.SWEEP_EVERY_SECONDS, timeout=60)
     return scheduler
 
 

@@ -90,8 +90,8 @@ def enqueue_work(work: object) -> object:
             if not current_app.config.get("ERASE_PROVIDER_RECORDS"):
                 return None
             return enqueue_provider_erasure(request_id)
-        case DeliverWebhooks(endpoint_id, request_id):
-            return enqueue_webhook_delivery(endpoint_id, request_id)
+        case DeliverWebhooks(endpoint_id, request_id, at):
+            return enqueue_webhook_delivery(endpoint_id, request_id, at)
         case SendAlert(event_id):
             return enqueue_alert(event_id)
     raise TypeError(f"no job for {type(work).__name__}")
@@ -257,9 +257,16 @@ def integrations_queue(connection: Redis | None = None) -> Queue:
     return Queue(INTEGRATIONS_QUEUE, connection=connection or redis_connection())
 
 
-def webhook_job_id(endpoint_id: int, request_id: uuid.UUID | str | None) -> str:
-    """Return the id of the job sending a request's pending events to one endpoint."""
-    return f"webhook-{endpoint_id}-{request_id or 'none'}"
+def webhook_job_id(
+    endpoint_id: int, request_id: uuid.UUID | str | None, at: datetime | None = None
+) -> str:
+    """Return the id of the job sending a request's pending events to one endpoint.
+
+    A job scheduled for later names its time: the running job of the line schedules
+    its own successor, and could not while the two shared an id.
+    """
+    job_id = f"webhook-{endpoint_id}-{request_id or 'none'}"
+    return job_id if at is None else f"{job_id}-at{int(at.timestamp())}"
 
 
 def enqueue_webhook_delivery(
@@ -271,7 +278,7 @@ def enqueue_webhook_delivery(
     (`workers.webhooks.sweep`) finds every due delivery that has no job.
     """
     options = {
-        "job_id": webhook_job_id(endpoint_id, request_id),
+        "job_id": webhook_job_id(endpoint_id, request_id, at),
         "job_timeout": INTEGRATION_TIMEOUT_SECONDS,
         "result_ttl": 0,
         "failure_ttl": FAILURE_TTL_SECONDS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -45,7 +45,8 @@ def deliver_webhooks(endpoint_id: int, request_id: str | None) -> int:
                 return delivered
             now = utcnow()
             if head.next_attempt_at > now:
-                after_commit.add(session, DeliverWebhooks(endpoint_id, line, head.next_attempt_at))
+                at = _whole_second_after(head.next_attempt_at)
+                after_commit.add(session, DeliverWebhooks(endpoint_id, line, at))
                 session.commit()
                 return delivered
             if not deliveries.claim(session, head, now):
@@ -86,6 +87,13 @@ def _attempt(
     disabled = deliveries.record_attempt(session, delivery, answer, sent_at, duration_ms)
     session.commit()
     return disabled, answer.succeeded
+
+
+def _whole_second_after(moment: datetime) -> datetime:
+    # RQ keeps a scheduled time in whole seconds, rounded down: a job due at 10.4 s would
+    # run at 10 s, find its head not yet due, and be refused the id it runs under.
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 def sweep() -> int:

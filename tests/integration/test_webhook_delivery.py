@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from callback import db
 from callback.integrations import events
+from callback.integrations.deliveries import CLAIM_SECONDS, claim
 from callback.integrations.endpoints import add_endpoint
 from callback.models import (
     AuditEntry,
@@ -33,6 +34,7 @@ from tests.factories import VISITOR_LANDLINE, make_request, make_widget, session
 from tests.residue import find_number
 from tests.webhook_receiver import Receiver, Reply, receiving
 from workers.queues import INTEGRATIONS_QUEUE
+from workers.retention import WEBHOOK_DAYS, sweep_webhook_records
 from workers.webhooks import sweep
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -276,3 +278,34 @@ def test_erasure_leaves_no_number_in_a_pending_webhook(
     run_jobs(redis)
     assert receiver.types == [events.REQUESTED, events.REQUESTED, events.CANCELED]
     assert all("visitor" not in item.payload["data"] for item in receiver.received[1:])
+
+
+def test_a_claimed_line_is_not_sent_by_a_second_job_until_the_claim_lapses(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    [head] = deliveries()
+    assert claim(db.session(), head, START)  # a job that then died mid-send
+    run_jobs(redis)
+    assert receiver.received == []
+    clock.shift(timedelta(seconds=CLAIM_SECONDS + 1))
+    assert sweep() == 1
+    run_jobs(redis)
+    assert receiver.types == [events.REQUESTED]
+
+
+def test_retention_forgets_old_numbers_and_deletes_ended_records(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(500))
+    request = listening(receiver, events.REQUESTED, events.COMPLETED,
+                        webhook_number_consent_version="t", **SHARED)  # fmt: skip
+    announce(request, events.REQUESTED, events.COMPLETED)
+    run_jobs(redis)  # the head failed once; both wait
+    clock.shift(timedelta(hours=25))
+    assert sweep_webhook_records() == (2, 0)  # numbers past the cap, even while waiting
+    run_jobs(redis)
+    clock.shift(timedelta(days=WEBHOOK_DAYS, hours=1))
+    assert sweep_webhook_records() == (0, 2)
+    refreshed()
+    assert (deliveries(), attempts()) == ([], [])

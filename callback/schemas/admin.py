@@ -68,6 +68,8 @@ class WidgetUpdate(Payload):
     closed_dates: Annotated[list[IsoDate], Items(366)] = ABSENT
     max_wait_minutes: Annotated[int, Whole(1, 7 * 24 * 60)] = ABSENT
     slot_minutes: Annotated[int, OneOf(5, 10, 15, 20, 30, 60)] = ABSENT
+    # The consent_version whose notice says the number is shared: webhooks then carry it.
+    webhook_number_consent_version: Clearable[Annotated[str, Text(40)]] = ABSENT
 
 
 class WidgetCreate(WidgetUpdate):

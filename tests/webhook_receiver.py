@@ -6,6 +6,7 @@ kept; its answer is the next planned `Reply`, or 204 once the plan runs out.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -100,13 +101,19 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def receiving(path: str = "/hooks") -> Iterator[Receiver]:
-    """Serve a receiver on 127.0.0.1 in a thread; its URL is `receiver.url`."""
+def receiving(path: str = "/hooks", tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """Serve a receiver on 127.0.0.1 in a thread; its URL is `receiver.url`.
+
+    With `tls` it speaks https, and its URL names the host "localhost".
+    """
     receiver = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
     server.daemon_threads = True
     server.block_on_close = False
     receiver.url = f"http://127.0.0.1:{server.server_port}{path}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        receiver.url = f"https://localhost:{server.server_port}{path}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -61,8 +61,10 @@ def deliver_webhooks(endpoint_id: int, request_id: str | None) -> int:
             if disabled:
                 alerts.notify_endpoint_disabled(endpoint_id)
                 return delivered
-        # The rest of a long line goes to a job of its own (now, under another id).
-        after_commit.add(session, DeliverWebhooks(endpoint_id, line, utcnow()))
+        # The rest of a long line goes to a job of its own, a second on: a time after this
+        # job's own gives it another id.
+        soon = _whole_second_after(utcnow() + timedelta(seconds=1))
+        after_commit.add(session, DeliverWebhooks(endpoint_id, line, soon))
         session.commit()
         return delivered
 

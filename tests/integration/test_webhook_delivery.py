@@ -35,7 +35,7 @@ from tests.residue import find_number
 from tests.webhook_receiver import Receiver, Reply, receiving
 from workers.queues import INTEGRATIONS_QUEUE
 from workers.retention import WEBHOOK_DAYS, sweep_webhook_records
-from workers.webhooks import sweep
+from workers.webhooks import MOST_PER_JOB, sweep
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OTHER_VISITOR = "+442079460456"
@@ -309,3 +309,15 @@ def test_retention_forgets_old_numbers_and_deletes_ended_records(
     assert sweep_webhook_records() == (0, 2)
     refreshed()
     assert (deliveries(), attempts()) == ([], [])
+
+
+def test_a_long_line_is_sent_in_order_by_jobs_in_turn(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    request = listening(receiver, *events.EVENT_TYPES)
+    announce(request, *events.EVENT_TYPES)
+    run_jobs(redis)
+    assert receiver.types == list(events.EVENT_TYPES[:MOST_PER_JOB])
+    clock.shift(timedelta(seconds=2))
+    run_jobs(redis)
+    assert receiver.types == list(events.EVENT_TYPES)

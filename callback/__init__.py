@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from callback.api import admin, openapi, visitor  # noqa: PLC0415
     from callback.api import privacy as privacy_api  # noqa: PLC0415
     from callback.api import schedule as schedule_api  # noqa: PLC0415
+    from callback.api import webhooks as webhooks_api  # noqa: PLC0415
     from callback.cli import register_commands  # noqa: PLC0415
     from callback.console import init_app as init_console  # noqa: PLC0415
     from callback.embed import init_app as init_widget  # noqa: PLC0415
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(visitor.bp)
     app.register_blueprint(schedule_api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(privacy_api.bp)
     app.register_blueprint(form_views.bp)
     app.register_blueprint(webhook_routes.bp)

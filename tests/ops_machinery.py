@@ -44,8 +44,12 @@ def run_queued_jobs(redis: Redis) -> None:
         worker.execute_job(*found)
 
 
-def work_burst(redis: Redis, *, with_scheduler: bool = False) -> None:
-    """Run the calls queue until it is empty, failures scrubbed as `callback worker` does."""
-    SimpleWorker([CALLS_QUEUE], connection=redis, exception_handlers=[scrub_failure]).work(
-        burst=True, with_scheduler=with_scheduler
-    )
+def work_burst(redis: Redis, *, with_scheduler: bool = False, queue: str = CALLS_QUEUE) -> None:
+    """Run `queue` until it is empty, failures scrubbed as `callback worker` does."""
+    worker = SimpleWorker([queue], connection=redis, exception_handlers=[scrub_failure])
+    worker.work(burst=True, with_scheduler=with_scheduler)
+    if worker.scheduler is not None:
+        # RQ's scheduler opens a Redis client of its own and, in burst mode, leaves it
+        # open: closed here, or its socket's ResourceWarning lands in a later test.
+        worker.scheduler.connection.close()
+        worker.scheduler.connection.connection_pool.disconnect()

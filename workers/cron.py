@@ -19,6 +19,7 @@ from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
 from callback.redis_client import redis_connection
+from workers import webhooks
 from workers.alerts import DIGEST_EVERY_SECONDS, DIGEST_TIMEOUT_SECONDS, send_digests
 from workers.queues import INTEGRATIONS_QUEUE, register_periodic
 from workers.reconcile import reconcile
@@ -40,6 +41,13 @@ def build_scheduler() -> CronScheduler:
         send_digests,
         DIGEST_EVERY_SECONDS,
         timeout=DIGEST_TIMEOUT_SECONDS,
+        queue_name=INTEGRATIONS_QUEUE,
+    )
+    register_periodic(
+        scheduler,
+        webhooks.sweep,
+        webhooks.SWEEP_EVERY_SECONDS,
+        timeout=60,
         queue_name=INTEGRATIONS_QUEUE,
     )
     return scheduler

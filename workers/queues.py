@@ -30,7 +30,7 @@ from rq.job import Job, JobStatus
 from rq.utils import now
 
 from callback import after_commit
-from callback.integrations.work import DeliverWebhooks, SendAlert
+from callback.integrations.work import DeliverWebhooks, NoticeEndpointDisabled, SendAlert
 from callback.lifecycle.work import (
     Dial,
     DropDialJobs,
@@ -40,7 +40,7 @@ from callback.lifecycle.work import (
     FirstDial,
 )
 from callback.redis_client import redis_connection
-from workers.alerts import send_alert
+from workers.alerts import notify_endpoint_disabled, send_alert
 from workers.calls import end_calls, end_losing_agent_legs
 from workers.dial import dial
 from workers.provider_records import delete_provider_records
@@ -90,10 +90,13 @@ def enqueue_work(work: object) -> object:
             if not current_app.config.get("ERASE_PROVIDER_RECORDS"):
                 return None
             return enqueue_provider_erasure(request_id)
-        case DeliverWebhooks(endpoint_id, request_id):
-            return enqueue_webhook_delivery(endpoint_id, request_id)
+        case DeliverWebhooks(endpoint_id, request_id, at):
+            return enqueue_webhook_delivery(endpoint_id, request_id, at)
         case SendAlert(event_id):
-            return enqueue_alert(event_id)
+            return enqueue_alert(send_alert, event_id, alert_job_id(event_id))
+        case NoticeEndpointDisabled(endpoint_id):
+            job_id = f"endpoint-disabled-{endpoint_id}-{uuid.uuid4().hex[:12]}"
+            return enqueue_alert(notify_endpoint_disabled, endpoint_id, job_id)
     raise TypeError(f"no job for {type(work).__name__}")
 
 
@@ -257,9 +260,16 @@ def integrations_queue(connection: Redis | None = None) -> Queue:
     return Queue(INTEGRATIONS_QUEUE, connection=connection or redis_connection())
 
 
-def webhook_job_id(endpoint_id: int, request_id: uuid.UUID | str | None) -> str:
-    """Return the id of the job sending a request's pending events to one endpoint."""
-    return f"webhook-{endpoint_id}-{request_id or 'none'}"
+def webhook_job_id(
+    endpoint_id: int, request_id: uuid.UUID | str | None, at: datetime | None = None
+) -> str:
+    """Return the id of the job sending a request's pending events to one endpoint.
+
+    A job scheduled for later names its time: the running job of the line schedules
+    its own successor, and could not while the two shared an id.
+    """
+    job_id = f"webhook-{endpoint_id}-{request_id or 'none'}"
+    return job_id if at is None else f"{job_id}-at{int(at.timestamp())}"
 
 
 def enqueue_webhook_delivery(
@@ -271,7 +281,7 @@ def enqueue_webhook_delivery(
     (`workers.webhooks.sweep`) finds every due delivery that has no job.
     """
     options = {
-        "job_id": webhook_job_id(endpoint_id, request_id),
+        "job_id": webhook_job_id(endpoint_id, request_id, at),
         "job_timeout": INTEGRATION_TIMEOUT_SECONDS,
         "result_ttl": 0,
         "failure_ttl": FAILURE_TTL_SECONDS,
@@ -294,13 +304,13 @@ def alert_job_id(event_id: int) -> str:
     return f"alert-{event_id}"
 
 
-def enqueue_alert(event_id: int) -> Job | None:
-    """Enqueue the alert about `event_id`; None if queued already or Redis is down."""
+def enqueue_alert(function: Callable[[int], object], about: int, job_id: str) -> Job | None:
+    """Enqueue an alert job (retried); None if queued already or Redis is down."""
     try:
         return integrations_queue().enqueue(
-            send_alert,
-            event_id,
-            job_id=alert_job_id(event_id),
+            function,
+            about,
+            job_id=job_id,
             job_timeout=INTEGRATION_TIMEOUT_SECONDS,
             result_ttl=RESULT_TTL_SECONDS,
             failure_ttl=PROVIDER_FAILURE_TTL_SECONDS,
@@ -310,7 +320,7 @@ def enqueue_alert(event_id: int) -> Job | None:
     except DuplicateJobError:
         return None
     except RedisError as exc:
-        log.warning("alert enqueue failed: event=%s error=%s", event_id, type(exc).__name__)
+        log.warning("alert enqueue failed: job=%s error=%s", job_id, type(exc).__name__)
         return None
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from callback import after_commit, db
+from callback.integrations import events
 from callback.lifecycle.requests import forget
 from callback.lifecycle.work import EndCalls
 from callback.models import AuditEntry, CallbackRequest, Invitation, RequestStatus, utcnow
@@ -28,6 +29,9 @@ from workers.queues import enqueue_provider_erasure, register_periodic
 RETENTION_EVERY_SECONDS = 300
 RETENTION_OUTCOME = "retention_cap"
 BATCH_SIZE = 500
+# Ended webhook events, their deliveries and attempts are kept this long: long enough
+# for an owner to look into a failure and replay it, no longer.
+WEBHOOK_DAYS = 30
 
 
 def expired_requests(session: Session, cap_hours: float) -> list[CallbackRequest]:
@@ -81,13 +85,32 @@ def sweep_staff_records() -> tuple[int, int]:
         return counts
 
 
+def sweep_webhook_records() -> tuple[int, int]:
+    """Null event numbers past the retention cap; delete ended events past WEBHOOK_DAYS.
+
+    A delivery still retrying past the cap goes on without the number. Returns how many
+    numbers were nulled and how many events (with deliveries and attempts) deleted.
+    """
+    with job_context(__name__, "-") as job_log:
+        session = db.session()
+        now = utcnow()
+        cap = timedelta(hours=current_app.config["RETENTION_MAX_HOURS"])
+        nulled = events.forget_numbers_before(session, now - cap)
+        deleted = events.delete_ended_before(session, now - timedelta(days=WEBHOOK_DAYS))
+        session.commit()
+        job_log.info("retention: webhook_numbers=%s webhook_events=%s", nulled, deleted)
+        return nulled, deleted
+
+
 def run_retention() -> int:
     """The periodic job: erase numbers past the cap, then retry pending provider erasures.
 
-    It also deletes old audit entries and spent invitations (sweep_staff_records).
+    It also deletes old audit entries and spent invitations (sweep_staff_records), and
+    old webhook events with their deliveries (sweep_webhook_records).
     """
     erased = erase_expired()
     sweep_staff_records()
+    sweep_webhook_records()
     with job_context(__name__, "-"):
         if current_app.config.get("ERASE_PROVIDER_RECORDS"):
             for request_id in unerased_requests(db.session()):

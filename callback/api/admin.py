@@ -23,6 +23,7 @@ from callback.accounts.roles import AGENT, MANAGER, OWNER
 from callback.agents.roster import make_available, pause, remove
 from callback.errors import Invalid, Malformed, NotAllowed, NotFound
 from callback.integrations.alerts import chat_url_for_audit, checked_chat_url
+from callback.integrations.endpoints import check_number_sharing
 from callback.models import Agent, CallbackRequest, Widget, iso
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phones.masking import mask
@@ -48,7 +49,7 @@ def agent_json(agent: Agent) -> dict[str, Any]:
     return bodies.shown(bodies.Agent, agent)
 
 
-def _payload(model: type[BaseModel]) -> dict[str, Any]:
+def checked_body(model: type[BaseModel]) -> dict[str, Any]:
     """Return the fields the JSON body gave, checked by `model`, or refuse it."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -60,7 +61,7 @@ def _payload(model: type[BaseModel]) -> dict[str, Any]:
         raise Invalid("invalid_field", f"{field}: {text}", field) from None
 
 
-def _widget(key: str) -> Widget:
+def managed_widget(key: str) -> Widget:
     """The widget `key`, if the caller may manage it; else 404 as for no such widget."""
     who = only_for(*STAFF)
     widget = db.session().scalars(select(Widget).filter_by(key=key)).one_or_none()
@@ -103,12 +104,13 @@ def _checked_alerts(fields: dict[str, Any]) -> dict[str, Any]:
 @bp.post("/widgets")
 def create_widget() -> tuple[Response, int]:
     who = only_for(OWNER)
-    fields = _checked_alerts(_payload(WidgetCreate))
+    fields = _checked_alerts(checked_body(WidgetCreate))
     fields.setdefault("allowed_countries", [fields["default_region"]])
     fields.setdefault("allowed_number_types", list(DEFAULT_ALLOWED_NUMBER_TYPES))
     widget = Widget(**fields)
     db.session().add(widget)
     db.session().flush()
+    check_number_sharing(widget_json(widget))  # with the defaults the flush filled in
     audit.record(db.session(), who.actor, "widget_created", widget=widget.key)
     db.session().commit()
     return jsonify(widget_json(widget)), 201
@@ -126,15 +128,20 @@ def list_widgets() -> Response:
 
 @bp.get("/widgets/<key>")
 def get_widget(key: str) -> Response:
-    return jsonify(widget_json(_widget(key)))
+    return jsonify(widget_json(managed_widget(key)))
 
 
 @bp.patch("/widgets/<key>")
 def update_widget(key: str) -> Response:
-    widget = _widget(key)
-    fields = _checked_alerts(_payload(WidgetUpdate))
+    widget = managed_widget(key)
+    fields = _checked_alerts(checked_body(WidgetUpdate))
     _check_team(fields.get("team"))
     before = widget_json(widget)
+    if "webhook_number_consent_version" in fields:
+        # Passing visitors' numbers on is the owner's decision, as in the console.
+        if fields["webhook_number_consent_version"] != widget.webhook_number_consent_version:
+            only_for(OWNER)
+        check_number_sharing({**before, **fields})
     for name, value in fields.items():
         setattr(widget, name, value)
     db.session().flush()
@@ -151,7 +158,7 @@ def update_widget(key: str) -> Response:
 @bp.delete("/widgets/<key>")
 def delete_widget(key: str) -> tuple[str, int]:
     who = only_for(OWNER)
-    widget = _widget(key)
+    widget = managed_widget(key)
     audit.record(db.session(), who.actor, "widget_deleted", widget=widget.key)
     db.session().delete(widget)
     db.session().commit()
@@ -161,7 +168,7 @@ def delete_widget(key: str) -> tuple[str, int]:
 @bp.post("/agents")
 def create_agent() -> tuple[Response, int]:
     who = only_for(*STAFF)
-    fields = _payload(AgentCreate)
+    fields = checked_body(AgentCreate)
     _check_team(fields.get("team") or "default")
     agent = Agent(**fields)
     db.session().add(agent)
@@ -190,7 +197,7 @@ def get_agent(agent_id: int) -> Response:
 def update_agent(agent_id: int) -> Response:
     agent = _agent(agent_id)
     who = caller()
-    changes = _payload(AgentUpdate)
+    changes = checked_body(AgentUpdate)
     available = changes.pop("available", None)
     if who.role == AGENT and changes:
         raise NotAllowed("forbidden", "An agent's API key may change only `available`.")

@@ -130,6 +130,57 @@ def _crud(item: str, id_param: dict[str, Any], listing: str) -> dict[str, Any]:
     return {f"/api/v1/admin/{plural}": collection, f"/api/v1/admin/{plural}/{{{name}}}": one}
 
 
+def _webhook_paths() -> dict[str, Any]:
+    base = "/api/v1/admin/widgets/{widget_key}/webhooks"
+    one = f"{base}/{{webhook_id}}"
+    webhook_id = _path_param("webhook_id", {"type": "integer", "minimum": 1})
+    delivery_id = _path_param("delivery_id", {"type": "integer", "minimum": 1})
+
+    def operation(summary: str, answer: str, status: str = "200", **more: Any) -> dict[str, Any]:
+        responses = {status: _json(_ref(answer)), **_errors(400, 401, 404, 422)}
+        return {"summary": summary, "security": ADMIN, "responses": responses, **more}
+
+    return {
+        base: {
+            "parameters": [WIDGET_KEY],
+            "post": operation(
+                "Add a webhook endpoint; the answer holds its secret, shown this once",
+                "WebhookCreated",
+                "201",
+                requestBody=_body(_ref("WebhookCreate")),
+            ),
+            "get": operation("List the widget's webhook endpoints", "WebhookList"),
+        },
+        one: {
+            "parameters": [WIDGET_KEY, webhook_id],
+            "get": operation("A webhook endpoint (never its secret)", "Webhook"),
+            "patch": operation(
+                "Change a webhook endpoint", "Webhook", requestBody=_body(_ref("WebhookUpdate"))
+            ),
+            "delete": {
+                "summary": "Remove a webhook endpoint and its deliveries",
+                "security": ADMIN,
+                "responses": {"204": {"description": "Deleted"}, **_errors(401, 404)},
+            },
+        },
+        f"{one}/rotate-secret": {
+            "parameters": [WIDGET_KEY, webhook_id],
+            "post": operation("Give the endpoint a new signing secret", "WebhookSecret"),
+        },
+        f"{one}/deliveries": {
+            "parameters": [WIDGET_KEY, webhook_id],
+            "get": operation(
+                "The latest attempts: what the endpoint answered, never the body",
+                "WebhookAttemptList",
+            ),
+        },
+        f"{one}/deliveries/{{delivery_id}}/replay": {
+            "parameters": [WIDGET_KEY, webhook_id, delivery_id],
+            "post": operation("Send a delivery again", "WebhookReplay", "202"),
+        },
+    }
+
+
 def _admin_paths() -> dict[str, Any]:
     limit = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}}
     subject = _body(_ref("SubjectRequest"))
@@ -156,6 +207,7 @@ def _admin_paths() -> dict[str, Any]:
             }
         },
         **privacy,
+        **_webhook_paths(),
     }
 
 

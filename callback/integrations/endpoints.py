@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from callback import after_commit
 from callback.accounts import audit
 from callback.errors import Invalid
 from callback.integrations.addresses import check_url
-from callback.integrations.events import EVENT_TYPES
+from callback.integrations.events import EVENT_TYPES, forget_number_if_sent
 from callback.integrations.work import DeliverWebhooks
 from callback.models import (
     WebhookAttempt,
@@ -52,6 +52,25 @@ def checked_events(events: Iterable[str]) -> list[str]:
         known = ", ".join(EVENT_TYPES)
         raise Invalid("invalid_field", f"events: choose one or more of {known}.", "events")
     return wanted
+
+
+def check_number_sharing(settings: Mapping[str, Any]) -> None:
+    """Refuse to share the number under any notice but the widget's own, current one.
+
+    `settings` are the widget's as they would be saved. The owner confirms, by naming
+    its version, that the notice the visitor sees says the number goes to their
+    systems; the standard notice does not say so.
+    """
+    field = "webhook_number_consent_version"
+    version = settings.get(field)
+    if version is None:
+        return
+    if not settings.get("privacy_notice"):
+        raise Invalid("invalid_field", f"{field}: needs a privacy_notice of the widget's "
+                      "own that says the number is shared.", field)  # fmt: skip
+    if version != settings.get("consent_version"):
+        raise Invalid("invalid_field", f"{field}: must be the widget's consent_version "
+                      f"({settings.get('consent_version')}).", field)  # fmt: skip
 
 
 def add_endpoint(
@@ -129,9 +148,20 @@ def change_endpoint(
 
 
 def remove_endpoint(session: Session, endpoint: WebhookEndpoint, actor: str) -> None:
-    """Delete the endpoint with its deliveries (nothing more is sent to it)."""
+    """Delete the endpoint with its deliveries (nothing more is sent to it).
+
+    An event that was waiting only for this endpoint no longer needs its number.
+    """
+    waiting = session.scalars(
+        select(WebhookEvent)
+        .join(WebhookDelivery, WebhookDelivery.event_id == WebhookEvent.id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.state == "pending")
+    ).all()
     audit.record(session, actor, "webhook_removed", endpoint=endpoint.id)
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
     session.delete(endpoint)
+    for event in waiting:
+        forget_number_if_sent(session, event)
     session.flush()
     refresh_listening(session, endpoint.widget_id)
 
@@ -175,10 +205,15 @@ def attempts_of(
 
 
 def replay(session: Session, delivery: WebhookDelivery, actor: str) -> WebhookDelivery:
-    """Send a delivery again now, whatever became of it: it joins its request's line."""
+    """Send a delivery again now, whatever became of it: it joins its request's line.
+
+    Its retry schedule starts again (a replay of a day-old failure gets a day too), and
+    the attempt is marked manual (`deliveries.is_manual`).
+    """
     delivery.state = "pending"
     delivery.next_attempt_at = utcnow()
     delivery.claimed_until = None
+    delivery.first_attempt_at = None
     audit.record(
         session, actor, "webhook_replayed", endpoint=delivery.endpoint_id, delivery=delivery.id
     )

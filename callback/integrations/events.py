@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from callback import after_commit
@@ -77,7 +77,8 @@ def record(
         request_id=request.id,
         type=event_type,
         payload=payload_data(session, request),
-        phone=phone if shares_number(request) else None,
+        # Only a webhook may carry it (alerts never do): no listener, nothing to keep.
+        phone=phone if listening and shares_number(request) else None,
         created_at=utcnow(),
     )
     session.add(event)
@@ -95,6 +96,41 @@ def record(
     if alerted:
         after_commit.add(session, SendAlert(event.id))
     return event
+
+
+def forget_number_if_sent(session: Session, event: WebhookEvent) -> None:
+    """Null the event's number once none of its deliveries is pending any more."""
+    session.flush()
+    waiting = exists().where(
+        WebhookDelivery.event_id == event.id, WebhookDelivery.state == "pending"
+    )
+    if event.phone is not None and not session.scalar(select(waiting)):
+        event.phone = None
+
+
+def forget_number(session: Session, e164: str) -> int:
+    """Null `e164` in every event still carrying it (a data-subject erasure); count them."""
+    erased = session.execute(
+        update(WebhookEvent).where(WebhookEvent.phone == e164).values(phone=None)
+    )
+    return erased.rowcount or 0  # type: ignore[attr-defined]
+
+
+def forget_numbers_before(session: Session, cutoff: datetime) -> int:
+    """Null the number of events made before `cutoff`, sent or not (the retention cap)."""
+    old = (WebhookEvent.phone.is_not(None), WebhookEvent.created_at < cutoff)
+    erased = session.execute(update(WebhookEvent).where(*old).values(phone=None))
+    return erased.rowcount or 0  # type: ignore[attr-defined]
+
+
+def delete_ended_before(session: Session, cutoff: datetime) -> int:
+    """Delete events made before `cutoff` with nothing pending; their deliveries and
+    attempts go with them (the foreign keys cascade). Return how many events."""
+    waiting = exists().where(
+        WebhookDelivery.event_id == WebhookEvent.id, WebhookDelivery.state == "pending"
+    )
+    ended = session.execute(delete(WebhookEvent).where(WebhookEvent.created_at < cutoff, ~waiting))
+    return ended.rowcount or 0  # type: ignore[attr-defined]
 
 
 def shares_number(request: CallbackRequest) -> bool:

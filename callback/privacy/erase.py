@@ -9,6 +9,7 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from callback import after_commit
+from callback.integrations import events
 from callback.lifecycle.requests import forget
 from callback.lifecycle.work import DropDialJobs, EndCalls, EraseProviderRecords
 from callback.models import AuditEntry, RequestStatus
@@ -41,6 +42,8 @@ def erase_number(session: Session, redis: Redis, e164: str, actor: str) -> Erasu
     pending = [row.id for row in rows if not row.status.is_terminal]
     for row in rows:
         forget(session, row, RequestStatus.CANCELED, ERASED_ON_REQUEST, actor)
+    # Events shared with the widget's endpoints, the cancellation's own among them.
+    events.forget_number(session, e164)
     keys = abuse_limit_keys(redis, e164)
     ids = [row.id for row in rows]
     session.add(

@@ -15,6 +15,7 @@ from pydantic_core import core_schema
 
 from callback.schemas import admin as schemas
 from callback.schemas import answers as bodies
+from callback.schemas import webhooks
 
 REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (
@@ -32,6 +33,14 @@ MODELS: tuple[type[BaseModel], ...] = (
     bodies.Agent,
     bodies.AgentList,
     schemas.SubjectRequest,
+    webhooks.WebhookCreate,
+    webhooks.WebhookUpdate,
+    webhooks.Webhook,
+    webhooks.WebhookCreated,
+    webhooks.WebhookList,
+    webhooks.WebhookSecret,
+    webhooks.WebhookAttemptList,
+    webhooks.WebhookReplay,
     bodies.Error,
 )
 

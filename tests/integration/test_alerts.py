@@ -10,7 +10,6 @@ import pytest
 import time_machine
 from flask import Flask
 from redis import Redis
-from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
 from callback import db
@@ -20,11 +19,11 @@ from callback.models import CallbackRequest, RequestStatus, WebhookEndpoint, Web
 from tests.conftest import PUBLIC_BASE_URL
 from tests.console_helpers import make_account
 from tests.factories import VISITOR_LANDLINE, make_request, make_widget
+from tests.ops_machinery import work_burst
 from tests.receivers import ChatInbox, Mailbox, chat_receiver, free_port
 from tests.receivers import smtp_server as mail_server
 from tests.residue import number_forms, text_holds
 from workers.alerts import notify_endpoint_disabled, send_alert
-from workers.failures import scrub_failure
 from workers.queues import INTEGRATIONS_QUEUE, PROVIDER_RETRY_ATTEMPTS, alert_job_id
 
 FAILED_AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -47,11 +46,7 @@ def chat() -> Iterator[ChatInbox]:
 
 def run_integration_jobs(redis: Redis) -> None:
     """Run the integrations queue until empty, as `callback worker` would."""
-    SimpleWorker(
-        [Queue(INTEGRATIONS_QUEUE, connection=redis)],
-        connection=redis,
-        exception_handlers=[scrub_failure],
-    ).work(burst=True)
+    work_burst(redis, queue=INTEGRATIONS_QUEUE)
 
 
 def end_request(widget: Widget, status: RequestStatus, outcome: str) -> CallbackRequest:

@@ -1,0 +1,323 @@
+"""Webhooks reach a real receiver signed and in order, retried, given up on, replayed.
+
+Jobs run on the real Redis through an RQ worker in burst mode (with its scheduler, which
+enqueues a retry once the moved clock reaches it); the receiver is a real HTTP server
+on loopback that checks every signature the way a widget owner's server would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from flask import Flask
+from redis import Redis
+from sqlalchemy import select
+
+from callback import db
+from callback.integrations import events
+from callback.integrations.deliveries import CLAIM_SECONDS, claim
+from callback.integrations.endpoints import add_endpoint
+from callback.models import (
+    AuditEntry,
+    CallbackRequest,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from callback.privacy.erase import erase_number
+from tests.factories import VISITOR_LANDLINE, make_request, make_widget, session_connection
+from tests.ops_machinery import work_burst
+from tests.residue import find_number
+from tests.webhook_receiver import Receiver, Reply, receiving
+from workers.queues import INTEGRATIONS_QUEUE
+from workers.retention import WEBHOOK_DAYS, sweep_webhook_records
+from workers.webhooks import MOST_PER_JOB, sweep
+
+START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+OTHER_VISITOR = "+442079460456"
+# The widget's own notice says the number is shared, under the version requests carry.
+SHARED = {"privacy_notice": "We pass your number to our CRM.", "consent_version": "t"}
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def receiver(app: Flask) -> Iterator[Receiver]:
+    with receiving() as serving:
+        yield serving
+
+
+def run_jobs(redis: Redis) -> None:
+    """Run the integrations queue until empty, moving scheduled jobs that are due."""
+    work_burst(redis, with_scheduler=True, queue=INTEGRATIONS_QUEUE)
+
+
+def listening(receiver: Receiver, *types: str, **widget_fields: object) -> CallbackRequest:
+    """Return a request of a widget whose endpoint (the receiver) listens to `types`."""
+    widget = make_widget(**widget_fields)
+    endpoint = add_endpoint(db.session(), widget, receiver.url, list(types), actor="test")
+    db.session().commit()
+    receiver.secret = endpoint.secret
+    return make_request(widget)
+
+
+def announce(request: CallbackRequest, *types: str) -> list[WebhookEvent]:
+    """Record the request's events as its moves would, and commit (which enqueues)."""
+    recorded = [
+        events.record(db.session(), request.widget, request, kind, phone=request.phone)
+        for kind in types
+    ]
+    db.session().commit()
+    return [event for event in recorded if event is not None]
+
+
+def deliveries() -> list[WebhookDelivery]:
+    return list(db.session().scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+
+
+def attempts() -> list[WebhookAttempt]:
+    return list(db.session().scalars(select(WebhookAttempt).order_by(WebhookAttempt.id)))
+
+
+def refreshed() -> None:
+    db.session().expire_all()  # the job committed in its own session
+
+
+def test_events_arrive_signed_in_order_with_the_standard_headers(
+    redis: Redis, receiver: Receiver
+) -> None:
+    request = listening(receiver, events.REQUESTED, events.COMPLETED)
+    requested, _ = announce(request, events.REQUESTED, events.COMPLETED)
+    run_jobs(redis)
+    assert receiver.forged == 0
+    assert receiver.types == [events.REQUESTED, events.COMPLETED]
+    first = receiver.received[0]
+    assert first.headers["webhook-id"] == requested.message_id
+    assert first.headers["Content-Type"] == "application/json"
+    assert first.headers["User-Agent"].startswith("Callback-Webhooks/")
+    assert first.payload["data"]["request_id"] == str(request.id)
+    assert "visitor" not in first.payload["data"]  # the widget did not opt in
+    refreshed()
+    assert [d.state for d in deliveries()] == ["delivered", "delivered"]
+    assert [(a.status_code, a.error, a.manual) for a in attempts()] == [(204, None, False)] * 2
+
+
+def test_order_is_kept_while_the_head_is_retried(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(500))
+    request = listening(receiver, events.REQUESTED, events.COMPLETED)
+    announce(request, events.REQUESTED, events.COMPLETED)
+    run_jobs(redis)
+    assert receiver.types == [events.REQUESTED]  # completed waits behind the failed head
+    refreshed()
+    head, behind = deliveries()
+    assert (head.state, head.attempts, head.last_status_code) == ("pending", 1, 500)
+    assert head.next_attempt_at > START
+    assert (behind.state, behind.attempts) == ("pending", 0)
+    clock.shift(timedelta(minutes=5))
+    run_jobs(redis)
+    assert receiver.types == [events.REQUESTED, events.REQUESTED, events.COMPLETED]
+    first_try, retry = receiver.received[:2]
+    assert first_try.headers["webhook-id"] == retry.headers["webhook-id"]  # one message
+    refreshed()
+    assert [d.state for d in deliveries()] == ["delivered", "delivered"]
+    assert db.session().get_one(WebhookEndpoint, head.endpoint_id).failing_since is None
+
+
+def test_retry_after_of_a_429_is_honoured(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(429, {"Retry-After": "120"}))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    assert delivery.next_attempt_at == START + timedelta(seconds=120)
+    clock.shift(timedelta(seconds=119))
+    run_jobs(redis)
+    assert len(receiver.received) == 1  # not before the receiver asked
+    clock.shift(timedelta(seconds=2))
+    run_jobs(redis)
+    assert len(receiver.received) == 2
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [(Reply(400), None), (Reply(410), None), (Reply(302, {"Location": "http://10.0.0.1/"}),
+                                             "redirects are not followed")],
+)  # fmt: skip
+def test_a_refusal_fails_at_once_and_the_line_moves_on(
+    redis: Redis, receiver: Receiver, reply: Reply, error: str | None
+) -> None:
+    receiver.answer(reply)
+    request = listening(receiver, events.REQUESTED, events.CANCELED)
+    announce(request, events.REQUESTED, events.CANCELED)
+    run_jobs(redis)
+    assert receiver.types == [events.REQUESTED, events.CANCELED]
+    refreshed()
+    refused, next_one = deliveries()
+    assert (refused.state, refused.attempts, refused.last_error) == ("failed", 1, error)
+    assert next_one.state == "delivered"
+
+
+def test_a_timeout_is_retried_and_delivered_once_the_receiver_answers(
+    app: Flask, redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    app.config["WEBHOOK_READ_TIMEOUT"] = 0.2
+    receiver.answer(Reply(hang=True))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    assert (delivery.state, delivery.last_error) == ("pending", "timed out waiting for the answer")
+    clock.shift(timedelta(minutes=1))
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+    assert [a.status_code for a in attempts()] == [None, 204]
+
+
+def test_a_day_of_failures_ends_the_delivery_and_turns_the_endpoint_off(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(*[Reply(503)] * 3)
+    request = listening(receiver, events.REQUESTED)
+    announce(request, events.REQUESTED)
+    run_jobs(redis)
+    clock.shift(timedelta(hours=2))
+    run_jobs(redis)  # still failing, within the day: tried again later
+    refreshed()
+    [delivery] = deliveries()
+    assert (delivery.state, delivery.attempts) == ("pending", 2)
+    clock.shift(timedelta(hours=23))
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    assert (delivery.state, delivery.attempts) == ("failed", 3)
+    endpoint = db.session().get_one(WebhookEndpoint, delivery.endpoint_id)
+    assert not endpoint.enabled
+    assert endpoint.disabled_reason == "turned off after failing for 24 hours"
+    [entry] = db.session().scalars(select(AuditEntry).filter_by(action="webhook_disabled"))
+    assert entry.details["endpoint"] == endpoint.id
+
+
+def test_a_replay_sends_a_failed_delivery_again_marked_manual(
+    client: object, redis: Redis, receiver: Receiver, admin_headers: dict[str, str]
+) -> None:
+    receiver.answer(Reply(400))
+    request = listening(receiver, events.REQUESTED)
+    announce(request, events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    assert delivery.state == "failed"
+    path = (
+        f"/api/v1/admin/widgets/{request.widget.key}/webhooks/{delivery.endpoint_id}"
+        f"/deliveries/{delivery.id}/replay"
+    )
+    answer = client.post(path, headers=admin_headers)  # type: ignore[attr-defined]
+    assert answer.status_code == 202
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+    assert [(a.status_code, a.manual) for a in attempts()] == [(400, False), (204, True)]
+    assert len(receiver.received) == 2
+
+
+def test_the_sweep_sends_lines_whose_job_was_lost(redis: Redis, receiver: Receiver) -> None:
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    redis.flushdb()  # the job is lost, as in a Redis outage
+    assert sweep() == 1
+    run_jobs(redis)
+    assert receiver.types == [events.REQUESTED]
+
+
+def test_the_number_is_sent_only_under_the_opted_in_consent_and_then_forgotten(
+    redis: Redis, receiver: Receiver
+) -> None:
+    request = listening(receiver, events.REQUESTED, webhook_number_consent_version="t", **SHARED)
+    older = make_request(request.widget, phone=OTHER_VISITOR, consent_version="older")
+    announce(request, events.REQUESTED)
+    announce(older, events.REQUESTED)
+    stored = db.session().scalars(select(WebhookEvent.phone).order_by(WebhookEvent.id)).all()
+    assert stored == [VISITOR_LANDLINE, None]
+    run_jobs(redis)
+    sent = {item.payload["data"]["request_id"]: item.payload["data"] for item in receiver.received}
+    assert sent[str(request.id)]["visitor"] == {"phone": VISITOR_LANDLINE}
+    assert "visitor" not in sent[str(older.id)]
+    refreshed()
+    assert db.session().scalars(select(WebhookEvent.phone)).all() == [None, None]
+    # The requests are live and hold their numbers; no webhook table does.
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == ["callback_requests.phone"]
+
+
+def test_erasure_leaves_no_number_in_a_pending_webhook(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(500))
+    request = listening(receiver, events.REQUESTED, events.CANCELED,
+                        webhook_number_consent_version="t", **SHARED)  # fmt: skip
+    announce(request, events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    assert db.session().scalars(select(WebhookEvent.phone)).all() == [VISITOR_LANDLINE]
+    erase_number(db.session(), redis, VISITOR_LANDLINE, "test")
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == []
+    clock.shift(timedelta(minutes=5))
+    run_jobs(redis)
+    assert receiver.types == [events.REQUESTED, events.REQUESTED, events.CANCELED]
+    assert all("visitor" not in item.payload["data"] for item in receiver.received[1:])
+
+
+def test_a_claimed_line_is_not_sent_by_a_second_job_until_the_claim_lapses(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    [head] = deliveries()
+    assert claim(db.session(), head, START)  # a job that then died mid-send
+    run_jobs(redis)
+    assert receiver.received == []
+    clock.shift(timedelta(seconds=CLAIM_SECONDS + 1))
+    assert sweep() == 1
+    run_jobs(redis)
+    assert receiver.types == [events.REQUESTED]
+
+
+def test_retention_forgets_old_numbers_and_deletes_ended_records(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(500))
+    request = listening(receiver, events.REQUESTED, events.COMPLETED,
+                        webhook_number_consent_version="t", **SHARED)  # fmt: skip
+    announce(request, events.REQUESTED, events.COMPLETED)
+    run_jobs(redis)  # the head failed once; both wait
+    clock.shift(timedelta(hours=25))
+    assert sweep_webhook_records() == (2, 0)  # numbers past the cap, even while waiting
+    run_jobs(redis)
+    clock.shift(timedelta(days=WEBHOOK_DAYS, hours=1))
+    assert sweep_webhook_records() == (0, 2)
+    refreshed()
+    assert (deliveries(), attempts()) == ([], [])
+
+
+def test_a_long_line_is_sent_in_order_by_jobs_in_turn(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    request = listening(receiver, *events.EVENT_TYPES)
+    announce(request, *events.EVENT_TYPES)
+    run_jobs(redis)
+    assert receiver.types == list(events.EVENT_TYPES[:MOST_PER_JOB])
+    clock.shift(timedelta(seconds=2))
+    run_jobs(redis)
+    assert receiver.types == list(events.EVENT_TYPES)

@@ -27,10 +27,12 @@ from callback.models import (
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
+    Widget,
 )
 from callback.privacy.erase import erase_number
 from tests.factories import VISITOR_LANDLINE, make_request, make_widget, session_connection
 from tests.ops_machinery import work_burst
+from tests.receivers import smtp_server
 from tests.residue import find_number
 from tests.webhook_receiver import Receiver, Reply, receiving
 from workers.queues import INTEGRATIONS_QUEUE
@@ -321,3 +323,24 @@ def test_a_long_line_is_sent_in_order_by_jobs_in_turn(
     clock.shift(timedelta(seconds=2))
     run_jobs(redis)
     assert receiver.types == list(events.EVENT_TYPES)
+
+
+def test_the_widget_s_people_are_told_by_e_mail_when_its_endpoint_is_turned_off(
+    app: Flask, redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    with smtp_server() as mailbox:
+        app.config["SMTP_URL"] = mailbox.plain_url
+        receiver.answer(*[Reply(503)] * 3)
+        request = listening(receiver, events.REQUESTED, alert_emails=["ops@example.com"])
+        announce(request, events.REQUESTED)
+        run_jobs(redis)
+        clock.shift(timedelta(hours=25))
+        run_jobs(redis)  # the last failure turns it off; the notice is a job of its own
+        run_jobs(redis)
+    [notice] = mailbox.messages
+    assert notice.recipients == ["ops@example.com"]
+    assert "127.0.0.1" in notice.body  # the host, so they know which one
+    assert "/hooks" not in notice.body  # never the rest of the address
+    refreshed()
+    widget = db.session().get_one(Widget, request.widget_id)
+    assert widget.webhook_events == []  # nothing is written for a turned-off endpoint

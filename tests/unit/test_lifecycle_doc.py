@@ -6,6 +6,7 @@ import re
 from itertools import takewhile
 from pathlib import Path
 
+from callback.lifecycle.moves import ANNOUNCED
 from callback.lifecycle.states import PENDING_STATUSES
 from callback.lifecycle.transitions import ATTEMPT_MOVES, EARLIER, REQUEST_MOVES, Move
 
@@ -79,3 +80,10 @@ def test_no_job_imports_the_webhooks_edge() -> None:
         if re.search(r"^\s*(from|import) webhooks\b", path.read_text(), re.MULTILINE)
     ]
     assert imports == []
+
+
+def test_the_events_moves_announce_in_the_document_are_the_codes() -> None:
+    documented = {
+        move.strip("`"): event.strip("`") for move, event in _table("What each move announces")
+    }
+    assert documented == {str(move): event for move, event in ANNOUNCED.items()}

@@ -12,6 +12,7 @@ import os
 import random
 import signal
 import statistics
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -66,7 +67,8 @@ def procfile(
         live.start_cron()
         live.wait_until(  # cron is up once the worker has run a reconciler job it enqueued
             lambda: (
-                "Scheduler for calls started" in live.worker_logs()
+                # RQ names the scheduler's queues in no fixed order.
+                re.search(r"Scheduler for [^\n]*\bcalls\b[^\n]* started", live.worker_logs())
                 and "Job OK" in live.worker_logs()
             ),
             "the worker, its scheduler and cron to be up",

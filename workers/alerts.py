@@ -107,14 +107,29 @@ def notify_endpoint_disabled(endpoint_id: int) -> int:
 
 
 def deliver(message: Alert, emails: list[str], chat_url: str | None, job_log: JobLog) -> int:
-    """Send `message` by e-mail and chat, where each is set up; count channels; raise on failure."""
-    sent = 0
+    """Send `message` by e-mail and chat, where each is set up; count the channels that took it.
+
+    A channel that fails is logged; the first failure is raised (so the job is tried
+    again) only when no channel took the message: a retry must not repeat an e-mail
+    because the chat webhook was down, or the other way round.
+    """
+    sent, failures = 0, []
     if emails and not mail_configured():
         job_log.warning("SMTP_URL is not set: e-mail to %s recipient(s) skipped", len(emails))
     elif emails:
-        send_mail(emails, message.subject, message.body)
-        sent += 1
+        try:
+            send_mail(emails, message.subject, message.body)
+            sent += 1
+        except SEND_ERRORS as exc:
+            failures.append(exc)
     if chat_url:
-        post_chat(chat_url, message.chat)
-        sent += 1
+        try:
+            post_chat(chat_url, message.chat)
+            sent += 1
+        except SEND_ERRORS as exc:
+            failures.append(exc)
+    if failures and not sent:
+        raise failures[0]
+    for failure in failures:
+        job_log.warning("alert channel failed, the other took it: error=%s", type(failure).__name__)
     return sent

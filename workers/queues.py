@@ -49,9 +49,12 @@ from workers.webhooks import deliver_webhooks
 log = logging.getLogger(__name__)
 
 CALLS_QUEUE = "calls"
-# Webhooks, alerts and digests: a slow receiver never delays a dial (workers take the
-# calls queue first).
+# Webhooks, alerts and digests, taken by a worker of their own (the Procfile's
+# `integrations`): a customer's slow server never holds up a dial.
 INTEGRATIONS_QUEUE = "integrations"
+# An alert whose mail server or chat is down is tried again over about three hours.
+ALERT_RETRY_ATTEMPTS = 8
+ALERT_FAILURE_TTL_SECONDS = 24 * 3600
 # One webhook attempt is bounded by its timeouts; a line of a request's events a few.
 INTEGRATION_TIMEOUT_SECONDS = 120
 # A dial job makes one REST request with explicit timeouts; a minute is generous.
@@ -313,8 +316,8 @@ def enqueue_alert(function: Callable[[int], object], about: int, job_id: str) ->
             job_id=job_id,
             job_timeout=INTEGRATION_TIMEOUT_SECONDS,
             result_ttl=RESULT_TTL_SECONDS,
-            failure_ttl=PROVIDER_FAILURE_TTL_SECONDS,
-            retry=backoff(PROVIDER_RETRY_ATTEMPTS, first=5.0),
+            failure_ttl=ALERT_FAILURE_TTL_SECONDS,
+            retry=backoff(ALERT_RETRY_ATTEMPTS, first=5.0),
             unique=True,
         )
     except DuplicateJobError:

@@ -49,14 +49,25 @@ def check_eviction_policy(connection: Redis) -> None:
     help="Fork a child per job (RQ's Worker) instead of running jobs in-process.",
 )
 @click.option("--name", default=None, help="Worker name shown in queue health.")
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    type=click.Choice([CALLS_QUEUE, INTEGRATIONS_QUEUE]),
+    default=[CALLS_QUEUE],
+    show_default=True,
+    help="Queue to take jobs from (repeat for several, first first). Webhooks, alerts and "
+    "digests are on 'integrations', best run by a worker of their own: a job waiting on a "
+    "customer's slow server must never hold up a dial.",
+)
 @with_appcontext
-def worker_command(burst: bool, fork: bool, name: str | None) -> None:
-    """Run an RQ worker (with the scheduler) for the calls queue."""
+def worker_command(burst: bool, fork: bool, name: str | None, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker (with the scheduler) for the calls queue, or the ones given."""
     connection = redis_connection()
     check_eviction_policy(connection)
     worker_class = Worker if fork else SimpleWorker
     worker = worker_class(
-        [CALLS_QUEUE, INTEGRATIONS_QUEUE],
+        list(queues),
         connection=connection,
         name=name,
         exception_handlers=[scrub_failure],

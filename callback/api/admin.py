@@ -23,7 +23,7 @@ from callback.accounts.roles import AGENT, MANAGER, OWNER
 from callback.agents.roster import make_available, pause, remove
 from callback.errors import Invalid, Malformed, NotAllowed, NotFound
 from callback.integrations.alerts import chat_url_for_audit, checked_chat_url
-from callback.integrations.endpoints import check_number_sharing
+from callback.integrations.endpoints import check_number_sharing, stop_sharing_if_notice_changed
 from callback.models import Agent, CallbackRequest, Widget, iso
 from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phones.masking import mask
@@ -144,6 +144,8 @@ def update_widget(key: str) -> Response:
         check_number_sharing({**before, **fields})
     for name, value in fields.items():
         setattr(widget, name, value)
+    if "webhook_number_consent_version" not in fields:
+        stop_sharing_if_notice_changed(widget, before)
     db.session().flush()
     changed = audit.changes(before, widget_json(widget))
     if "alert_chat_url" in changed:

@@ -13,11 +13,19 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from callback import db
-from callback.accounts.access import caller, require_caller
+from callback.accounts.access import caller, only_for, require_caller
+from callback.accounts.roles import OWNER
 from callback.api.admin import checked_body, managed_widget
 from callback.errors import NotFound
 from callback.integrations import endpoints
-from callback.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent, iso
+from callback.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    Widget,
+    iso,
+)
 from callback.schemas.webhooks import WebhookCreate, WebhookUpdate
 
 bp = Blueprint("webhooks_api", __name__, url_prefix="/api/v1/admin/widgets/<key>/webhooks")
@@ -32,10 +40,17 @@ def _endpoint(key: str, endpoint_id: int) -> WebhookEndpoint:
     return found
 
 
+def _owner_if_sharing(widget: Widget) -> None:
+    """Where webhooks carry visitors' numbers, only an owner decides where they go."""
+    if widget.webhook_number_consent_version is not None:
+        only_for(OWNER)
+
+
 @bp.post("")
 def add_webhook(key: str) -> tuple[Response, int]:
     widget = managed_widget(key)
     fields = checked_body(WebhookCreate)
+    _owner_if_sharing(widget)
     endpoint = endpoints.add_endpoint(db.session(), widget, actor=caller().actor, **fields)
     secret = endpoint.secret
     db.session().commit()
@@ -57,6 +72,8 @@ def get_webhook(key: str, endpoint_id: int) -> Response:
 def change_webhook(key: str, endpoint_id: int) -> Response:
     endpoint = _endpoint(key, endpoint_id)
     fields = checked_body(WebhookUpdate)
+    if set(fields) - {"description"}:
+        _owner_if_sharing(managed_widget(key))
     endpoints.change_endpoint(db.session(), endpoint, fields, caller().actor)
     db.session().commit()
     return jsonify(endpoints.shown(endpoint))

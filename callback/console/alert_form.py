@@ -11,7 +11,6 @@ sharing until it is confirmed again (integrations.events.shares_number).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
@@ -19,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from callback.accounts.invitations import normal_email
 from callback.errors import Invalid
 from callback.integrations.addresses import check_url
+from callback.integrations.alerts import chat_url_for_audit
 from callback.integrations.endpoints import loopback_allowed
 from callback.models import Widget
 from callback.texts import N_
@@ -83,11 +83,9 @@ def check(
 
 def audited(fields: dict[str, Any]) -> dict[str, Any]:
     """Return `fields` as the audit log keeps them: a chat URL's path is its credential."""
-    url = fields.get("alert_chat_url")
-    if not url:
+    if not fields.get("alert_chat_url"):
         return fields
-    parts = urlsplit(url)
-    return {**fields, "alert_chat_url": f"{parts.scheme}://{parts.netloc}/…"}
+    return {**fields, "alert_chat_url": chat_url_for_audit(fields["alert_chat_url"])}
 
 
 def _emails(text: str, errors: dict[str, str]) -> list[str]:

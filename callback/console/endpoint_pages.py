@@ -25,6 +25,7 @@ from callback.console.integrations import (
     managed_widget,
     refusal,
     secret_page,
+    sharing_refusal,
 )
 from callback.errors import Refused
 from callback.integrations import endpoints
@@ -58,7 +59,7 @@ def change_endpoint(key: str, endpoint_id: int) -> Response | Page:
     widget, found = _endpoint(key, endpoint_id)
     values = endpoint_values(request.form)
     session = db.session()
-    errors = description_refusal(values)
+    errors = sharing_refusal(widget, values, found) or description_refusal(values)
     if not errors:
         fields = {**values, "description": values["description"].strip() or None}
         try:

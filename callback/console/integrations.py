@@ -32,6 +32,7 @@ MAX_DESCRIPTION = 200
 NO_STORE = {"Cache-Control": "no-store"}
 ALERTS_SAVED = N_("console.integrations.alerts_saved")
 DESCRIPTION_TOO_LONG = N_("console.integrations.error.description")
+SHARING_OWNER_ONLY = N_("console.integrations.error.sharing_owner_only")
 EVENT_NAMES = {name: f"console.integrations.event.{name.rsplit('.', 1)[1]}" for name in EVENT_TYPES}
 REFUSALS = {
     "invalid_url": N_("console.integrations.error.url"),
@@ -61,7 +62,7 @@ def add_endpoint(key: str) -> Page:
     widget = managed_widget(key)
     values = endpoint_values(request.form)
     session = db.session()
-    errors = description_refusal(values)
+    errors = sharing_refusal(widget, values) or description_refusal(values)
     if not errors:
         try:
             endpoint = endpoints.add_endpoint(
@@ -113,6 +114,21 @@ def endpoint_values(form: MultiDict[str, str]) -> dict[str, Any]:
         "description": form.get("description", ""),
         "enabled": bool(form.get("enabled")),
     }
+
+
+def sharing_refusal(
+    widget: Widget, values: dict[str, Any], endpoint: WebhookEndpoint | None = None
+) -> dict[str, str]:
+    """Where webhooks carry visitors' numbers, only an owner decides where they go."""
+    if widget.webhook_number_consent_version is None or roles.is_owner(account()):
+        return {}
+    if endpoint is not None and (values["url"], values["events"], values["enabled"]) == (
+        endpoint.url,
+        list(endpoint.events),
+        endpoint.enabled,
+    ):
+        return {}  # a new description only
+    return {"url": gettext(SHARING_OWNER_ONLY)}
 
 
 def description_refusal(values: dict[str, Any]) -> dict[str, str]:

@@ -28,6 +28,7 @@ from callback.accounts import audit, roles
 from callback.console import widget_form as form
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
+from callback.integrations.endpoints import stop_sharing_if_notice_changed
 from callback.models import Widget, utcnow
 from callback.schedule.hours import widget_schedule
 from callback.schemas.admin import WidgetCreate, WidgetUpdate, first_refusal
@@ -106,9 +107,13 @@ def update_widget(key: str) -> Response | Page:
     checked = _checked(WidgetUpdate, values)
     if isinstance(checked, tuple):
         return _form_page(widget, values, {checked[0]: checked[1]}, 400)
-    changed = audit.changes(form.settings_of(widget), checked)
+    before = form.settings_of(widget)
+    sharing_before = widget.webhook_number_consent_version
+    changed = audit.changes(before, checked)
     for name in changed:
         setattr(widget, name, checked[name])
+    if stop_sharing_if_notice_changed(widget, before):
+        changed["webhook_number_consent_version"] = [sharing_before, None]
     if changed:
         audit.record(db.session(), audit.actor_of(account()), "widget_updated",
                      widget=widget.key, changes=changed)  # fmt: skip

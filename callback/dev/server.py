@@ -85,7 +85,10 @@ def dev_command(host: str, port: int, sandbox_port: int, site_port: int) -> None
         f"--access-logfile - 'callback:create_app()'",
         env=env,
     )
-    manager.add_process("worker", f"{python} -m callback.cli worker", env=env)
+    manager.add_process("worker", f"{python} -m callback.cli worker --queue calls", env=env)
+    manager.add_process(
+        "integrations", f"{python} -m callback.cli worker --queue integrations", env=env
+    )
     manager.add_process("cron", f"{python} -m callback.cli cron", env=env)
     manager.add_process(
         "sandbox",

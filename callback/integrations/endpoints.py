@@ -73,6 +73,22 @@ def check_number_sharing(settings: Mapping[str, Any]) -> None:
                       f"({settings.get('consent_version')}).", field)  # fmt: skip
 
 
+def stop_sharing_if_notice_changed(widget: Widget, before: Mapping[str, Any]) -> bool:
+    """Stop sharing the number once the notice it was confirmed for is no longer shown.
+
+    `before` holds the widget's privacy_notice and consent_version before the change.
+    A new or removed notice, or another version, may no longer say the number is
+    shared: the owner confirms again. Returns whether sharing stopped.
+    """
+    if widget.webhook_number_consent_version is None:
+        return False
+    notice_kept = widget.privacy_notice == before.get("privacy_notice")
+    if notice_kept and widget.consent_version == before.get("consent_version"):
+        return False
+    widget.webhook_number_consent_version = None
+    return True
+
+
 def add_endpoint(
     session: Session,
     widget: Widget,

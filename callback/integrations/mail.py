@@ -71,16 +71,21 @@ def mail_configured() -> bool:
 
 
 def send_mail(recipients: Sequence[str], subject: str, text: str) -> None:
-    """Send a plain-text message to `recipients`; raise on any failure (the job retries)."""
+    """Send a plain-text message to each of `recipients`; raise on any failure (the job retries).
+
+    One message per recipient, over one connection: an alert list may hold addresses
+    outside the company, and no recipient learns who else was told.
+    """
     server = smtp_server(current_app.config.get("SMTP_URL"))
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = ", ".join(recipients)
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="callback.invalid")
-    message.set_content(text)
     with _connect(server) as smtp:
-        smtp.send_message(message)
+        for recipient in recipients:
+            message = EmailMessage()
+            message["From"] = current_app.config["MAIL_FROM"]
+            message["To"] = recipient
+            message["Subject"] = subject
+            message["Message-ID"] = make_msgid(domain="callback.invalid")
+            message.set_content(text)
+            smtp.send_message(message)
 
 
 def _is_loopback(host: str) -> bool:

@@ -102,18 +102,19 @@ class Stack:
         )
         return self.attempts(request_id)
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
-        return self._start("worker")
+    def start_worker(self, *queues: str) -> subprocess.Popen[bytes]:
+        """Start `callback worker` for the calls queue, or for `queues`."""
+        return self._start("worker", *[f"--queue={name}" for name in queues])
 
     def start_cron(self) -> subprocess.Popen[bytes]:
         """Start `callback cron`, which has the reconciler run every RECONCILE_EVERY_SECONDS."""
         return self._start("cron")
 
-    def _start(self, command: str) -> subprocess.Popen[bytes]:
+    def _start(self, command: str, *options: str) -> subprocess.Popen[bytes]:
         log_path = self.log_dir / f"{command}-{len(self.workers)}.log"
         with log_path.open("wb") as log_file:
             worker = subprocess.Popen(  # noqa: S603 - one of our own CLI commands
-                [sys.executable, "-m", "callback.cli", command],
+                [sys.executable, "-m", "callback.cli", command, *options],
                 env=self.worker_env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

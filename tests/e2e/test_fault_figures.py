@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import statistics
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator

@@ -24,6 +24,7 @@ from tests.factories import CALLER_ID, make_agent, make_widget
 from tests.receivers import Mailbox, smtp_server
 from tests.residue import find_number, number_forms, text_holds
 from tests.webhook_receiver import Receiver, receiving
+from workers.queues import INTEGRATIONS_QUEUE
 
 pytestmark = pytest.mark.e2e
 
@@ -52,6 +53,7 @@ def stack(
     with running_stack(
         settings, clean_db, tmp_path, overrides={"SMTP_URL": mailbox.plain_url}
     ) as live:
+        live.start_worker(INTEGRATIONS_QUEUE)  # as the Procfile's `integrations` process
         yield live
 
 

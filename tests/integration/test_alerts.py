@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from flask import Flask
 from redis import Redis
+from rq import Queue
 from rq.job import Job, JobStatus
 
 from callback import db
@@ -24,7 +25,7 @@ from tests.receivers import ChatInbox, Mailbox, chat_receiver, free_port
 from tests.receivers import smtp_server as mail_server
 from tests.residue import number_forms, text_holds
 from workers.alerts import notify_endpoint_disabled, send_alert
-from workers.queues import INTEGRATIONS_QUEUE, PROVIDER_RETRY_ATTEMPTS, alert_job_id
+from workers.queues import ALERT_RETRY_ATTEMPTS, INTEGRATIONS_QUEUE, alert_job_id
 
 FAILED_AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -76,8 +77,10 @@ def test_failed_callback_is_mailed_and_posted_in_english_without_the_number(
     request = end_request(widget, RequestStatus.FAILED, "visitor_no_answer")
     run_integration_jobs(redis)
 
-    [mail] = mailbox.messages
-    assert sorted(mail.recipients) == ["boss@example.com", "sales@example.com"]
+    mail, other = mailbox.messages  # one message each: no one learns who else was told
+    assert [mail.recipients, other.recipients] == [["sales@example.com"], ["boss@example.com"]]
+    assert mail.message["To"] == "sales@example.com"
+    assert other.subject == mail.subject
     assert mail.subject == "Callback failed: Example Ltd"
     assert mail.message["From"] == "Callback <alerts@callback.test>"
     assert "The visitor did not answer" in mail.body
@@ -132,7 +135,7 @@ def test_smtp_down_fails_the_job_and_rq_retries_it_later(
 
     job = Job.fetch(alert_job_id(event.id), connection=redis)
     assert job.get_status() == JobStatus.SCHEDULED
-    assert job.retries_left == PROVIDER_RETRY_ATTEMPTS - 1
+    assert job.retries_left == ALERT_RETRY_ATTEMPTS - 1
 
 
 def test_without_smtp_url_the_mail_is_skipped_and_the_chat_still_gets_its_line(
@@ -203,14 +206,28 @@ def test_disabled_endpoint_is_told_to_owners_managers_and_the_alert_list(
 
     assert notify_endpoint_disabled(endpoint.id) == 1
 
-    [mail] = mailbox.messages
-    assert sorted(mail.recipients) == [
+    assert sorted(to for message in mailbox.messages for to in message.recipients) == [
         "alerts@example.com",
         "manager@example.com",
         "owner@example.com",
     ]
+    assert all(len(message.recipients) == 1 for message in mailbox.messages)
+    mail = mailbox.messages[0]
     assert mail.subject == "Webhook turned off: Example Ltd"
     assert "hooks.example.com" in mail.body
     assert f"{PUBLIC_BASE_URL}/console/widgets/{widget.key}" in mail.body
     for secret in ("sekret-path", "token", "whsec_"):
         assert secret not in mail.raw.decode()
+
+
+def test_an_alert_the_e_mail_took_is_not_sent_again_because_the_chat_is_down(
+    mailbox: Mailbox, chat: ChatInbox, app: Flask, redis: Redis
+) -> None:
+    chat.answer = 500
+    widget = make_widget(alert_emails=["sales@example.com"], alert_chat_url=chat.url)
+    end_request(widget, RequestStatus.FAILED, "visitor_no_answer")
+    run_integration_jobs(redis)
+    run_integration_jobs(redis)
+    assert len(mailbox.messages) == 1
+    assert len(chat.posts) == 1  # tried once; the job did not fail into a retry
+    assert Queue(INTEGRATIONS_QUEUE, connection=redis).failed_job_registry.count == 0

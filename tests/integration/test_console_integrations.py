@@ -365,3 +365,27 @@ def test_the_widget_page_links_to_its_integrations(app: Flask) -> None:
     widget = make_widget()
     page = owner_client(app).get(f"/console/widgets/{widget.key}").text
     assert f'href="{integrations_path(widget)}"' in page
+
+
+def test_where_numbers_are_shared_a_manager_may_not_add_or_redirect_endpoints(
+    app: Flask,
+) -> None:
+    widget = make_widget(
+        privacy_notice="We pass your number to our CRM.",
+        consent_version="v2",
+        webhook_number_consent_version="v2",
+    )
+    existing = stored_endpoint(widget)
+    client = signed_in(app, make_account("manager", widgets=[widget]))
+    refused = add(client, widget, url="https://elsewhere.example.org/hook")
+    assert refused.status_code == 400
+    assert "only an owner may add an endpoint" in refused.text
+    page = endpoint_path(existing)
+    moved = post(client, page, page, url="https://elsewhere.example.org/hook",
+                 events=[FAILED], enabled="1")  # fmt: skip
+    assert moved.status_code == 400
+    described = post(client, page, page, url=HOOK, events=[FAILED], enabled="1",
+                     description="CRM bridge")  # fmt: skip
+    assert described.status_code == 302
+    urls = db.session().scalars(select(WebhookEndpoint.url)).all()
+    assert urls == [HOOK]

@@ -166,3 +166,20 @@ def test_a_digest_that_fails_to_send_is_tried_again_on_the_next_run(
 def test_cron_enqueues_the_digest_job_on_the_integrations_queue(app: Flask, redis: Redis) -> None:
     [digests] = [job for job in build_scheduler().get_jobs() if job.func is send_digests]
     assert (digests.queue_name, digests.interval) == (INTEGRATIONS_QUEUE, DIGEST_EVERY_SECONDS)
+
+
+def test_a_broken_chat_webhook_does_not_send_the_digest_e_mail_again(
+    mailbox: Mailbox, chat: ChatInbox, app: Flask
+) -> None:
+    chat.answer = 410  # the chat app was removed
+    make_widget(
+        timezone="Europe/Warsaw",
+        alert_emails=["szef@example.com"],
+        alert_chat_url=chat.url,
+    )
+    with time_machine.travel(warsaw(9, 0, day=DAY + timedelta(days=1)), tick=False) as clock:
+        assert send_digests() == 1  # the e-mail took it: the day is done
+        clock.shift(timedelta(minutes=5))
+        assert send_digests() == 0
+    assert len(mailbox.messages) == 1
+    assert len(chat.posts) == 1

@@ -155,3 +155,44 @@ def test_only_an_owner_may_turn_sharing_the_number_on_or_off(client: FlaskClient
     assert again.status_code == 200
     off = {"webhook_number_consent_version": None}
     assert client.patch(path, json=off, headers=manager).status_code == 403
+
+
+def test_a_changed_notice_stops_sharing_the_number_until_the_owner_confirms_again(
+    client: FlaskClient,
+) -> None:
+    widget = make_widget(
+        privacy_notice="We pass your number to our CRM.",
+        consent_version="v2",
+        webhook_number_consent_version="v2",
+    )
+    path = f"{ADMIN}/widgets/{widget.key}"
+    manager = bearer(make_account("manager", widgets=[widget]))
+    changed = client.patch(path, json={"privacy_notice": "We call you back."}, headers=manager)
+    assert changed.status_code == 200
+    assert changed.get_json()["webhook_number_consent_version"] is None
+    [entry] = db.session().scalars(select(AuditEntry).filter_by(action="widget_updated")).all()
+    assert entry.details["changes"]["webhook_number_consent_version"] == ["v2", None]
+
+
+def test_where_numbers_are_shared_only_an_owner_decides_where_webhooks_go(
+    client: FlaskClient,
+) -> None:
+    widget = make_widget(
+        privacy_notice="We pass your number to our CRM.",
+        consent_version="v2",
+        webhook_number_consent_version="v2",
+    )
+    manager = bearer(make_account("manager", widgets=[widget]))
+    owner = bearer(make_account("owner", email="owner@example.com"))
+    refused = client.post(
+        webhooks_of(widget),
+        json={"url": "http://127.0.0.1:9/", "events": ["callback.completed"]},
+        headers=manager,
+    )
+    assert refused.status_code == 403
+    added = add(client, widget, owner)
+    path = f"{webhooks_of(widget)}/{added['id']}"
+    moved = client.patch(path, json={"url": "http://127.0.0.1:8/"}, headers=manager)
+    assert moved.status_code == 403
+    described = client.patch(path, json={"description": "CRM bridge"}, headers=manager)
+    assert described.status_code == 200

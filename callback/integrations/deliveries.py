@@ -124,12 +124,15 @@ def _worth_retrying(answer: Answer) -> bool:
 
 
 def _wait_seconds(delivery: WebhookDelivery, answer: Answer) -> float:
-    """Exponential backoff with jitter, or the receiver's Retry-After; both capped."""
-    if answer.retry_after is not None:
-        return min(max(answer.retry_after, 1.0), LONGEST_WAIT_SECONDS)
+    """Exponential backoff with jitter, or the receiver's Retry-After if that is longer.
+
+    A Retry-After shorter than the backoff is not honoured: a receiver answering "1"
+    to every attempt would otherwise be hammered once a second for a day. Both capped.
+    """
     doubled = FIRST_RETRY_SECONDS * 2 ** min(delivery.attempts - 1, 20)
     jitter = 1 + random.random() / 2  # noqa: S311 - spreads retries, not a secret
-    return min(doubled * jitter, LONGEST_WAIT_SECONDS)
+    wait = max(doubled * jitter, answer.retry_after or 0.0)
+    return min(wait, LONGEST_WAIT_SECONDS)
 
 
 def _count_failure(session: Session, endpoint: WebhookEndpoint, at: datetime) -> bool:

@@ -10,12 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from callback import after_commit
 from callback.accounts import audit
-from callback.errors import Invalid
+from callback.errors import Conflict, Invalid
 from callback.integrations.addresses import check_url
 from callback.integrations.events import EVENT_TYPES, forget_number_if_sent
 from callback.integrations.work import DeliverWebhooks
@@ -208,12 +208,24 @@ def replay(session: Session, delivery: WebhookDelivery, actor: str) -> WebhookDe
     """Send a delivery again now, whatever became of it: it joins its request's line.
 
     Its retry schedule starts again (a replay of a day-old failure gets a day too), and
-    the attempt is marked manual (`deliveries.is_manual`).
+    the attempt is marked manual (`deliveries.is_manual`). A delivery a job is sending
+    right now (claimed) is refused with Conflict: the two sends would race.
     """
-    delivery.state = "pending"
-    delivery.next_attempt_at = utcnow()
-    delivery.claimed_until = None
-    delivery.first_attempt_at = None
+    now = utcnow()
+    # One conditional UPDATE, so a job claiming the delivery meanwhile cannot be missed:
+    # clearing a live claim would let a second job send it alongside the first.
+    free = or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until <= now)
+    restarted = session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id, free)
+        .values(state="pending", next_attempt_at=now, claimed_until=None, first_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if not restarted.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(
+            "delivery_in_flight", "This delivery is being sent right now; try again in a minute."
+        )
+    session.refresh(delivery)
     audit.record(
         session, actor, "webhook_replayed", endpoint=delivery.endpoint_id, delivery=delivery.id
     )

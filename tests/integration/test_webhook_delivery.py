@@ -16,10 +16,12 @@ from flask import Flask
 from redis import Redis
 from sqlalchemy import select
 
+import workers.webhooks
 from callback import db
+from callback.errors import Conflict
 from callback.integrations import events
-from callback.integrations.deliveries import CLAIM_SECONDS, claim
-from callback.integrations.endpoints import add_endpoint
+from callback.integrations.deliveries import CLAIM_SECONDS, FIRST_RETRY_SECONDS, claim
+from callback.integrations.endpoints import add_endpoint, replay
 from callback.models import (
     AuditEntry,
     CallbackRequest,
@@ -37,7 +39,7 @@ from tests.residue import find_number
 from tests.webhook_receiver import Receiver, Reply, receiving
 from workers.queues import INTEGRATIONS_QUEUE
 from workers.retention import WEBHOOK_DAYS, sweep_webhook_records
-from workers.webhooks import MOST_PER_JOB, sweep
+from workers.webhooks import MOST_PER_JOB, deliver_webhooks, due_lines, sweep
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OTHER_VISITOR = "+442079460456"
@@ -344,3 +346,78 @@ def test_the_widget_s_people_are_told_by_e_mail_when_its_endpoint_is_turned_off(
     refreshed()
     widget = db.session().get_one(Widget, request.widget_id)
     assert widget.webhook_events == []  # nothing is written for a turned-off endpoint
+
+
+def test_a_short_retry_after_does_not_undercut_the_backoff(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(503, {"Retry-After": "1"}))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    assert delivery.next_attempt_at >= START + timedelta(seconds=FIRST_RETRY_SECONDS)
+
+
+def test_the_sweep_names_only_lines_whose_head_is_due_longest_overdue_first(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver.answer(Reply(500))
+    blocked = listening(receiver, events.REQUESTED, events.COMPLETED)
+    announce(blocked, events.REQUESTED, events.COMPLETED)
+    run_jobs(redis)  # the head waits for its retry; the delivery behind it is "due"
+    lost_later = make_request(blocked.widget, phone=OTHER_VISITOR)
+    clock.shift(timedelta(seconds=1))
+    lost_first = make_request(blocked.widget, phone="+442079460789")
+    lost_first_id = lost_first.id
+    announce(lost_first, events.REQUESTED)
+    clock.shift(timedelta(seconds=1))
+    announce(lost_later, events.REQUESTED)
+    redis.flushdb()  # their jobs are lost
+    refreshed()
+    endpoint_id = deliveries()[0].endpoint_id
+    monkeypatch.setattr(workers.webhooks, "SWEEP_BATCH", 1)
+    assert due_lines(db.session(), START + timedelta(seconds=3)) == [(endpoint_id, lost_first_id)]
+    monkeypatch.setattr(workers.webhooks, "SWEEP_BATCH", 500)
+    assert sweep() == 2  # the blocked line is not among them
+
+
+def test_a_job_started_early_within_the_slack_sends_rather_than_reschedules(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(500))
+    request = listening(receiver, events.REQUESTED)
+    announce(request, events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    clock.move_to(delivery.next_attempt_at - timedelta(seconds=1.5))
+    deliver_webhooks(delivery.endpoint_id, str(request.id))
+    assert len(receiver.received) == 2
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+
+
+def test_a_delivery_being_sent_cannot_be_replayed(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(400))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    replay(db.session(), delivery, "test")  # a failed delivery is pending again
+    db.session().commit()
+    assert claim(db.session(), delivery, START)  # a job is sending it
+    with pytest.raises(Conflict) as refused:
+        replay(db.session(), delivery, "test")
+    assert refused.value.code == "delivery_in_flight"
+    db.session().rollback()
+    refreshed()
+    assert deliveries()[0].claimed_until is not None  # the job's claim still holds
+    clock.shift(timedelta(seconds=CLAIM_SECONDS + 1))  # the job died: the claim lapsed
+    replay(db.session(), deliveries()[0], "test")
+    db.session().commit()
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[0].state == "delivered"

@@ -72,9 +72,12 @@ def allowed_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address, loop
     """Return whether a connection to `address` may be made (loopback only if allowed)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    if isinstance(address, ipaddress.IPv6Address) and address != LOOPBACK_V6:
-        if any(address in network for network in EMBEDDING_IPV4):
-            return False  # the IPv4 inside may be anything, 127.0.0.1 or 169.254.169.254
+    if (
+        isinstance(address, ipaddress.IPv6Address)
+        and address != LOOPBACK_V6
+        and any(address in network for network in EMBEDDING_IPV4)
+    ):
+        return False  # the IPv4 inside may be anything, 127.0.0.1 or 169.254.169.254
     if address.is_loopback:
         return loopback
     return address.is_global and not address.is_multicast

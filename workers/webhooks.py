@@ -24,8 +24,10 @@ from callback.lifecycle.requests import SCHEDULER_SLACK
 from callback.models import WebhookDelivery, WebhookEndpoint, utcnow
 from workers.context import job_context
 
-# A job sends at most this many of a line's events (each bounded by the timeouts, so
-# the job ends well within its own); a new job takes the rest.
+# A job sends at most this many of a line's events; a new job takes the rest. Each
+# attempt ends by its deadline (outbound.post_json: the connect and read timeouts plus a
+# second, 9 s by default, resolving the host's name besides), so five end well within
+# the job's timeout (queues.INTEGRATION_TIMEOUT_SECONDS).
 MOST_PER_JOB = 5
 # The sweep's period: a line whose job was lost waits at most this long more.
 SWEEP_EVERY_SECONDS = 60

@@ -23,8 +23,10 @@ from callback.integrations.outbound import Answer
 from callback.integrations.work import NoticeEndpointDisabled
 from callback.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, iso
 
-# A job holds the line this long per attempt: longer than an attempt can take, so a
-# live job never loses it, short enough that a crashed job's line moves on soon.
+# A job holds the line this long per attempt. An attempt ends by its deadline (the
+# connect and read timeouts plus a second, outbound.post_json; resolving the name comes
+# before it, bounded by the system's resolver), far within this, so a live job never
+# loses the line; short enough that a crashed job's line moves on soon.
 CLAIM_SECONDS = 120
 # Timeouts, connection errors, 5xx, 408 and 429 are tried again for at least a day.
 RETRY_FOR = timedelta(hours=24)

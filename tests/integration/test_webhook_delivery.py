@@ -22,6 +22,7 @@ from callback.errors import Conflict
 from callback.integrations import events
 from callback.integrations.deliveries import CLAIM_SECONDS, FIRST_RETRY_SECONDS, claim
 from callback.integrations.endpoints import add_endpoint, replay
+from callback.integrations.outbound import TOO_SLOW
 from callback.models import (
     AuditEntry,
     CallbackRequest,
@@ -418,6 +419,25 @@ def test_a_delivery_being_sent_cannot_be_replayed(
     clock.shift(timedelta(seconds=CLAIM_SECONDS + 1))  # the job died: the claim lapsed
     replay(db.session(), deliveries()[0], "test")
     db.session().commit()
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+
+
+def test_an_answer_trickled_past_the_deadline_is_a_recorded_failed_attempt(
+    app: Flask, redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    app.config["WEBHOOK_CONNECT_TIMEOUT"] = 0.5
+    app.config["WEBHOOK_READ_TIMEOUT"] = 0.5  # each byte comes in time; the whole does not
+    receiver.answer(Reply(200, trickle_every=0.2))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    assert (delivery.state, delivery.last_error) == ("pending", TOO_SLOW)
+    assert delivery.claimed_until is None  # the job let go of the line
+    assert [(a.status_code, a.error) for a in attempts()] == [(None, TOO_SLOW)]
+    clock.shift(timedelta(minutes=1))
     run_jobs(redis)
     refreshed()
     assert deliveries()[0].state == "delivered"

@@ -91,6 +91,11 @@ def _attempt(
     duration_ms = int((time.monotonic() - started) * 1000)
     disabled = deliveries.record_attempt(session, delivery, answer, sent_at, duration_ms)
     session.commit()
+    if delivery.state != "pending":
+        # After the commit, so that a delivery of the same event ending in another job
+        # at the same moment sees this one ended (see events.forget_number_if_sent).
+        events.forget_number_if_sent(session, delivery.event)
+        session.commit()
     return disabled, answer.succeeded
 
 

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from callback import after_commit
 from callback.accounts import audit
-from callback.integrations import events
 from callback.integrations.endpoints import refresh_listening
 from callback.integrations.outbound import Answer
 from callback.integrations.work import NoticeEndpointDisabled
@@ -113,9 +112,10 @@ def record_attempt(
         delivery.next_attempt_at = at + timedelta(seconds=_wait_seconds(delivery, answer))
     else:
         delivery.state = "failed"
-    if delivery.state != "pending":
-        events.forget_number_if_sent(session, delivery.event)
-    return False if answer.succeeded else _count_failure(session, endpoint, at)
+    # An ended delivery's event may no longer need its number: the caller nulls it after
+    # this commits (events.forget_number_if_sent), so that of two deliveries of one
+    # event ending at once, the later sees the other ended.
+    return False if answer.succeeded else _count_failure(session, endpoint, delivery, at)
 
 
 def _worth_retrying(answer: Answer) -> bool:
@@ -137,11 +137,22 @@ def _wait_seconds(delivery: WebhookDelivery, answer: Answer) -> float:
     return min(wait, LONGEST_WAIT_SECONDS)
 
 
-def _count_failure(session: Session, endpoint: WebhookEndpoint, at: datetime) -> bool:
+def _count_failure(
+    session: Session, endpoint: WebhookEndpoint, delivery: WebhookDelivery, at: datetime
+) -> bool:
+    """Note a failed attempt; turn the endpoint off once it has failed for a whole day.
+
+    A whole day means no success at the endpoint since `failing_since` and this delivery
+    itself tried, and failing, from the window's start: a refusal on Monday and a single
+    503 on Thursday, with nothing sent between, is not a day of failures.
+    """
     if endpoint.failing_since is None:
         endpoint.failing_since = at
         return False
-    if not endpoint.enabled or at - endpoint.failing_since < DISABLE_AFTER:
+    window_start = at - DISABLE_AFTER
+    if not endpoint.enabled or endpoint.failing_since > window_start:
+        return False
+    if delivery.first_attempt_at is None or delivery.first_attempt_at > window_start:
         return False
     endpoint.enabled = False
     endpoint.disabled_reason = DISABLED_REASON

@@ -122,7 +122,8 @@ def change_endpoint(
 ) -> dict[str, list[Any]]:
     """Change url, events, description or enabled; return (and audit) what changed.
 
-    Turning an endpoint back on clears its failure streak and sends what waited.
+    Turning an endpoint back on clears its failure streak and sends what waited, each
+    delivery with a fresh retry window (`_restart_waiting`).
     """
     before = shown(endpoint)
     if "url" in fields:
@@ -137,6 +138,7 @@ def change_endpoint(
         endpoint.failing_since = None
         endpoint.disabled_reason = None if endpoint.enabled else f"turned off by {actor}"
         if endpoint.enabled:
+            _restart_waiting(session, endpoint)
             for request_id in _waiting_lines(session, endpoint):
                 after_commit.add(session, DeliverWebhooks(endpoint.id, request_id))
     session.flush()
@@ -245,6 +247,21 @@ def shown(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "failing_since": endpoint.failing_since.isoformat() if endpoint.failing_since else None,
         "created_at": endpoint.created_at.isoformat() if endpoint.created_at else None,
     }
+
+
+def _restart_waiting(session: Session, endpoint: WebhookEndpoint) -> None:
+    """Give the endpoint's pending deliveries a fresh retry window, due now.
+
+    Their first attempts may be days old: without this each would fail for good at its
+    first error. Like a replay, it is a person's doing: a tried delivery's next attempt
+    is marked manual (`deliveries.is_manual`).
+    """
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.state == "pending")
+        .values(first_attempt_at=None, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _waiting_lines(session: Session, endpoint: WebhookEndpoint) -> list[Any]:

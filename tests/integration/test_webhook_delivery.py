@@ -21,7 +21,7 @@ from callback import db
 from callback.errors import Conflict
 from callback.integrations import events
 from callback.integrations.deliveries import CLAIM_SECONDS, FIRST_RETRY_SECONDS, claim
-from callback.integrations.endpoints import add_endpoint, replay
+from callback.integrations.endpoints import add_endpoint, change_endpoint, replay
 from callback.integrations.outbound import TOO_SLOW
 from callback.models import (
     AuditEntry,
@@ -441,3 +441,100 @@ def test_an_answer_trickled_past_the_deadline_is_a_recorded_failed_attempt(
     run_jobs(redis)
     refreshed()
     assert deliveries()[0].state == "delivered"
+
+
+def test_a_refusal_long_ago_and_one_failure_now_do_not_turn_the_endpoint_off(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(400), Reply(503))
+    request = listening(receiver, events.REQUESTED, events.CANCELED)
+    announce(request, events.REQUESTED)  # Monday: refused, failing_since is set
+    run_jobs(redis)
+    clock.shift(timedelta(days=3))  # idle since
+    announce(request, events.CANCELED)  # Thursday: one 503
+    run_jobs(redis)
+    refreshed()
+    refused, failing = deliveries()
+    assert (refused.state, failing.state, failing.attempts) == ("failed", "pending", 1)
+    endpoint = db.session().get_one(WebhookEndpoint, failing.endpoint_id)
+    assert endpoint.enabled
+    assert endpoint.failing_since == START  # the streak, but not a day of failing attempts
+    clock.shift(timedelta(minutes=5))
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[1].state == "delivered"
+
+
+def test_turning_an_endpoint_back_on_sends_what_waited_with_a_fresh_retry_window(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(503), Reply(503))
+    request = listening(receiver, events.REQUESTED)
+    announce(request, events.REQUESTED)
+    run_jobs(redis)
+    [endpoint] = db.session().scalars(select(WebhookEndpoint)).all()
+    change_endpoint(db.session(), endpoint, {"enabled": False}, "test")
+    db.session().commit()
+    clock.shift(timedelta(days=3))
+    change_endpoint(db.session(), endpoint, {"enabled": True}, "test")
+    db.session().commit()
+    run_jobs(redis)  # its first error since: retried, not failed for good
+    refreshed()
+    [delivery] = deliveries()
+    assert (delivery.state, delivery.attempts) == ("pending", 2)
+    assert delivery.first_attempt_at == START + timedelta(days=3)
+    assert [a.manual for a in attempts()] == [False, True]  # a person turned it back on
+    clock.shift(timedelta(minutes=5))
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+
+
+def test_retention_deletes_events_waiting_for_an_endpoint_left_off(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(503))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    [endpoint] = db.session().scalars(select(WebhookEndpoint)).all()
+    change_endpoint(db.session(), endpoint, {"enabled": False}, "test")
+    db.session().commit()
+    clock.shift(timedelta(days=WEBHOOK_DAYS, hours=1))
+    assert sweep_webhook_records() == (0, 1)
+    refreshed()
+    assert (deliveries(), attempts()) == ([], [])
+
+
+def test_the_number_goes_with_the_request_s_cap_not_the_event_s_age(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(*[Reply(503)] * 2)
+    request = listening(receiver, events.COMPLETED, webhook_number_consent_version="t", **SHARED)
+    clock.shift(timedelta(hours=20))  # the request ends late, its event written then
+    announce(request, events.COMPLETED)
+    run_jobs(redis)
+    clock.shift(timedelta(hours=3, minutes=59))
+    assert sweep_webhook_records() == (0, 0)  # within the request's cap: kept for the retry
+    clock.shift(timedelta(minutes=2))
+    assert sweep_webhook_records() == (1, 0)  # the request's cap, 4 h after the event
+    refreshed()
+    assert db.session().scalars(select(WebhookEvent.phone)).all() == [None]
+    assert deliveries()[0].state == "pending"  # still retried, without the number
+
+
+def test_retention_nulls_the_number_of_an_event_nothing_waits_for(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    # What two jobs ending an event's two deliveries at once could leave behind.
+    request = listening(receiver, events.REQUESTED, webhook_number_consent_version="t", **SHARED)
+    add_endpoint(db.session(), request.widget, receiver.url + "/2", [events.REQUESTED], "test")
+    db.session().commit()
+    announce(request, events.REQUESTED)
+    redis.flushdb()  # no job sends them
+    for delivery in deliveries():
+        delivery.state = "delivered"
+    db.session().commit()
+    assert db.session().scalars(select(WebhookEvent.phone)).all() == [VISITOR_LANDLINE]
+    assert sweep_webhook_records() == (1, 0)
+    refreshed()
+    assert db.session().scalars(select(WebhookEvent.phone)).all() == [None]

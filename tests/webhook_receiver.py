@@ -20,6 +20,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 # An endless answer stops here if the sender never hangs up, so a broken cap fails.
 MOST_STREAMED = 32 * 1024 * 1024
+MOST_TRICKLED = 100
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False  # answer nothing until the receiver stops: the sender times out
     endless: bool = False  # 200 and a body that never ends
+    # Send the answer's head (trickle_head) or its body a byte at a time, this many
+    # seconds apart, for at most MOST_TRICKLED bytes: each read is quick, the whole slow.
+    trickle_every: float = 0.0
+    trickle_head: bool = True
 
 
 @dataclass
@@ -45,6 +50,8 @@ class Receiver:
         self.forged = 0
         self.streamed = 0
         self.stream_ended = threading.Event()
+        self.trickled = 0
+        self.hung_up_on = threading.Event()  # the sender closed while we trickled
         self.plan: deque[Reply] = deque()
         self.stopping = threading.Event()
         self.url = ""
@@ -74,6 +81,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             if reply.hang:
                 receiver.stopping.wait()
                 return
+            if reply.trickle_every:
+                self._trickle(reply)
+                return
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
@@ -83,6 +93,25 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 return
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        def _trickle(self, reply: Reply) -> None:
+            self.close_connection = True
+            head = f"HTTP/1.1 {reply.status} OK\r\n".encode()
+            if not reply.trickle_head:
+                head += b"Content-Type: text/plain\r\nConnection: close\r\n\r\n"
+            else:
+                head += b"X-Slow: "
+            try:
+                self.wfile.write(head)
+                self.wfile.flush()
+                while receiver.trickled < MOST_TRICKLED:
+                    if receiver.stopping.wait(reply.trickle_every):
+                        return
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    receiver.trickled += 1
+            except OSError:
+                receiver.hung_up_on.set()
 
         def _stream(self) -> None:
             chunk = b"x" * 8192
@@ -101,16 +130,18 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def receiving(path: str = "/hooks", tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
-    """Serve a receiver on 127.0.0.1 in a thread; its URL is `receiver.url`.
+def receiving(
+    path: str = "/hooks", tls: ssl.SSLContext | None = None, host: str = "127.0.0.1"
+) -> Iterator[Receiver]:
+    """Serve a receiver on `host` (a loopback address) in a thread; its URL is `receiver.url`.
 
     With `tls` it speaks https, and its URL names the host "localhost".
     """
     receiver = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server = ThreadingHTTPServer((host, 0), _handler(receiver))
     server.daemon_threads = True
     server.block_on_close = False
-    receiver.url = f"http://127.0.0.1:{server.server_port}{path}"
+    receiver.url = f"http://{host}:{server.server_port}{path}"
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
         receiver.url = f"https://localhost:{server.server_port}{path}"

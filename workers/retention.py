@@ -86,17 +86,22 @@ def sweep_staff_records() -> tuple[int, int]:
 
 
 def sweep_webhook_records() -> tuple[int, int]:
-    """Null event numbers past the retention cap; delete ended events past WEBHOOK_DAYS.
+    """Null event numbers no longer needed or past the cap; delete events past WEBHOOK_DAYS.
 
-    A delivery still retrying past the cap goes on without the number. Returns how many
-    numbers were nulled and how many events (with deliveries and attempts) deleted.
+    A number goes once no delivery of its event is pending (whatever a race between two
+    jobs left behind), or once its request is past the retention cap, counted as for the
+    request itself; a delivery still retrying past the cap goes on without the number.
+    Events go after WEBHOOK_DAYS whatever their state: pending ones then wait only for
+    an endpoint left turned off. Returns how many numbers were nulled and how many
+    events (with deliveries and attempts) deleted.
     """
     with job_context(__name__, "-") as job_log:
         session = db.session()
         now = utcnow()
         cap = timedelta(hours=current_app.config["RETENTION_MAX_HOURS"])
-        nulled = events.forget_numbers_before(session, now - cap)
-        deleted = events.delete_ended_before(session, now - timedelta(days=WEBHOOK_DAYS))
+        nulled = events.forget_numbers_sent(session)
+        nulled += events.forget_numbers_before(session, now - cap)
+        deleted = events.delete_made_before(session, now - timedelta(days=WEBHOOK_DAYS))
         session.commit()
         job_log.info("retention: webhook_numbers=%s webhook_events=%s", nulled, deleted)
         return nulled, deleted

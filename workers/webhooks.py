@@ -12,19 +12,22 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 from standardwebhooks import Webhook
 
 from callback import after_commit, db
 from callback.integrations import deliveries, events
 from callback.integrations.outbound import post_json
 from callback.integrations.work import DeliverWebhooks
+from callback.lifecycle.requests import SCHEDULER_SLACK
 from callback.models import WebhookDelivery, WebhookEndpoint, utcnow
 from workers.context import job_context
 
-# A job sends at most this many of a line's events (each bounded by the timeouts, so
-# the job ends well within its own); a new job takes the rest.
+# A job sends at most this many of a line's events; a new job takes the rest. Each
+# attempt ends by its deadline (outbound.post_json: the connect and read timeouts plus a
+# second, 9 s by default, resolving the host's name besides), so five end well within
+# the job's timeout (queues.INTEGRATION_TIMEOUT_SECONDS).
 MOST_PER_JOB = 5
 # The sweep's period: a line whose job was lost waits at most this long more.
 SWEEP_EVERY_SECONDS = 60
@@ -43,7 +46,9 @@ def deliver_webhooks(endpoint_id: int, request_id: str | None) -> int:
             if endpoint is None or not endpoint.enabled or head is None:
                 return delivered
             now = utcnow()
-            if head.next_attempt_at > now:
+            # A scheduled job may start a little early (RQ's scheduler polls): within the
+            # slack the dialler allows, the head is sent rather than rescheduled.
+            if head.next_attempt_at > now + SCHEDULER_SLACK:
                 at = _whole_second_after(head.next_attempt_at)
                 after_commit.add(session, DeliverWebhooks(endpoint_id, line, at))
                 session.commit()
@@ -86,6 +91,11 @@ def _attempt(
     duration_ms = int((time.monotonic() - started) * 1000)
     disabled = deliveries.record_attempt(session, delivery, answer, sent_at, duration_ms)
     session.commit()
+    if delivery.state != "pending":
+        # After the commit, so that a delivery of the same event ending in another job
+        # at the same moment sees this one ended (see events.forget_number_if_sent).
+        events.forget_number_if_sent(session, delivery.event)
+        session.commit()
     return disabled, answer.succeeded
 
 
@@ -109,10 +119,22 @@ def sweep() -> int:
 
 
 def due_lines(session: Session, now: datetime) -> list[tuple[int, uuid.UUID | None]]:
-    """Return the (endpoint, request) lines of enabled endpoints with a due, free delivery.
+    """Return the (endpoint, request) lines of enabled endpoints whose head is due and free.
 
-    A due delivery behind its line's head still names the line: the job sends the head.
+    Only a line's head counts (a due delivery behind a head that waits does not name the
+    line: its job would only reschedule), the longest overdue first, so lines held back
+    by their heads can never crowd lost ones out of a batch.
     """
+    earlier = aliased(WebhookDelivery)
+    ahead = exists().where(
+        earlier.endpoint_id == WebhookDelivery.endpoint_id,
+        or_(
+            earlier.request_id == WebhookDelivery.request_id,
+            and_(earlier.request_id.is_(None), WebhookDelivery.request_id.is_(None)),
+        ),
+        earlier.state == "pending",
+        earlier.event_id < WebhookDelivery.event_id,
+    )
     query = (
         select(WebhookDelivery.endpoint_id, WebhookDelivery.request_id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -121,8 +143,9 @@ def due_lines(session: Session, now: datetime) -> list[tuple[int, uuid.UUID | No
             WebhookDelivery.state == "pending",
             WebhookDelivery.next_attempt_at <= now,
             or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
+            ~ahead,
         )
-        .distinct()
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(SWEEP_BATCH)
     )
     return [(endpoint_id, request_id) for endpoint_id, request_id in session.execute(query)]

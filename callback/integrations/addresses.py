@@ -17,6 +17,16 @@ from callback.errors import Invalid
 
 MAX_URL_LENGTH = 2048
 LOOPBACK_NAMES = frozenset({"localhost"})
+# What a host name or an address literal is written with (`urlsplit` drops the brackets).
+HOST_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_:")
+LOOPBACK_V6 = ipaddress.IPv6Address("::1")
+# IPv6 ranges whose addresses carry an IPv4 address that a host or a gateway may route to:
+# IPv4-compatible (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d), NAT64 (well-known and
+# local-use prefixes) and 6to4. None is a webhook receiver's address; all are refused.
+EMBEDDING_IPV4 = tuple(
+    ipaddress.IPv6Network(network)
+    for network in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16")
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ def check_url(url: str, allow_loopback: bool) -> Target:
     host = (parts.hostname or "").lower()
     if parts.scheme not in {"https", "http"} or not host:
         raise _refused("must be an https:// address")
+    host = _ascii_host(host)
     if parts.username or parts.password:
         raise _refused("must not hold a user name or password; use the signing secret")
     if parts.fragment:
@@ -61,6 +72,12 @@ def allowed_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address, loop
     """Return whether a connection to `address` may be made (loopback only if allowed)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
+    if (
+        isinstance(address, ipaddress.IPv6Address)
+        and address != LOOPBACK_V6
+        and any(address in network for network in EMBEDDING_IPV4)
+    ):
+        return False  # the IPv4 inside may be anything, 127.0.0.1 or 169.254.169.254
     if address.is_loopback:
         return loopback
     return address.is_global and not address.is_multicast
@@ -88,6 +105,17 @@ def check_addresses(target: Target, allow_loopback: bool) -> list[str]:
 
 class BlockedAddress(Exception):
     """A send refused before connecting; the message says why, without the address."""
+
+
+def _ascii_host(host: str) -> str:
+    """Return the host as it goes on the wire: an internationalised name in IDNA form."""
+    try:
+        written = host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        written = ""
+    if not written or not set(written) <= HOST_CHARACTERS:
+        raise _refused("has a host name that cannot be written in ASCII (IDNA)")
+    return written
 
 
 def _literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session
 
 from callback import after_commit
 from callback.accounts import audit
-from callback.integrations import events
 from callback.integrations.endpoints import refresh_listening
 from callback.integrations.outbound import Answer
 from callback.integrations.work import NoticeEndpointDisabled
 from callback.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, iso
 
-# A job holds the line this long per attempt: longer than an attempt can take, so a
-# live job never loses it, short enough that a crashed job's line moves on soon.
+# A job holds the line this long per attempt. An attempt ends by its deadline (the
+# connect and read timeouts plus a second, outbound.post_json; resolving the name comes
+# before it, bounded by the system's resolver), far within this, so a live job never
+# loses the line; short enough that a crashed job's line moves on soon.
 CLAIM_SECONDS = 120
 # Timeouts, connection errors, 5xx, 408 and 429 are tried again for at least a day.
 RETRY_FOR = timedelta(hours=24)
@@ -111,9 +112,10 @@ def record_attempt(
         delivery.next_attempt_at = at + timedelta(seconds=_wait_seconds(delivery, answer))
     else:
         delivery.state = "failed"
-    if delivery.state != "pending":
-        events.forget_number_if_sent(session, delivery.event)
-    return False if answer.succeeded else _count_failure(session, endpoint, at)
+    # An ended delivery's event may no longer need its number: the caller nulls it after
+    # this commits (events.forget_number_if_sent), so that of two deliveries of one
+    # event ending at once, the later sees the other ended.
+    return False if answer.succeeded else _count_failure(session, endpoint, delivery, at)
 
 
 def _worth_retrying(answer: Answer) -> bool:
@@ -124,19 +126,33 @@ def _worth_retrying(answer: Answer) -> bool:
 
 
 def _wait_seconds(delivery: WebhookDelivery, answer: Answer) -> float:
-    """Exponential backoff with jitter, or the receiver's Retry-After; both capped."""
-    if answer.retry_after is not None:
-        return min(max(answer.retry_after, 1.0), LONGEST_WAIT_SECONDS)
+    """Exponential backoff with jitter, or the receiver's Retry-After if that is longer.
+
+    A Retry-After shorter than the backoff is not honoured: a receiver answering "1"
+    to every attempt would otherwise be hammered once a second for a day. Both capped.
+    """
     doubled = FIRST_RETRY_SECONDS * 2 ** min(delivery.attempts - 1, 20)
     jitter = 1 + random.random() / 2  # noqa: S311 - spreads retries, not a secret
-    return min(doubled * jitter, LONGEST_WAIT_SECONDS)
+    wait = max(doubled * jitter, answer.retry_after or 0.0)
+    return min(wait, LONGEST_WAIT_SECONDS)
 
 
-def _count_failure(session: Session, endpoint: WebhookEndpoint, at: datetime) -> bool:
+def _count_failure(
+    session: Session, endpoint: WebhookEndpoint, delivery: WebhookDelivery, at: datetime
+) -> bool:
+    """Note a failed attempt; turn the endpoint off once it has failed for a whole day.
+
+    A whole day means no success at the endpoint since `failing_since` and this delivery
+    itself tried, and failing, from the window's start: a refusal on Monday and a single
+    503 on Thursday, with nothing sent between, is not a day of failures.
+    """
     if endpoint.failing_since is None:
         endpoint.failing_since = at
         return False
-    if not endpoint.enabled or at - endpoint.failing_since < DISABLE_AFTER:
+    window_start = at - DISABLE_AFTER
+    if not endpoint.enabled or endpoint.failing_since > window_start:
+        return False
+    if delivery.first_attempt_at is None or delivery.first_attempt_at > window_start:
         return False
     endpoint.enabled = False
     endpoint.disabled_reason = DISABLED_REASON

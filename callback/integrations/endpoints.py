@@ -10,12 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from callback import after_commit
 from callback.accounts import audit
-from callback.errors import Invalid
+from callback.errors import Conflict, Invalid
 from callback.integrations.addresses import check_url
 from callback.integrations.events import EVENT_TYPES, forget_number_if_sent
 from callback.integrations.work import DeliverWebhooks
@@ -138,7 +138,8 @@ def change_endpoint(
 ) -> dict[str, list[Any]]:
     """Change url, events, description or enabled; return (and audit) what changed.
 
-    Turning an endpoint back on clears its failure streak and sends what waited.
+    Turning an endpoint back on clears its failure streak and sends what waited, each
+    delivery with a fresh retry window (`_restart_waiting`).
     """
     before = shown(endpoint)
     if "url" in fields:
@@ -153,6 +154,7 @@ def change_endpoint(
         endpoint.failing_since = None
         endpoint.disabled_reason = None if endpoint.enabled else f"turned off by {actor}"
         if endpoint.enabled:
+            _restart_waiting(session, endpoint)
             for request_id in _waiting_lines(session, endpoint):
                 after_commit.add(session, DeliverWebhooks(endpoint.id, request_id))
     session.flush()
@@ -224,12 +226,24 @@ def replay(session: Session, delivery: WebhookDelivery, actor: str) -> WebhookDe
     """Send a delivery again now, whatever became of it: it joins its request's line.
 
     Its retry schedule starts again (a replay of a day-old failure gets a day too), and
-    the attempt is marked manual (`deliveries.is_manual`).
+    the attempt is marked manual (`deliveries.is_manual`). A delivery a job is sending
+    right now (claimed) is refused with Conflict: the two sends would race.
     """
-    delivery.state = "pending"
-    delivery.next_attempt_at = utcnow()
-    delivery.claimed_until = None
-    delivery.first_attempt_at = None
+    now = utcnow()
+    # One conditional UPDATE, so a job claiming the delivery meanwhile cannot be missed:
+    # clearing a live claim would let a second job send it alongside the first.
+    free = or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until <= now)
+    restarted = session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id, free)
+        .values(state="pending", next_attempt_at=now, claimed_until=None, first_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if not restarted.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(
+            "delivery_in_flight", "This delivery is being sent right now; try again in a minute."
+        )
+    session.refresh(delivery)
     audit.record(
         session, actor, "webhook_replayed", endpoint=delivery.endpoint_id, delivery=delivery.id
     )
@@ -249,6 +263,21 @@ def shown(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "failing_since": endpoint.failing_since.isoformat() if endpoint.failing_since else None,
         "created_at": endpoint.created_at.isoformat() if endpoint.created_at else None,
     }
+
+
+def _restart_waiting(session: Session, endpoint: WebhookEndpoint) -> None:
+    """Give the endpoint's pending deliveries a fresh retry window, due now.
+
+    Their first attempts may be days old: without this each would fail for good at its
+    first error. Like a replay, it is a person's doing: a tried delivery's next attempt
+    is marked manual (`deliveries.is_manual`).
+    """
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.state == "pending")
+        .values(first_attempt_at=None, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _waiting_lines(session: Session, endpoint: WebhookEndpoint) -> list[Any]:

@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Exists, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from callback import after_commit
@@ -99,13 +99,32 @@ def record(
 
 
 def forget_number_if_sent(session: Session, event: WebhookEvent) -> None:
-    """Null the event's number once none of its deliveries is pending any more."""
-    session.flush()
-    waiting = exists().where(
-        WebhookDelivery.event_id == event.id, WebhookDelivery.state == "pending"
+    """Null the event's number if none of its deliveries is pending any more.
+
+    One conditional UPDATE, run after the commit that ended a delivery: of two deliveries
+    of one event ending in concurrent jobs, the one committing later sees the other ended
+    (PostgreSQL's READ COMMITTED reads each statement's own snapshot), so the number
+    cannot be left behind by each seeing the other still pending. The retention pass
+    (`forget_numbers_sent`) catches whatever slips through even so.
+    """
+    session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id == event.id, WebhookEvent.phone.is_not(None), ~_waiting())
+        .values(phone=None)
+        .execution_options(synchronize_session=False)
     )
-    if event.phone is not None and not session.scalar(select(waiting)):
-        event.phone = None
+    session.expire(event, ["phone"])
+
+
+def forget_numbers_sent(session: Session) -> int:
+    """Null the number of every event with no pending delivery; count them."""
+    erased = session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.phone.is_not(None), ~_waiting())
+        .values(phone=None)
+        .execution_options(synchronize_session=False)
+    )
+    return erased.rowcount or 0  # type: ignore[attr-defined]
 
 
 def forget_number(session: Session, e164: str) -> int:
@@ -117,20 +136,46 @@ def forget_number(session: Session, e164: str) -> int:
 
 
 def forget_numbers_before(session: Session, cutoff: datetime) -> int:
-    """Null the number of events made before `cutoff`, sent or not (the retention cap)."""
-    old = (WebhookEvent.phone.is_not(None), WebhookEvent.created_at < cutoff)
-    erased = session.execute(update(WebhookEvent).where(*old).values(phone=None))
+    """Null the number of events whose request is past the retention cap, sent or not.
+
+    `cutoff` is now less RETENTION_MAX_HOURS. A request is past it counted from when the
+    visitor asked (`workers.retention.expired_requests`, the same instant at which the
+    request's own number goes); an event written at the request's end gets no more. An
+    event is also past it RETENTION_MAX_HOURS after it was written, if that is sooner.
+    """
+    asked_at = func.coalesce(CallbackRequest.wanted_at, CallbackRequest.created_at)
+    request_capped = exists().where(
+        CallbackRequest.id == WebhookEvent.request_id,
+        CallbackRequest.created_at < cutoff,
+        asked_at < cutoff,
+    )
+    erased = session.execute(
+        update(WebhookEvent)
+        .where(
+            WebhookEvent.phone.is_not(None),
+            or_(WebhookEvent.created_at < cutoff, request_capped),
+        )
+        .values(phone=None)
+        .execution_options(synchronize_session=False)
+    )
     return erased.rowcount or 0  # type: ignore[attr-defined]
 
 
-def delete_ended_before(session: Session, cutoff: datetime) -> int:
-    """Delete events made before `cutoff` with nothing pending; their deliveries and
-    attempts go with them (the foreign keys cascade). Return how many events."""
-    waiting = exists().where(
+def delete_made_before(session: Session, cutoff: datetime) -> int:
+    """Delete events made before `cutoff`, whatever became of them; their deliveries and
+    attempts go with them (the foreign keys cascade). Return how many events.
+
+    Pending ones too: a delivery still pending that old waits for an endpoint left
+    turned off, and would otherwise be kept for ever.
+    """
+    ended = session.execute(delete(WebhookEvent).where(WebhookEvent.created_at < cutoff))
+    return ended.rowcount or 0  # type: ignore[attr-defined]
+
+
+def _waiting() -> Exists:
+    return exists().where(
         WebhookDelivery.event_id == WebhookEvent.id, WebhookDelivery.state == "pending"
     )
-    ended = session.execute(delete(WebhookEvent).where(WebhookEvent.created_at < cutoff, ~waiting))
-    return ended.rowcount or 0  # type: ignore[attr-defined]
 
 
 def shares_number(request: CallbackRequest) -> bool:

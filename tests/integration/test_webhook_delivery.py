@@ -16,10 +16,13 @@ from flask import Flask
 from redis import Redis
 from sqlalchemy import select
 
+import workers.webhooks
 from callback import db
+from callback.errors import Conflict
 from callback.integrations import events
-from callback.integrations.deliveries import CLAIM_SECONDS, claim
-from callback.integrations.endpoints import add_endpoint
+from callback.integrations.deliveries import CLAIM_SECONDS, FIRST_RETRY_SECONDS, claim
+from callback.integrations.endpoints import add_endpoint, change_endpoint, replay
+from callback.integrations.outbound import TOO_SLOW
 from callback.models import (
     AuditEntry,
     CallbackRequest,
@@ -37,7 +40,7 @@ from tests.residue import find_number
 from tests.webhook_receiver import Receiver, Reply, receiving
 from workers.queues import INTEGRATIONS_QUEUE
 from workers.retention import WEBHOOK_DAYS, sweep_webhook_records
-from workers.webhooks import MOST_PER_JOB, sweep
+from workers.webhooks import MOST_PER_JOB, deliver_webhooks, due_lines, sweep
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OTHER_VISITOR = "+442079460456"
@@ -344,3 +347,194 @@ def test_the_widget_s_people_are_told_by_e_mail_when_its_endpoint_is_turned_off(
     refreshed()
     widget = db.session().get_one(Widget, request.widget_id)
     assert widget.webhook_events == []  # nothing is written for a turned-off endpoint
+
+
+def test_a_short_retry_after_does_not_undercut_the_backoff(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(503, {"Retry-After": "1"}))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    assert delivery.next_attempt_at >= START + timedelta(seconds=FIRST_RETRY_SECONDS)
+
+
+def test_the_sweep_names_only_lines_whose_head_is_due_longest_overdue_first(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver.answer(Reply(500))
+    blocked = listening(receiver, events.REQUESTED, events.COMPLETED)
+    announce(blocked, events.REQUESTED, events.COMPLETED)
+    run_jobs(redis)  # the head waits for its retry; the delivery behind it is "due"
+    lost_later = make_request(blocked.widget, phone=OTHER_VISITOR)
+    clock.shift(timedelta(seconds=1))
+    lost_first = make_request(blocked.widget, phone="+442079460789")
+    lost_first_id = lost_first.id
+    announce(lost_first, events.REQUESTED)
+    clock.shift(timedelta(seconds=1))
+    announce(lost_later, events.REQUESTED)
+    redis.flushdb()  # their jobs are lost
+    refreshed()
+    endpoint_id = deliveries()[0].endpoint_id
+    monkeypatch.setattr(workers.webhooks, "SWEEP_BATCH", 1)
+    assert due_lines(db.session(), START + timedelta(seconds=3)) == [(endpoint_id, lost_first_id)]
+    monkeypatch.setattr(workers.webhooks, "SWEEP_BATCH", 500)
+    assert sweep() == 2  # the blocked line is not among them
+
+
+def test_a_job_started_early_within_the_slack_sends_rather_than_reschedules(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(500))
+    request = listening(receiver, events.REQUESTED)
+    announce(request, events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    clock.move_to(delivery.next_attempt_at - timedelta(seconds=1.5))
+    deliver_webhooks(delivery.endpoint_id, str(request.id))
+    assert len(receiver.received) == 2
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+
+
+def test_a_delivery_being_sent_cannot_be_replayed(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(400))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    replay(db.session(), delivery, "test")  # a failed delivery is pending again
+    db.session().commit()
+    assert claim(db.session(), delivery, START)  # a job is sending it
+    with pytest.raises(Conflict) as refused:
+        replay(db.session(), delivery, "test")
+    assert refused.value.code == "delivery_in_flight"
+    db.session().rollback()
+    refreshed()
+    assert deliveries()[0].claimed_until is not None  # the job's claim still holds
+    clock.shift(timedelta(seconds=CLAIM_SECONDS + 1))  # the job died: the claim lapsed
+    replay(db.session(), deliveries()[0], "test")
+    db.session().commit()
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+
+
+def test_an_answer_trickled_past_the_deadline_is_a_recorded_failed_attempt(
+    app: Flask, redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    app.config["WEBHOOK_CONNECT_TIMEOUT"] = 0.5
+    app.config["WEBHOOK_READ_TIMEOUT"] = 0.5  # each byte comes in time; the whole does not
+    receiver.answer(Reply(200, trickle_every=0.2))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    refreshed()
+    [delivery] = deliveries()
+    assert (delivery.state, delivery.last_error) == ("pending", TOO_SLOW)
+    assert delivery.claimed_until is None  # the job let go of the line
+    assert [(a.status_code, a.error) for a in attempts()] == [(None, TOO_SLOW)]
+    clock.shift(timedelta(minutes=1))
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+
+
+def test_a_refusal_long_ago_and_one_failure_now_do_not_turn_the_endpoint_off(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(400), Reply(503))
+    request = listening(receiver, events.REQUESTED, events.CANCELED)
+    announce(request, events.REQUESTED)  # Monday: refused, failing_since is set
+    run_jobs(redis)
+    clock.shift(timedelta(days=3))  # idle since
+    announce(request, events.CANCELED)  # Thursday: one 503
+    run_jobs(redis)
+    refreshed()
+    refused, failing = deliveries()
+    assert (refused.state, failing.state, failing.attempts) == ("failed", "pending", 1)
+    endpoint = db.session().get_one(WebhookEndpoint, failing.endpoint_id)
+    assert endpoint.enabled
+    assert endpoint.failing_since == START  # the streak, but not a day of failing attempts
+    clock.shift(timedelta(minutes=5))
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[1].state == "delivered"
+
+
+def test_turning_an_endpoint_back_on_sends_what_waited_with_a_fresh_retry_window(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(503), Reply(503))
+    request = listening(receiver, events.REQUESTED)
+    announce(request, events.REQUESTED)
+    run_jobs(redis)
+    [endpoint] = db.session().scalars(select(WebhookEndpoint)).all()
+    change_endpoint(db.session(), endpoint, {"enabled": False}, "test")
+    db.session().commit()
+    clock.shift(timedelta(days=3))
+    change_endpoint(db.session(), endpoint, {"enabled": True}, "test")
+    db.session().commit()
+    run_jobs(redis)  # its first error since: retried, not failed for good
+    refreshed()
+    [delivery] = deliveries()
+    assert (delivery.state, delivery.attempts) == ("pending", 2)
+    assert delivery.first_attempt_at == START + timedelta(days=3)
+    assert [a.manual for a in attempts()] == [False, True]  # a person turned it back on
+    clock.shift(timedelta(minutes=5))
+    run_jobs(redis)
+    refreshed()
+    assert deliveries()[0].state == "delivered"
+
+
+def test_retention_deletes_events_waiting_for_an_endpoint_left_off(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(Reply(503))
+    announce(listening(receiver, events.REQUESTED), events.REQUESTED)
+    run_jobs(redis)
+    [endpoint] = db.session().scalars(select(WebhookEndpoint)).all()
+    change_endpoint(db.session(), endpoint, {"enabled": False}, "test")
+    db.session().commit()
+    clock.shift(timedelta(days=WEBHOOK_DAYS, hours=1))
+    assert sweep_webhook_records() == (0, 1)
+    refreshed()
+    assert (deliveries(), attempts()) == ([], [])
+
+
+def test_the_number_goes_with_the_request_s_cap_not_the_event_s_age(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    receiver.answer(*[Reply(503)] * 2)
+    request = listening(receiver, events.COMPLETED, webhook_number_consent_version="t", **SHARED)
+    clock.shift(timedelta(hours=20))  # the request ends late, its event written then
+    announce(request, events.COMPLETED)
+    run_jobs(redis)
+    clock.shift(timedelta(hours=3, minutes=59))
+    assert sweep_webhook_records() == (0, 0)  # within the request's cap: kept for the retry
+    clock.shift(timedelta(minutes=2))
+    assert sweep_webhook_records() == (1, 0)  # the request's cap, 4 h after the event
+    refreshed()
+    assert db.session().scalars(select(WebhookEvent.phone)).all() == [None]
+    assert deliveries()[0].state == "pending"  # still retried, without the number
+
+
+def test_retention_nulls_the_number_of_an_event_nothing_waits_for(
+    redis: Redis, receiver: Receiver, clock: time_machine.Traveller
+) -> None:
+    # What two jobs ending an event's two deliveries at once could leave behind.
+    request = listening(receiver, events.REQUESTED, webhook_number_consent_version="t", **SHARED)
+    add_endpoint(db.session(), request.widget, receiver.url + "/2", [events.REQUESTED], "test")
+    db.session().commit()
+    announce(request, events.REQUESTED)
+    redis.flushdb()  # no job sends them
+    for delivery in deliveries():
+        delivery.state = "delivered"
+    db.session().commit()
+    assert db.session().scalars(select(WebhookEvent.phone)).all() == [VISITOR_LANDLINE]
+    assert sweep_webhook_records() == (1, 0)
+    refreshed()
+    assert db.session().scalars(select(WebhookEvent.phone)).all() == [None]

@@ -14,8 +14,8 @@ import trustme
 from flask import Flask
 from standardwebhooks import Webhook
 
-from callback.integrations.outbound import MAX_ANSWER_BYTES, post_json
-from tests.webhook_receiver import MOST_STREAMED, Receiver, Reply, receiving
+from callback.integrations.outbound import MAX_ANSWER_BYTES, MOST_ADDRESSES, TOO_SLOW, post_json
+from tests.webhook_receiver import MOST_STREAMED, MOST_TRICKLED, Receiver, Reply, receiving
 
 SIGNED = {"webhook-id": "msg_test", "webhook-timestamp": "0", "webhook-signature": "v1,x"}
 REBOUND_HOST = "hooks.example.test"
@@ -138,3 +138,55 @@ def test_a_certificate_for_another_name_is_refused(app: Flask, trusted_ca: trust
             "TLS failed (certificate not valid for the host?)",
         )
         assert receiver.received == []
+
+
+@pytest.fixture
+def short_deadline(app: Flask) -> None:
+    """Timeouts that a byte every 0.2 s never trips, and an attempt deadline of 2 s."""
+    app.config["WEBHOOK_CONNECT_TIMEOUT"] = 0.5
+    app.config["WEBHOOK_READ_TIMEOUT"] = 0.5
+
+
+@pytest.mark.parametrize("in_head", [True, False], ids=["head", "body"])
+def test_an_answer_trickled_a_byte_at_a_time_is_cut_off_at_the_deadline(
+    receiver: Receiver, short_deadline: None, in_head: bool
+) -> None:
+    receiver.answer(Reply(200, trickle_every=0.2, trickle_head=in_head))
+    answer = post_json(receiver.url, b"{}", signed(receiver))
+    assert (answer.status_code, answer.error) == (None, TOO_SLOW)
+    assert receiver.hung_up_on.wait(10)  # the sender hung up, not the receiver
+    assert receiver.trickled < MOST_TRICKLED
+
+
+def test_a_trickled_answer_over_tls_is_cut_off_at_the_deadline(
+    app: Flask, short_deadline: None, trusted_ca: trustme.CA
+) -> None:
+    with receiving(tls=tls_for(trusted_ca, "localhost")) as receiver:
+        receiver.secret = "whsec_" + "A" * 44
+        receiver.answer(Reply(200, trickle_every=0.2))
+        answer = post_json(receiver.url, b"{}", signed(receiver))
+        assert (answer.status_code, answer.error) == (None, TOO_SLOW)
+        assert receiver.hung_up_on.wait(10)
+        assert receiver.trickled < MOST_TRICKLED
+
+
+def test_at_most_two_of_a_host_s_addresses_are_tried(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, trusted_ca: trustme.CA
+) -> None:
+    with receiving(host="127.0.0.3", tls=tls_for(trusted_ca, "many.example.test")) as third:
+        third.secret = "whsec_" + "A" * 44
+        port = int(third.url.rsplit(":", 1)[1].split("/")[0])
+        real = socket.getaddrinfo
+
+        def resolve(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            if host != "many.example.test":
+                return real(host, port, *args, **kwargs)
+            # Nothing listens on the first two: each refuses the connection.
+            return [info for name in ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+                    for info in real(name, port, *args, **kwargs)]  # fmt: skip
+
+        monkeypatch.setattr(socket, "getaddrinfo", resolve)
+        answer = post_json(f"https://many.example.test:{port}/hooks", b"{}", signed(third))
+        assert MOST_ADDRESSES == 2
+        assert (answer.status_code, answer.error) == (None, "could not connect")
+        assert third.received == []

@@ -55,7 +55,8 @@ INTEGRATIONS_QUEUE = "integrations"
 # An alert whose mail server or chat is down is tried again over about three hours.
 ALERT_RETRY_ATTEMPTS = 8
 ALERT_FAILURE_TTL_SECONDS = 24 * 3600
-# One webhook attempt is bounded by its timeouts; a line of a request's events a few.
+# One webhook attempt is bounded by its own deadline (integrations/outbound.py);
+# a job sends a few of a line's events.
 INTEGRATION_TIMEOUT_SECONDS = 120
 # A dial job makes one REST request with explicit timeouts; a minute is generous.
 DIAL_TIMEOUT_SECONDS = 60

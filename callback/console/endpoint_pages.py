@@ -27,7 +27,7 @@ from callback.console.integrations import (
     secret_page,
     sharing_refusal,
 )
-from callback.errors import Refused
+from callback.errors import Conflict, Refused
 from callback.integrations import endpoints
 from callback.models import WebhookDelivery, WebhookEndpoint, Widget
 from callback.texts import N_
@@ -36,6 +36,7 @@ LATEST_ATTEMPTS = 50
 SAVED = N_("console.integrations.endpoint_saved")
 REMOVED = N_("console.integrations.endpoint_removed")
 REPLAYED = N_("console.integrations.replayed")
+IN_FLIGHT = N_("console.integrations.replay_in_flight")
 CONFIRM_ROTATE = N_("console.integrations.error.confirm_rotate")
 CONFIRM_DELETE = N_("console.integrations.error.confirm_delete")
 DELIVERY_STATES = {
@@ -104,7 +105,12 @@ def replay_delivery(key: str, endpoint_id: int, delivery_id: int) -> Response:
     delivery = db.session().get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.endpoint_id != found.id:
         abort(404)
-    endpoints.replay(db.session(), delivery, audit.actor_of(account()))
+    try:
+        endpoints.replay(db.session(), delivery, audit.actor_of(account()))
+    except Conflict:
+        db.session().rollback()
+        flash(gettext(IN_FLIGHT), "error")
+        return redirect(url_for("console.endpoint", key=widget.key, endpoint_id=found.id))
     db.session().commit()
     flash(gettext(REPLAYED), "success")
     return redirect(url_for("console.endpoint", key=widget.key, endpoint_id=found.id))

@@ -6,13 +6,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from callback import create_app
+from callback import create_app, db
 from callback.accounts.cli import users_group
 from callback.agents.cli import agents_group
 from callback.dev.server import dev_command
 from callback.migrate import upgrade
 from callback.ops.cli import register as register_ops_commands
 from callback.privacy.cli import privacy_group
+from callback.reports import facts
 from callback.sandbox.cli import sandbox_command
 from callback.settings import SettingsError
 from workers.cron import cron_command
@@ -34,9 +35,13 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @with_appcontext
 def db_upgrade() -> None:
-    """Apply every pending migration (the `release` process)."""
+    """Apply every pending migration, then count older requests in the reports (`release`)."""
     upgrade(current_app.config["DATABASE_URL"])
     click.echo("database is at the newest revision")
+    # Requests that ended before an upgrade brought reports; none after the first run.
+    counted = facts.backfill(db.session())
+    if counted:
+        click.echo(f"reports: counted {counted} requests that ended before this release")
 
 
 def register_commands(app: Flask) -> None:

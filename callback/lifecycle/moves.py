@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from callback.integrations import events
-from callback.lifecycle.states import AttemptStatus
+from callback.lifecycle.states import TERMINAL_STATUSES, AttemptStatus
 from callback.lifecycle.transitions import (
     ATTEMPT_MOVES,
     REQUEST_MOVES,
@@ -24,6 +24,7 @@ from callback.lifecycle.transitions import (
     reported_sources,
 )
 from callback.models import CallAttempt, CallbackRequest, utcnow
+from callback.reports import facts
 
 # The outcome event each move announces to the widget's integrations (if any listen).
 ANNOUNCED: dict[RequestEvent, str] = {
@@ -46,7 +47,8 @@ def move_request(
 ) -> bool:
     """Apply `event` to `request` with `values` if its status allows; return whether it did.
 
-    A move that happened writes the outcome event it announces in the same transaction.
+    A move that happened writes the outcome event it announces in the same transaction,
+    and a move that ends the request writes the figures the reports count.
     """
     move = REQUEST_MOVES[event]
     phone = request.phone  # before the move: an ending erases it
@@ -61,6 +63,8 @@ def move_request(
     )
     if moved and event in ANNOUNCED:
         events.record(session, request.widget, request, ANNOUNCED[event], phone)
+    if moved and move.target in TERMINAL_STATUSES:
+        facts.record_ended(session, request)
     return moved
 
 

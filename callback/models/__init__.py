@@ -10,11 +10,13 @@ from callback.models.integration import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from callback.models.report import AgentLegFact, RequestFact
 from callback.models.request import CallbackRequest
 from callback.models.widget import Agent, Widget
 
 __all__ = [
     "Account",
+    "AgentLegFact",
     "Agent",
     "ApiKey",
     "AttemptStatus",
@@ -25,6 +27,7 @@ __all__ = [
     "CallbackRequest",
     "Invitation",
     "Leg",
+    "RequestFact",
     "RequestStatus",
     "Role",
     "WebAuthnCredential",

@@ -36,16 +36,17 @@ def today_in(zone: str) -> date:
 
 
 def chosen(first: str | None, last: str | None, today: date) -> Period:
-    """Return the period between the ISO dates given, by default the last 30 days.
+    """Return the period from `first` to `last` (ISO dates), by default the last 30 days.
 
-    Raises Invalid("invalid_period") naming the date at fault (`first` or `last`) and why.
+    Raises Invalid: "invalid_date" (field "from" or "to"), "period_reversed" or
+    "period_too_long".
     """
-    end = _parse(last, "last") if last else today
-    start = _parse(first, "first") if first else end - timedelta(days=DEFAULT_DAYS - 1)
+    end = _parse(last, "to") if last else today
+    start = _parse(first, "from") if first else end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
-        raise Invalid("invalid_period", "the first day is after the last day", "first")
+        raise Invalid("period_reversed", "the first day is after the last day", "from")
     if (end - start).days + 1 > MAX_DAYS:
-        raise Invalid("invalid_period", f"a report covers at most {MAX_DAYS} days", "first")
+        raise Invalid("period_too_long", f"a report covers at most {MAX_DAYS} days", "from")
     return Period(start, end)
 
 
@@ -53,4 +54,4 @@ def _parse(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid("invalid_period", f"{name} must be a date such as 2026-11-30", name) from None
+        raise Invalid("invalid_date", f"{name} must be a date such as 2026-11-30", name) from None

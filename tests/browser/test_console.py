@@ -31,6 +31,7 @@ from callback.models import (
     Widget,
     utcnow,
 )
+from callback.reports.sections import SECTIONS
 from callback.sandbox.server import serve_in_thread
 from tests.browser.console_page import Console, axe_findings, sign_in
 from tests.browser.widget_page import part
@@ -38,6 +39,7 @@ from tests.console_helpers import PASSWORD
 from tests.e2e.conftest import empty_tables
 from tests.e2e.stack import Stack
 from tests.factories import AGENT_PHONE, make_agent, make_request, make_widget
+from tests.report_history import make_history
 
 pytestmark = [pytest.mark.browser]
 
@@ -222,13 +224,30 @@ def _endpoint_with_a_failed_attempt(
 
 # What each role's menu holds, and a page each role may not open.
 MENUS = {
-    "owner": ["Overview", "Widgets", "Agents", "Requests", "People", "Audit log", "Your account"],
-    "manager": ["Overview", "Widgets", "Agents", "Requests", "Audit log", "Your account"],
+    "owner": [
+        "Overview",
+        "Widgets",
+        "Agents",
+        "Requests",
+        "Reports",
+        "People",
+        "Audit log",
+        "Your account",
+    ],
+    "manager": [
+        "Overview",
+        "Widgets",
+        "Agents",
+        "Requests",
+        "Reports",
+        "Audit log",
+        "Your account",
+    ],
     "agent": ["My calls", "Your account"],
 }
 FORBIDDEN = {"manager": ["/console/accounts", "/console/widgets/new"],
              "agent": ["/console/widgets", "/console/agents", "/console/requests",
-                       "/console/accounts", "/console/audit"]}  # fmt: skip
+                       "/console/reports", "/console/accounts", "/console/audit"]}  # fmt: skip
 
 
 @pytest.mark.parametrize("role", ["owner", "manager", "agent"])
@@ -260,6 +279,7 @@ def _pages(data: dict[str, Any], role: str) -> list[str]:
         f"/console/requests/{data['request'].id}",
         "/console/audit",
         "/console/me",
+        f"/console/reports?widget={data['widget'].id}",
     ]
     if role == "owner":
         pages += [
@@ -284,7 +304,7 @@ def test_every_page_passes_axe_and_fits_375_px(
     expect(narrow_page).to_have_url(f"{console.url}/console/")
     problems = {}
     for path in _pages(data, role):
-        narrow_page.goto(f"{console.url}{path}?lang={language}")
+        narrow_page.goto(f"{console.url}{path}{'&' if '?' in path else '?'}lang={language}")
         expect(narrow_page.locator("html")).to_have_attribute("lang", language)
         found = axe_findings(narrow_page, axe_source)
         if found or not _fits(narrow_page):
@@ -371,3 +391,33 @@ def _visit(browser: Browser, url: str, script: str) -> str:
         return str(part(page, "button.launch").evaluate(script))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_each_report_with_its_charts_passes_axe_and_fits_375_px(
+    narrow_page: Page, console: Console, axe_source: str, language: str
+) -> None:
+    with console.app.app_context():
+        widget = make_history()
+        widget_id = widget.id
+    owner = console.account("owner")
+    sign_in(narrow_page, console, owner.email)
+    problems = {}
+    for section in SECTIONS:
+        narrow_page.goto(
+            f"{console.url}/console/reports?widget={widget_id}&section={section}"
+            f"&from=2026-11-23&to=2026-11-29&lang={language}"
+        )
+        expect(narrow_page.locator("svg[role=img]").first).to_be_visible()
+        found = axe_findings(narrow_page, axe_source)
+        if found or not _fits(narrow_page):
+            problems[section] = found or "wider than 375 px"
+    assert problems == {}
+    # The report's links keep the widget and period; the CSV is the same numbers.
+    english = language == "en"
+    sections = narrow_page.get_by_role("navigation", name="Reports" if english else "Raporty")
+    sections.get_by_role("link", name="Agents" if english else "Konsultanci").click()
+    expect(narrow_page.get_by_role("rowheader", name="Ada", exact=True)).to_be_visible()
+    with narrow_page.expect_download() as download:
+        narrow_page.get_by_role("link", name=re.compile("CSV")).click()
+    assert download.value.suggested_filename == "callback-agents-2026-11-23-2026-11-29.csv"

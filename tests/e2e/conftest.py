@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 from callback.models import (
     Account,
     Agent,
+    AgentLegFact,
     ApiKey,
     AuditEntry,
     CallAttempt,
     CallbackRequest,
     CallEvent,
     Invitation,
+    RequestFact,
     WebAuthnCredential,
     WebhookAttempt,
     WebhookDelivery,
@@ -40,6 +42,8 @@ LIVE_WIDGET: dict[str, Any] = {"caller_id": CALLER_ID, "retry_intervals": [1, 1]
 # Children first, so foreign keys hold while the tables are emptied.
 # Accounts go with their keys, passkeys and invitations; their roles and widgets by cascade.
 TABLES_IN_DELETE_ORDER = (
+    AgentLegFact,
+    RequestFact,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,

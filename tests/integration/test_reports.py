@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
+from redis import Redis
 from sqlalchemy import func, select
 
 from callback import db
@@ -16,12 +17,13 @@ from callback.models import (
     RequestStatus,
     Widget,
 )
+from callback.privacy.erase import erase_number
 from callback.reports import facts, figures, sections
 from callback.reports.figures import Funnel
 from callback.reports.periods import Period
 from tests.factories import VISITOR_LANDLINE, make_request, make_widget
 from tests.report_history import WEEK, Past, make_history, store, warsaw
-from tests.residue import number_forms, text_holds
+from tests.residue import database_texts, number_forms, text_holds
 
 
 def _steps(funnel: Funnel) -> tuple[str | None, int, int, int, int]:
@@ -167,3 +169,21 @@ def test_an_ending_counts_the_request_once_and_keeps_no_number(app: Flask) -> No
     assert (fact.status, fact.page, fact.agent_seconds) == ("failed", "/offer", None)
     stored = " ".join(str(value) for value in session.execute(select(RequestFact)).one())
     assert not text_holds(stored, *number_forms(VISITOR_LANDLINE))
+
+
+def test_statistics_survive_a_data_subject_erasure(history: Widget, redis: Redis) -> None:
+    session = db.session()
+    pending = make_request(history, page_url="https://www.example.com/pricing")
+    pending.created_at = warsaw(27, 16)
+    session.commit()
+    before = sections.outcomes(session, history, WEEK, by="page").total.current
+
+    erase_number(session, redis, VISITOR_LANDLINE, actor="test")
+    session.commit()
+
+    after = sections.outcomes(session, history, WEEK, by="page").total.current
+    assert after.requested == before.requested + 1  # the erased request ended as canceled
+    assert sections.time_to_callback(session, history, WEEK)["agent"].current.median == 40
+    for name, text in database_texts(session.connection()):
+        if name.startswith("report_"):
+            assert not text_holds(text, *number_forms(VISITOR_LANDLINE)), name

@@ -19,6 +19,10 @@ SAFE_EVICTION_POLICIES = frozenset({"noeviction"})
 # pass, every 10 minutes by default: delayed retries would wait that long. Once its lock
 # has expired (about a minute), a new scheduler starts within this many seconds.
 MAINTENANCE_INTERVAL_SECONDS = 15
+# An idle worker checks for maintenance only when its blocking wait for a job ends, after
+# worker_ttl - 15 s (405 s by default): with no job arriving, a scheduler lost in an
+# outage would stay down that long. This TTL ends the wait every 15 s.
+WORKER_TTL_SECONDS = MAINTENANCE_INTERVAL_SECONDS + 15
 
 
 def check_eviction_policy(connection: Redis) -> None:
@@ -72,6 +76,7 @@ def worker_command(burst: bool, fork: bool, name: str | None, queues: tuple[str,
         name=name,
         exception_handlers=[scrub_failure],
         maintenance_interval=MAINTENANCE_INTERVAL_SECONDS,
+        worker_ttl=WORKER_TTL_SECONDS,
     )
     # Before the first job (and before any fork): the first dial would wait for these.
     preload_call_api(current_app._get_current_object())  # type: ignore[attr-defined]

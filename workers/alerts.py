@@ -1,4 +1,5 @@
-"""Alert jobs: a failed or expired callback, the daily digest, a webhook endpoint turned off.
+"""Alert jobs: a failed or expired callback, the daily digest, the weekly report, a webhook
+endpoint turned off.
 
 E-mail goes through SMTP_URL; without it the e-mail part is logged and skipped (a chat
 webhook, if set, still gets its line). A send that fails raises, so RQ retries the job;
@@ -29,16 +30,23 @@ from callback.integrations.digest import (
 from callback.integrations.events import ALERT_TYPES
 from callback.integrations.mail import MailNotConfigured, mail_configured, send_mail
 from callback.models import WebhookEndpoint, WebhookEvent, Widget, utcnow
+from callback.reports import weekly
 from workers.context import JobLog, job_context
 
 DIGEST_EVERY_SECONDS = 300
 DIGEST_TIMEOUT_SECONDS = 600
+WEEKLY_EVERY_SECONDS = 300
+WEEKLY_TIMEOUT_SECONDS = 600
 # What a send can meet from the other side (smtplib's errors are OSErrors).
 SEND_ERRORS = (OSError, ChatNotSent, MailNotConfigured)
 
 
 class DigestsNotSent(Exception):
     """Some digests failed to send; they are tried again on the next run."""
+
+
+class WeeklyReportsNotSent(Exception):
+    """Some weekly reports failed to send; they are tried again on the next run."""
 
 
 def send_alert(event_id: int) -> int:
@@ -90,6 +98,58 @@ def send_digest(widget: Widget, day: date, job_log: JobLog) -> int:
     """Send `widget`'s digest of `day` to its recipients; count channels."""
     message = digest_message(widget, day, day_figures(db.session(), widget, day))
     return deliver(message, widget.alert_emails, widget.alert_chat_url, job_log)
+
+
+def send_weekly_reports() -> int:
+    """Send each widget's report of the week just ended on Monday from its hour; count them."""
+    with job_context(__name__, "-") as job_log:
+        session = db.session()
+        sent, failed = 0, 0
+        for widget_id, monday in weekly.due_widgets(session, utcnow()):
+            widget = session.get_one(Widget, widget_id)
+            before = widget.weekly_report_sent_for
+            if not weekly.claim_week(session, widget_id, monday):
+                continue  # another run has it
+            channels = send_claimed_week(widget, monday, before, job_log)
+            if channels is None:
+                failed += 1
+            else:
+                sent += bool(channels)  # nobody to tell, or no SMTP_URL: done, though unsent
+        job_log.info("weekly reports: sent=%s failed=%s", sent, failed)
+        if failed:
+            raise WeeklyReportsNotSent(
+                f"{failed} weekly report(s) not sent; the next run tries again"
+            )
+        return sent
+
+
+def send_claimed_week(
+    widget: Widget, monday: date, before: str | None, job_log: JobLog
+) -> int | None:
+    """Send the claimed week's report; count channels. None: not sent, the claim given back."""
+    widget_id, widget_key = widget.id, widget.key
+    try:
+        return send_weekly_report(widget, monday, job_log)
+    except SEND_ERRORS as exc:
+        # One widget's dead mailbox must not hold up the others' reports.
+        error = type(exc).__name__
+        job_log.warning("weekly report not sent: widget=%s error=%s", widget_key, error)
+        weekly.release_week(db.session(), widget_id, monday, before)
+        return None
+    except BaseException:
+        weekly.release_week(db.session(), widget_id, monday, before)
+        raise
+
+
+def send_weekly_report(widget: Widget, monday: date, job_log: JobLog) -> int:
+    """E-mail `widget`'s report of the week from `monday` to those who manage it; count channels."""
+    session = db.session()
+    to = weekly.report_recipients(session, widget)
+    if not to:
+        job_log.info("weekly report: nobody manages widget=%s", widget.key)
+        return 0
+    message = weekly.report_message(widget, monday, weekly.week_figures(session, widget, monday))
+    return deliver(message, to, None, job_log)  # e-mail only: the figures are for managers
 
 
 def notify_endpoint_disabled(endpoint_id: int) -> int:

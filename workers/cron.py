@@ -20,7 +20,14 @@ from rq.exceptions import StopRequested
 
 from callback.redis_client import redis_connection
 from workers import webhooks
-from workers.alerts import DIGEST_EVERY_SECONDS, DIGEST_TIMEOUT_SECONDS, send_digests
+from workers.alerts import (
+    DIGEST_EVERY_SECONDS,
+    DIGEST_TIMEOUT_SECONDS,
+    WEEKLY_EVERY_SECONDS,
+    WEEKLY_TIMEOUT_SECONDS,
+    send_digests,
+    send_weekly_reports,
+)
 from workers.queues import INTEGRATIONS_QUEUE, register_periodic
 from workers.reconcile import reconcile
 from workers.retention import register_retention
@@ -45,6 +52,13 @@ def build_scheduler() -> CronScheduler:
     )
     register_periodic(
         scheduler,
+        send_weekly_reports,
+        WEEKLY_EVERY_SECONDS,
+        timeout=WEEKLY_TIMEOUT_SECONDS,
+        queue_name=INTEGRATIONS_QUEUE,
+    )
+    register_periodic(
+        scheduler,
         webhooks.sweep,
         webhooks.SWEEP_EVERY_SECONDS,
         timeout=60,
@@ -56,7 +70,7 @@ def build_scheduler() -> CronScheduler:
 @click.command("cron")
 @with_appcontext
 def cron_command() -> None:
-    """Enqueue the periodic jobs (reconciler, retention, digests); run exactly one of these."""
+    """Enqueue the periodic jobs (reconciler, retention, digests, weekly reports); run one."""
     run_until_stopped(build_scheduler, current_app.config["RECONCILE_EVERY_SECONDS"])
 
 

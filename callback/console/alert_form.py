@@ -1,5 +1,5 @@
 """A widget's alert settings on its integrations page: who hears of failures, the daily
-digest, and whether webhooks carry the visitor's number.
+digest and the weekly report, and whether webhooks carry the visitor's number.
 
 The form keeps what the person typed (to show it again beside a refusal); `check` turns
 it into the widget's columns or refusals in the page's language. Sharing the number is
@@ -40,6 +40,7 @@ def values_of(widget: Widget) -> dict[str, Any]:
         "alert_chat_url": widget.alert_chat_url or "",
         "digest_enabled": widget.digest_enabled,
         "digest_hour": str(widget.digest_hour),
+        "weekly_report_enabled": widget.weekly_report_enabled,
         "share_number": widget.webhook_number_consent_version is not None,
         "share_confirmed": shares_current_notice(widget),
     }
@@ -52,6 +53,7 @@ def values_from(form: MultiDict[str, str]) -> dict[str, Any]:
         "alert_chat_url": form.get("alert_chat_url", ""),
         "digest_enabled": bool(form.get("digest_enabled")),
         "digest_hour": form.get("digest_hour", ""),
+        "weekly_report_enabled": bool(form.get("weekly_report_enabled")),
         "share_number": bool(form.get("share_number")),
         "share_confirmed": bool(form.get("share_confirmed")),
     }
@@ -75,6 +77,7 @@ def check(
         "alert_chat_url": _chat_url(values["alert_chat_url"], errors),
         "digest_enabled": values["digest_enabled"],
         "digest_hour": _hour(values["digest_hour"], errors),
+        "weekly_report_enabled": values["weekly_report_enabled"],
     }
     if may_share:
         fields["webhook_number_consent_version"] = _shared_version(widget, values, errors)

@@ -71,6 +71,11 @@ class Widget(Base):
     digest_hour: Mapped[int] = mapped_column(default=8, server_default="8")
     # The local date of the last day a digest went out for (YYYY-MM-DD): sent once a day.
     digest_sent_for: Mapped[str | None] = mapped_column(String(10))
+    # The weekly report of the week just ended, e-mailed on Monday at digest_hour to the
+    # owners and the widget's managers (callback.reports.weekly).
+    weekly_report_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The local Monday of the last week a report went out for (YYYY-MM-DD): sent once a week.
+    weekly_report_sent_for: Mapped[str | None] = mapped_column(String(10))
     # Webhooks carry the visitor's number only for requests made under this consent
     # version, which the owner confirmed says so; None: never.
     webhook_number_consent_version: Mapped[str | None] = mapped_column(String(40))

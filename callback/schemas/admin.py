@@ -80,6 +80,8 @@ class WidgetUpdate(Payload):
     digest_enabled: Flag = ABSENT
     # The hour of the widget's day the digest of the day before is sent.
     digest_hour: Annotated[int, Whole(0, 23)] = ABSENT
+    # The week just ended, e-mailed on Monday at digest_hour to the owners and managers.
+    weekly_report_enabled: Flag = ABSENT
     # The consent_version whose notice says the number is shared: webhooks then carry it.
     webhook_number_consent_version: Clearable[Annotated[str, Text(40)]] = ABSENT
 

@@ -1,4 +1,4 @@
-"""The admin API sets who hears of failures and when the digest goes out."""
+"""The admin API sets who hears of failures, when the digest goes out, and the weekly report."""
 
 from __future__ import annotations
 
@@ -34,15 +34,22 @@ def test_alert_settings_are_saved_and_shown(
     assert shown["alert_emails"] == ["sales@example.com"]
     assert shown["alert_chat_url"] == "https://hooks.slack.com/services/T000/B000/XXXX"
     assert (shown["digest_enabled"], shown["digest_hour"]) == (True, 7)
+    assert shown["weekly_report_enabled"] is True
 
     key = shown["key"]
-    patch = {"digest_enabled": False, "alert_chat_url": None, "alert_emails": []}
+    patch = {
+        "digest_enabled": False,
+        "weekly_report_enabled": False,
+        "alert_chat_url": None,
+        "alert_emails": [],
+    }
     patched = client.patch(f"{WIDGETS}/{key}", json=patch, headers=admin_headers)
     assert patched.status_code == 200, patched.text
     assert {name: patched.get_json()[name] for name in patch} == patch
     # The audit log keeps the chat webhook's host: the rest of its URL is a credential.
     [entry] = db.session().scalars(select(AuditEntry).filter_by(action="widget_updated")).all()
     assert entry.details["changes"]["alert_chat_url"] == ["https://hooks.slack.com/…", None]
+    assert entry.details["changes"]["weekly_report_enabled"] == [True, False]
 
 
 @pytest.mark.parametrize(
@@ -55,6 +62,8 @@ def test_alert_settings_are_saved_and_shown(
         ("alert_chat_url", "http://hooks.example.com/plain"),
         ("digest_hour", 24),
         ("digest_enabled", "yes"),
+        ("weekly_report_enabled", 1),
+        ("weekly_report_enabled", None),
     ],
 )
 def test_bad_alert_settings_are_refused_with_the_field(

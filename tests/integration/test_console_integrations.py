@@ -256,12 +256,28 @@ def test_alert_settings_are_saved_and_audited_without_the_chat_urls_path(app: Fl
     assert widget.alert_emails == ["ops@example.com", "boss@example.com"]
     assert widget.alert_chat_url == "https://chat.example.com/services/T000/B000/secretpart"
     assert (widget.digest_enabled, widget.digest_hour) == (False, 17)
+    assert widget.weekly_report_enabled is False  # its box left unticked
     entry = db.session().scalars(select(AuditEntry).filter_by(action="widget_updated")).one()
     assert "secretpart" not in str(entry.details)
     assert entry.details["changes"]["digest_hour"] == [8, 17]
+    assert entry.details["changes"]["weekly_report_enabled"] == [True, False]
     page = client.get(integrations_path(widget)).text
     assert "boss@example.com" in page
     assert '<option value="17" selected>' in page
+
+
+def test_the_weekly_report_box_shows_and_keeps_the_setting(app: Flask) -> None:
+    widget = make_widget(weekly_report_enabled=False)
+    client = owner_client(app)
+    box = '<input type="checkbox" name="weekly_report_enabled" value="1"'
+    page = client.get(integrations_path(widget)).text
+    assert f'{box} aria-describedby="f-weekly_report_enabled-hint">' in page
+    assert "Send a weekly report every Monday" in page
+    assert alerts(client, widget, weekly_report_enabled="1").status_code == 302
+    db.session().refresh(widget)
+    assert widget.weekly_report_enabled is True
+    page = client.get(integrations_path(widget)).text
+    assert f'{box} aria-describedby="f-weekly_report_enabled-hint" checked>' in page
 
 
 def test_refused_alert_settings_are_shown_beside_their_fields(app: Flask) -> None:

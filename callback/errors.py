@@ -47,11 +47,17 @@ class Conflict(Refused):
 
 
 class RetryLater(Refused):
-    """A limit was reached; the same request may succeed after `retry_after` seconds."""
+    """A limit was reached; the same request may succeed after `retry_after` seconds.
 
-    def __init__(self, code: str, retry_after: int, locale: str | None = None) -> None:
+    `limit` names which one (per_address, per_number, ...) for the answer to say so.
+    """
+
+    def __init__(
+        self, code: str, retry_after: int, locale: str | None = None, limit: str | None = None
+    ) -> None:
         super().__init__(code, message(code, locale))
         self.retry_after = max(retry_after, 1)
+        self.limit = limit or code
 
 
 R = TypeVar("R", bound=Refused)

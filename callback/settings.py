@@ -117,6 +117,9 @@ class Settings(BaseModel):
     # Distinct numbers one address may submit: stops walking a number range.
     RATE_LIMIT_NEW_NUMBERS_PER_IP: RateLimit = "3/hour"
     RATELIMIT_ENABLED: OnUnlessFalse = True
+    # In development only: submissions from this machine (loopback) skip the abuse limits,
+    # so a developer trying the demo is not locked out. Production ignores it.
+    DEV_LOOPBACK_UNLIMITED: OnUnlessFalse = True
     RATELIMIT_STORAGE_URI: str | None = None
     # Proxies in front of the service whose X-Forwarded-For may be believed.
     TRUSTED_PROXY_HOPS: int = 0

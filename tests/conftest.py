@@ -101,6 +101,8 @@ def settings(database_url: str, redis_url: str) -> dict[str, Any]:
         "ADMIN_TOKENS": [ADMIN_TOKEN],
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "TELEPHONY": "sandbox",
+        # The limits are under test; tests/integration/test_demo_limits.py lifts them.
+        "DEV_LOOPBACK_UNLIMITED": False,
     }
 
 

@@ -220,7 +220,8 @@ def document() -> dict[str, Any]:
             "version": "1",
             "description": "Visitor API (public, origin-checked, rate-limited) and admin "
             "API (bearer token from ADMIN_TOKENS, or an account's API key). Errors are always "
-            '{"error": {"code", "message", "field"}}.',
+            '{"error": {"code", "message", "field"}}; a 429 adds "limit", "retry_after" and '
+            '"resets_at".',
         },
         "paths": {**_visitor_paths(), **_admin_paths()},
         "components": components(),

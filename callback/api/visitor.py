@@ -13,13 +13,16 @@ from callback.errors import Malformed, NotFound, refusal
 from callback.lifecycle.intake import AlreadyRequested, submit
 from callback.lifecycle.visitor import cancel_request, public_status
 from callback.models import CallbackRequest, iso
-from callback.security.origins import check_origin, cors_headers
+from callback.security.origins import check_origin, cors_headers, refused_before_reading
+from callback.security.ratelimit import exempt_when
 from callback.security.tokens import owned_request, status_token
 from callback.texts.messages import ALREADY_REQUESTED, message
-from callback.widgets.cache import load_widget
+from callback.widgets.cache import find_widget, load_widget
 
 bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
 bp.after_request(visitor_cors)  # the widget on the host page must read every answer
+# A wrong origin is answered 403 before it could count against the per-address limit.
+bp.record_once(lambda state: exempt_when(state.app, refused_before_reading(bp.name, find_widget)))
 
 
 def _submission() -> dict[str, Any]:

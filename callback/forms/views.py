@@ -16,7 +16,8 @@ from callback.http_errors import status_of
 from callback.lifecycle.intake import AlreadyRequested, submit
 from callback.lifecycle.visitor import cancel_request
 from callback.models import CallbackRequest, Widget
-from callback.security.origins import check_origin
+from callback.security.origins import check_origin, refused_before_reading
+from callback.security.ratelimit import exempt_when
 from callback.security.tokens import owned_request, status_token
 from callback.texts import offered
 from callback.texts.form import form_texts
@@ -30,6 +31,8 @@ from callback.texts.messages import (
 from callback.widgets.cache import find_widget
 
 bp = Blueprint("form", __name__, url_prefix="/w")
+# A wrong origin is answered 403 before it could count against the per-address limit.
+bp.record_once(lambda state: exempt_when(state.app, refused_before_reading(bp.name, find_widget)))
 bp.app_context_processor(lambda: {"form_texts": form_texts})
 CSRF_MAX_AGE_SECONDS = 2 * 3600
 FORM_ENDPOINTS = {"form.show_form", "form.post_form"}

@@ -121,6 +121,13 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     field: str = Field(ABSENT, description="the field to blame, when one is")
+    limit: str = Field(
+        ABSENT,
+        description="on a 429: the limit reached (per_address, per_number, "
+        "new_numbers_per_address, per_widget, daily_cap)",
+    )
+    retry_after: int = Field(ABSENT, description="on a 429: seconds until it resets")
+    resets_at: str = Field(ABSENT, description="on a 429: when it resets (ISO 8601, UTC)")
 
 
 class Error(BaseModel):

@@ -30,7 +30,7 @@ class DailyCapReached(RetryLater):
     """A 429 `daily_cap_reached`, to be retried after midnight UTC."""
 
     def __init__(self, retry_after: int, locale: str | None = None) -> None:
-        super().__init__("daily_cap_reached", retry_after, locale)
+        super().__init__("daily_cap_reached", retry_after, locale, "daily_cap")
 
 
 def cap_keys(widget: Widget, day: datetime) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from callback.errors import RetryLater
 from callback.models import Widget
 from callback.phones.hashing import phone_redis_key
 from callback.redis_client import redis_connection
-from callback.security.ratelimit import client_key, limits_enabled
+from callback.security.ratelimit import client_key, limits_apply
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,17 @@ SEEN_NUMBER_SECONDS = 3600
 LIMITER_EXTENSION = "callback.counters"
 
 
+# How an answer names each limit (the setting is the operator's word for it).
+LIMIT_NAMES = {
+    "RATE_LIMIT_PER_WIDGET": "per_widget",
+    "RATE_LIMIT_PER_NUMBER": "per_number",
+    "RATE_LIMIT_NEW_NUMBERS_PER_IP": "new_numbers_per_address",
+}
+
+
 class RateLimited(RetryLater):
-    def __init__(self, retry_after: int, locale: str | None = None) -> None:
-        super().__init__("rate_limited", retry_after, locale)
+    def __init__(self, retry_after: int, locale: str | None, setting: str) -> None:
+        super().__init__("rate_limited", retry_after, locale, LIMIT_NAMES[setting])
 
 
 def check_widget(widget: Widget, locale: str | None = None) -> None:
@@ -44,7 +52,7 @@ def check_widget(widget: Widget, locale: str | None = None) -> None:
 def check_number(e164: str, locale: str | None = None) -> None:
     """Count one request for `e164` and, if it is new from this address, one new number."""
     _count("RATE_LIMIT_PER_NUMBER", phone_redis_key(e164, "submissions"), locale)
-    if not limits_enabled():
+    if not limits_apply():
         return
     seen = phone_redis_key(e164, f"seen:{client_key()}")
     try:
@@ -63,14 +71,14 @@ def check_number(e164: str, locale: str | None = None) -> None:
 
 def _count(setting: str, identifier: str, locale: str | None) -> None:
     """Count one hit in every window of `setting`; raise RateLimited if any is full."""
-    if not limits_enabled():
+    if not limits_apply():
         return
     limiter = _limiter()
     try:
         for item in parse_many(str(current_app.config[setting])):
             if not limiter.hit(item, identifier):
                 reset_at, _remaining = limiter.get_window_stats(item, identifier)
-                raise RateLimited(math.ceil(reset_at - time.time()), locale)
+                raise RateLimited(math.ceil(reset_at - time.time()), locale, setting)
     except RedisError as exc:
         # Fail open: the daily caps still bound the spend (see ratelimit.py).
         log.warning("limit counter unreachable, %s skipped: %s", setting, exc)

@@ -16,13 +16,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, current_app, request
+from flask.sansio.app import App
 from flask_limiter import Limiter
 
 from callback.redis_client import redis_url
 
 SUBMISSION_BLUEPRINTS = ("visitor_api", "form")
+PER_ADDRESS = "per_address"
+# Checks an edge adds (`exempt_when`): a request they will refuse anyway is not counted.
+EXEMPTIONS = "callback.limit_exemptions"
 
 
 def client_key() -> str:
@@ -54,6 +59,35 @@ def limits_enabled() -> bool:
     return bool(current_app.config["RATELIMIT_ENABLED"])
 
 
+def developer_on_loopback() -> bool:
+    """Return whether this is development, asked from this machine (DEV_LOOPBACK_UNLIMITED)."""
+    config = current_app.config
+    if config["ENV"] != "development" or not config["DEV_LOOPBACK_UNLIMITED"]:
+        return False
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+def limits_apply() -> bool:
+    """Return whether this request is counted against the abuse limits."""
+    return limits_enabled() and not developer_on_loopback()
+
+
+def exempt_when(app: App, check: Callable[[], bool]) -> None:
+    """Skip the per-address limit for requests `check` says the edge refuses anyway.
+
+    A wrong origin is answered 403 whatever the limits: counted, it would lock a
+    developer out with 429s that hide the real mistake.
+    """
+    app.extensions.setdefault(EXEMPTIONS, []).append(check)
+
+
+def _exempt(app: Flask) -> bool:
+    return developer_on_loopback() or any(check() for check in app.extensions.get(EXEMPTIONS, []))
+
+
 def init_app(app: Flask) -> None:
     """Limit submissions per client address on every blueprint that takes them."""
     limiter = Limiter(
@@ -69,7 +103,10 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.extensions["callback.limiter"] = limiter
     per_address = limiter.shared_limit(
-        lambda: str(app.config["RATE_LIMIT_PER_IP"]), scope="submissions", methods=["POST"]
+        lambda: str(app.config["RATE_LIMIT_PER_IP"]),
+        scope="submissions",
+        methods=["POST"],
+        exempt_when=lambda: _exempt(app),
     )
     for name in SUBMISSION_BLUEPRINTS:
         blueprint = app.blueprints[name]

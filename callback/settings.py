@@ -23,9 +23,28 @@ INSTANCE_DIR_ENV = "CALLBACK_INSTANCE_DIR"
 BOOLEAN_TRUE = {"1", "true", "yes", "on"}
 
 
+# What makes a folder named instance/ ours: the embedded database or a generated key.
+INSTANCE_MARKERS = ("callback.sqlite3", "secret_key.key")
+
+
+def found_instance_dir() -> Path | None:
+    """Return CALLBACK_INSTANCE_DIR, or the nearest instance/ of ours from here upwards.
+
+    So a command run in any folder of the project finds the service's data, as git
+    finds its repository; None when there is none.
+    """
+    if os.environ.get(INSTANCE_DIR_ENV):
+        return Path(os.environ[INSTANCE_DIR_ENV])
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        candidate = folder / "instance"
+        if any((candidate / marker).exists() for marker in INSTANCE_MARKERS):
+            return candidate
+    return None
+
+
 def instance_dir() -> Path:
     """Return the folder that holds the embedded database, Redis and generated keys."""
-    path = Path(os.environ.get(INSTANCE_DIR_ENV) or Path.cwd() / "instance")
+    path = found_instance_dir() or Path.cwd() / "instance"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

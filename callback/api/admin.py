@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
-from pydantic import BaseModel, ValidationError
+from flask import Blueprint, Response, current_app, jsonify, request
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from callback import db
@@ -21,11 +21,10 @@ from callback.accounts import audit, roles
 from callback.accounts.access import caller, only_for, require_caller
 from callback.accounts.roles import AGENT, MANAGER, OWNER
 from callback.agents.roster import make_available, pause, remove
-from callback.errors import Invalid, Malformed, NotAllowed, NotFound
+from callback.errors import Malformed, NotAllowed, NotFound
 from callback.integrations.alerts import chat_url_for_audit, checked_chat_url
 from callback.integrations.endpoints import check_number_sharing, stop_sharing_if_notice_changed
 from callback.models import Agent, CallbackRequest, Widget, iso
-from callback.models.widget import DEFAULT_ALLOWED_NUMBER_TYPES
 from callback.phones.masking import mask
 from callback.schemas import answers as bodies
 from callback.schemas.admin import (
@@ -33,8 +32,9 @@ from callback.schemas.admin import (
     AgentUpdate,
     WidgetCreate,
     WidgetUpdate,
-    first_refusal,
+    checked_fields,
 )
+from callback.setup import making
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 bp.before_request(require_caller(lambda: None))
@@ -54,11 +54,7 @@ def checked_body(model: type[BaseModel]) -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise Malformed("malformed_json", "The request body must be a JSON object.")
-    try:
-        return model.model_validate(body).model_dump(mode="json", exclude_unset=True)
-    except ValidationError as exc:
-        field, text = first_refusal(model, body, exc)
-        raise Invalid("invalid_field", f"{field}: {text}", field) from None
+    return checked_fields(model, body)
 
 
 def managed_widget(key: str) -> Widget:
@@ -104,14 +100,9 @@ def _checked_alerts(fields: dict[str, Any]) -> dict[str, Any]:
 @bp.post("/widgets")
 def create_widget() -> tuple[Response, int]:
     who = only_for(OWNER)
-    fields = _checked_alerts(checked_body(WidgetCreate))
-    fields.setdefault("allowed_countries", [fields["default_region"]])
-    fields.setdefault("allowed_number_types", list(DEFAULT_ALLOWED_NUMBER_TYPES))
-    widget = Widget(**fields)
-    db.session().add(widget)
-    db.session().flush()
-    check_number_sharing(widget_json(widget))  # with the defaults the flush filled in
-    audit.record(db.session(), who.actor, "widget_created", widget=widget.key)
+    fields = checked_body(WidgetCreate)
+    from_number = current_app.config.get("TWILIO_FROM_NUMBER")
+    widget = making.create_widget(db.session(), fields, who.actor, from_number)
     db.session().commit()
     return jsonify(widget_json(widget)), 201
 
@@ -172,10 +163,7 @@ def create_agent() -> tuple[Response, int]:
     who = only_for(*STAFF)
     fields = checked_body(AgentCreate)
     _check_team(fields.get("team") or "default")
-    agent = Agent(**fields)
-    db.session().add(agent)
-    db.session().flush()
-    audit.record(db.session(), who.actor, "agent_created", agent_id=agent.id)
+    agent = making.add_agent(db.session(), fields, who.actor)
     db.session().commit()
     return jsonify(agent_json(agent)), 201
 

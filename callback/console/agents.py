@@ -24,6 +24,7 @@ from callback.errors import Refused
 from callback.models import Account, Agent, Widget
 from callback.phones.masking import mask
 from callback.schemas.admin import AgentCreate, AgentUpdate
+from callback.setup import making
 from callback.texts import LANGUAGES, N_
 
 MAX_REASON = 200
@@ -72,11 +73,7 @@ def new_agent() -> Response | tuple[str, int]:
     if errors:
         return _form_page(None, values, errors, 400)
     session = db.session()
-    agent = Agent(**fields)
-    session.add(agent)
-    session.flush()
-    audit.record(session, audit.actor_of(mine), "agent_created", agent_id=agent.id,
-                 team=agent.team)  # fmt: skip
+    agent = making.add_agent(session, fields, audit.actor_of(mine), team=fields.get("team"))
     session.commit()
     flash(gettext(N_("console.agents.created")).format(name=agent.name), "success")
     return redirect(url_for("console.agent", agent_id=agent.id))

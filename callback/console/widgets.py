@@ -28,11 +28,13 @@ from callback.accounts import audit, roles
 from callback.console import widget_form as form
 from callback.console.access import account, for_roles
 from callback.console.blueprint import bp
+from callback.errors import Invalid
 from callback.integrations.endpoints import stop_sharing_if_notice_changed
 from callback.models import Widget, utcnow
 from callback.schedule.hours import widget_schedule
 from callback.schemas.admin import WidgetCreate, WidgetUpdate, first_refusal
 from callback.security.headers import page_policy
+from callback.setup import making
 from callback.texts import LANGUAGES, N_
 from callback.texts.widget import widget_texts
 from callback.widgets import theme
@@ -42,6 +44,7 @@ SAVED = N_("console.widgets.saved")
 DELETED = N_("console.widgets.deleted")
 CONFIRM_DELETE = N_("console.widgets.confirm_delete_error")
 TEAM_OWNERS_ONLY = N_("console.widgets.team_owners_only")
+NO_CALLER_ID = N_("console.widgets.error.caller_id_required")
 Page = tuple[str, int, dict[str, str]]
 
 
@@ -77,12 +80,18 @@ def create_widget() -> Response | Page:
     checked = _checked(WidgetCreate, values)
     if isinstance(checked, tuple):
         return _form_page(None, values, {checked[0]: checked[1]}, 400)
-    widget = Widget(**checked)
     session = db.session()
-    session.add(widget)
-    session.flush()  # the key
-    audit.record(session, audit.actor_of(account()), "widget_created", widget=widget.key,
-                 changes=audit.changes(form.NEW_WIDGET, checked))  # fmt: skip
+    changes = audit.changes(form.NEW_WIDGET, checked)
+    try:
+        widget = making.create_widget(
+            session,
+            checked,
+            audit.actor_of(account()),
+            current_app.config.get("TWILIO_FROM_NUMBER"),
+            changes=changes,
+        )
+    except Invalid:  # the one rule the form cannot check alone: a caller ID
+        return _form_page(None, values, {"caller_id": gettext(NO_CALLER_ID)}, 400)
     session.commit()
     flash(gettext(CREATED), "success")
     return redirect(url_for("console.edit_widget", key=widget.key))

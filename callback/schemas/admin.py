@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from annotated_types import MaxLen
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from callback.errors import Invalid
 from callback.schemas.constraints import Clearable, Flag, Items, OneOf, Text, Whole, said, worded
 from callback.schemas.fields import (
     E164,
@@ -113,6 +114,15 @@ class AgentCreate(AgentUpdate):
 
     name: Name
     phone: E164
+
+
+def checked_fields(model: type[BaseModel], body: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the fields `body` gives, checked by `model`, or raise Invalid naming the first."""
+    try:
+        return model.model_validate(body).model_dump(mode="json", exclude_unset=True)
+    except ValidationError as exc:
+        field, text = first_refusal(model, body, exc)
+        raise Invalid("invalid_field", f"{field}: {text}", field) from None
 
 
 def _string_or_none(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
 from sqlalchemy import Connection, make_url, select
@@ -106,7 +106,7 @@ def _redis(config: Mapping[str, Any]) -> list[Finding]:
 def _redis_shown(url: str) -> str:
     # Without the user, password and query (where a password may also be given).
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, "", ""))
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path}"
 
 
 def _twilio(config: Mapping[str, Any], widgets: list[WidgetCallerId] | None) -> list[Finding]:

@@ -13,7 +13,11 @@ from urllib.parse import urlsplit
 import requests
 from redis import Redis
 from sqlalchemy import Connection
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
@@ -248,6 +252,8 @@ def twilio_error(exc: Exception) -> str:
     """Name an error by Twilio's code and message; never the request, which names numbers."""
     if isinstance(exc, TwilioRestException):
         return f"Twilio error {exc.code} (HTTP {exc.status}): {str(exc.msg).split(': ', 1)[-1]}"
+    if isinstance(exc, TwilioServiceException):  # the RFC 9457 shape of newer APIs
+        return f"Twilio error {exc.code} (HTTP {exc.status}): {exc.title}"
     # A list page answered with an error: twilio-python hands over the bare response.
     response = exc.args[1] if len(exc.args) > 1 else None
     if isinstance(response, TwilioResponse):
@@ -255,9 +261,12 @@ def twilio_error(exc: Exception) -> str:
             body = json.loads(response.text)
         except ValueError:
             body = {}
-        code, message = body.get("code"), body.get("message", "")
-        return f"Twilio error {code} (HTTP {response.status_code}): {message}"
-    return f"cannot reach it ({type(exc).__name__})"
+        if not isinstance(body, dict) or "code" not in body:
+            return f"HTTP {response.status_code} without Twilio's error body"
+        return f"Twilio error {body['code']} (HTTP {response.status_code}): {body.get('message')}"
+    if isinstance(exc, requests.RequestException):
+        return f"cannot reach it ({type(exc).__name__})"
+    return f"{type(exc).__name__}: {exc.args[0] if exc.args else ''}"
 
 
 def number_standing(client: Client, number: str) -> str | None:

@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from alembic import command
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.http.response import Response as TwilioResponse
 
+from callback.doctor.checks import twilio_error
 from callback.doctor.cli import doctor_command
 from callback.migrate import alembic_config
 from callback.models import Widget
@@ -390,3 +394,35 @@ def test_sandbox_credentials_aimed_at_twilio_fail_before_any_request(tmp_path):
     assert "TELEPHONY is sandbox, but TWILIO_API_BASE_URL is Twilio's" in failed["twilio"]
     assert "fix: set TWILIO_API_BASE_URL to the sandbox" in failed["twilio"]
     assert "the database is at no revision" in failed["migrations"]
+
+
+@pytest.mark.parametrize(
+    ("error", "named"),
+    [
+        (
+            TwilioRestException(
+                401, "/Accounts/AC1.json", "Unable to fetch record: Authenticate", 20003
+            ),
+            "Twilio error 20003 (HTTP 401): Authenticate",
+        ),
+        (
+            TwilioException(
+                "Unable to fetch page",
+                TwilioResponse(429, '{"code": 20429, "message": "Too Many Requests"}'),
+            ),
+            "Twilio error 20429 (HTTP 429): Too Many Requests",
+        ),
+        (
+            TwilioServiceException("about:blank", "Service Unavailable", 503, 20503),
+            "Twilio error 20503 (HTTP 503): Service Unavailable",
+        ),
+        (
+            TwilioException("Unable to fetch page", TwilioResponse(502, "<html>")),
+            "HTTP 502 without Twilio's error body",
+        ),
+        (TwilioException("Unable to fetch page"), "TwilioException: Unable to fetch page"),
+        (requests.ConnectionError("refused"), "cannot reach it (ConnectionError)"),
+    ],
+)
+def test_a_twilio_error_is_named_by_its_code_and_message(error, named):
+    assert twilio_error(error) == named

@@ -1,4 +1,4 @@
-"""The `callback` command: release, worker, development run, sandbox and admin tasks."""
+"""The `callback` command: release, worker, development run, sandbox, doctor and admin tasks."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from callback import create_app, db
 from callback.accounts.cli import users_group
 from callback.agents.cli import agents_group
 from callback.dev.server import dev_command
+from callback.doctor.cli import doctor_command
 from callback.errors import Refused
 from callback.migrate import upgrade
 from callback.models import Widget
@@ -175,8 +176,11 @@ main = CallbackGroup(
     load_dotenv=True,
     help="Callback: website callback service.",
 )
+# Beside the app's commands, not among them: these run without an app, and the doctor
+# must report on a configuration the app refuses to start with.
 main.add_command(dev_command)
 main.add_command(sandbox_command)
+main.add_command(doctor_command)
 
 if __name__ == "__main__":
     main()

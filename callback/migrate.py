@@ -9,6 +9,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection
 
 from callback.models import Base
@@ -36,3 +38,17 @@ def pending_model_changes(connection: Connection) -> list[Any]:
     """Return the differences between the migrated schema and the models."""
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return list(compare_metadata(context, Base.metadata))
+
+
+def revisions(connection: Connection) -> tuple[set[str], set[str]]:
+    """Return the revisions the database is at and the newest ones this code knows."""
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def known_revision(revision: str) -> bool:
+    """Return whether this code has migration `revision` (a newer release may not)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False

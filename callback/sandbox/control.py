@@ -40,6 +40,19 @@ class SandboxControl:
         """Replace the callback rules and the create-failure switch."""
         return dict(self._call("POST", "chaos", {"callbacks": callbacks or [], "create": create}))
 
+    def numbers(self) -> dict[str, list[str]]:
+        """Return the numbers the account owns and its verified caller IDs."""
+        return dict(self._call("GET", "numbers"))
+
+    def set_numbers(
+        self, numbers: list[str] | None = None, caller_ids: list[str] | None = None
+    ) -> dict[str, list[str]]:
+        """Replace the owned numbers, the verified caller IDs, or both (None keeps a list)."""
+        lists = {"numbers": numbers, "caller_ids": caller_ids}
+        return dict(
+            self._call("POST", "numbers", {k: v for k, v in lists.items() if v is not None})
+        )
+
     def reset(self) -> None:
         """End live calls and forget everything but the scenario."""
         self._call("POST", "reset")

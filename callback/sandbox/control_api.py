@@ -64,9 +64,26 @@ def configure_chaos() -> Response:
     return jsonify(net.chaos.as_dict())
 
 
+@bp.get("/_sandbox/numbers")
+def numbers() -> Response:
+    """Return the numbers the account owns and its verified caller IDs."""
+    return jsonify(network().numbers.as_dict())
+
+
+@bp.post("/_sandbox/numbers")
+def replace_numbers() -> Response:
+    """Replace the lists named in the body ("numbers", "caller_ids") until the next reset."""
+    net = network()
+    try:
+        net.numbers.replace(_body())
+    except ValueError as exc:
+        return _refused(str(exc))
+    return jsonify(net.numbers.as_dict())
+
+
 @bp.post("/_sandbox/reset")
 def reset() -> Response:
-    """End live calls and forget everything but the scenario."""
+    """End live calls and forget everything but the scenario and the starting numbers."""
     network().reset()
     return jsonify({"reset": True})
 

@@ -1,10 +1,12 @@
-"""Listing calls as Twilio does: filters on To, From, Status, parent and start time; pages."""
+"""Listing as Twilio does: calls filtered on To, From, Status, parent and start time, and
+the account's numbers filtered on PhoneNumber; every list paged."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from callback.sandbox.resources import call_json, page_json
 from callback.sandbox.store import Call
@@ -17,18 +19,42 @@ MAX_PAGE_SIZE = 1000
 PASSED_ON = ("To", "From", "Status", "ParentCallSid", "StartTime", "StartTime>", "StartTime<")
 
 
+Item = TypeVar("Item")
+
+
 def list_calls(net: Network, path: str, args: Mapping[str, str]) -> dict[str, Any]:
     """Return one page of the account's calls, newest first."""
-    size = min(max(int(args.get("PageSize") or DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE)
-    page = max(int(args.get("Page") or 0), 0)
     tests = _filters(args)
     with net.store.lock:
         calls = [c for c in net.store.calls.values() if all(test(c) for test in tests)]
         calls.sort(key=lambda c: c.created, reverse=True)
-        total = len(calls)
-        chosen = [call_json(c) for c in calls[page * size : (page + 1) * size]]
-    kept = {k: args[k] for k in PASSED_ON if args.get(k)}
-    return page_json(chosen, path, kept, page, size, total)
+        return page_of("calls", calls, call_json, path, args, PASSED_ON)
+
+
+def page_of(
+    key: str,
+    items: Sequence[Item],
+    render: Callable[[Item], dict[str, Any]],
+    path: str,
+    args: Mapping[str, str],
+    passed_on: Sequence[str],
+) -> dict[str, Any]:
+    """Return the page of `items` (filtered, in order) that PageSize and Page ask for."""
+    size = min(max(int(args.get("PageSize") or DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE)
+    page = max(int(args.get("Page") or 0), 0)
+    chosen = [render(item) for item in items[page * size : (page + 1) * size]]
+    kept = {k: args[k] for k in passed_on if args.get(k)}
+    return page_json(key, chosen, path, kept, page, size, len(items))
+
+
+def number_matches(pattern: str | None, exact: bool) -> Callable[[str], bool]:
+    """Return a test of the PhoneNumber filter: exact, or a part with `*` for any digit."""
+    if not pattern:
+        return lambda _number: True
+    if exact:
+        return lambda number: number == pattern
+    regex = re.compile(re.escape(pattern).replace(r"\*", r"\d"))
+    return lambda number: regex.search(number) is not None
 
 
 def _filters(args: Mapping[str, str]) -> list[Callable[[Call], bool]]:

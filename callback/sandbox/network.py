@@ -9,6 +9,7 @@ from typing import Any
 
 from callback.sandbox.callbacks import CallbackSender
 from callback.sandbox.chaos import Chaos
+from callback.sandbox.numbers import AccountNumbers
 from callback.sandbox.people import PhoneBook
 from callback.sandbox.player import Player
 from callback.sandbox.resources import API_VERSION, call_json, rfc2822
@@ -23,9 +24,15 @@ class Network:
     """Everything one sandbox app simulates."""
 
     def __init__(
-        self, account_sid: str, auth_token: str, scale: float, scenario: Mapping[str, Any]
+        self,
+        account_sid: str,
+        auth_token: str,
+        scale: float,
+        scenario: Mapping[str, Any],
+        numbers: AccountNumbers | None = None,
     ) -> None:
         self.account_sid, self.auth_token, self.scale = account_sid, auth_token, scale
+        self.numbers = numbers or AccountNumbers()
         self.store = Store()
         self.phones = PhoneBook(scenario)
         self.chaos = Chaos()
@@ -118,10 +125,11 @@ class Network:
             return True
 
     def reset(self) -> None:
-        """Forget calls, requests and chaos; phones go back to the scenario."""
+        """Forget calls, requests and chaos; phones and numbers go back to the start."""
         self.store.reset()
         self.phones.reset()
         self.chaos.reset()
+        self.numbers.reset()
 
     def close(self) -> None:
         """End every live call and stop delivering callbacks."""
@@ -129,7 +137,7 @@ class Network:
         self.store.reset()
 
     def state(self) -> dict[str, Any]:
-        """Return phones, calls (with their logs) and chaos for the control API."""
+        """Return phones, calls (with their logs), chaos and numbers for the control API."""
         with self.store.lock:
             calls = sorted(self.store.calls.values(), key=lambda c: c.created)
             numbers = {c.to for c in calls} | set(self.phones.configured())
@@ -139,6 +147,7 @@ class Network:
                 "phones": {n: self.phones.behaviour(n).as_dict() for n in sorted(numbers)},
                 "calls": [self.call_state(c) for c in calls],
                 "chaos": self.chaos.as_dict(),
+                "numbers": self.numbers.as_dict(),
             }
 
     def call_state(self, call: Call) -> dict[str, Any]:

@@ -1,7 +1,8 @@
-"""Twilio's JSON shapes: the Call resource, its page envelope and error bodies."""
+"""Twilio's JSON shapes: the Call, Account and number resources, pages and error bodies."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -76,24 +77,84 @@ def call_json(call: Any) -> dict[str, Any]:
 
 
 def page_json(
-    calls: list[dict[str, Any]], path: str, args: dict[str, str], page: int, size: int, total: int
+    key: str,
+    items: list[dict[str, Any]],
+    path: str,
+    args: dict[str, str],
+    page: int,
+    size: int,
+    total: int,
 ) -> dict[str, Any]:
-    """Wrap one page of calls in Twilio's paging envelope."""
+    """Wrap one page of resources in Twilio's paging envelope, the list under `key`."""
 
     def uri(number: int) -> str:
         return path + "?" + urlencode({**args, "PageSize": size, "Page": number})
 
     start = page * size
     return {
-        "calls": calls,
+        key: items,
         "first_page_uri": uri(0),
         "next_page_uri": uri(page + 1) if start + size < total else None,
         "previous_page_uri": uri(page - 1) if page > 0 else None,
         "page": page,
         "page_size": size,
         "start": start,
-        "end": start + max(len(calls) - 1, 0),
+        "end": start + max(len(items) - 1, 0),
         "uri": uri(page),
+    }
+
+
+def account_json(account_sid: str, created: float) -> dict[str, Any]:
+    """Return the Account resource (without the auth_token Twilio also shows: unneeded)."""
+    base = f"/{API_VERSION}/Accounts/{account_sid}"
+    return {
+        "sid": account_sid,
+        "owner_account_sid": account_sid,
+        "friendly_name": "Sandbox account",
+        "status": "active",
+        "type": "Full",
+        "date_created": rfc2822(created),
+        "date_updated": rfc2822(created),
+        "uri": base + ".json",
+        "subresource_uris": {
+            name: f"{base}/{name}.json"
+            for name in ("Calls", "IncomingPhoneNumbers", "OutgoingCallerIds")
+        },
+    }
+
+
+def number_sid(kind: str, number: str) -> str:
+    """Return a stable PN sid for a number of the account (`kind` keeps the lists apart)."""
+    return "PN" + hashlib.sha256(f"{kind}:{number}".encode()).hexdigest()[:32]
+
+
+def caller_id_json(account_sid: str, number: str, created: float) -> dict[str, Any]:
+    """Return an OutgoingCallerId resource: a verified caller ID."""
+    sid = number_sid("verified", number)
+    return {
+        "sid": sid,
+        "account_sid": account_sid,
+        "phone_number": number,
+        "friendly_name": formatted(number),
+        "date_created": rfc2822(created),
+        "date_updated": rfc2822(created),
+        "uri": f"/{API_VERSION}/Accounts/{account_sid}/OutgoingCallerIds/{sid}.json",
+    }
+
+
+def incoming_number_json(account_sid: str, number: str, created: float) -> dict[str, Any]:
+    """Return an IncomingPhoneNumber resource: a number the account owns, voice-capable."""
+    sid = number_sid("owned", number)
+    return {
+        **caller_id_json(account_sid, number, created),
+        "sid": sid,
+        "api_version": API_VERSION,
+        "beta": False,
+        "capabilities": {"voice": True, "sms": True, "mms": False, "fax": False},
+        "origin": "twilio",
+        "status": "in-use",
+        "voice_url": None,
+        "uri": f"/{API_VERSION}/Accounts/{account_sid}/IncomingPhoneNumbers/{sid}.json",
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import re
 import time
 from typing import Any
 
@@ -11,13 +10,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from callback.sandbox.listing import list_calls
 from callback.sandbox.network import Network
+from callback.sandbox.numbers import E164
 from callback.sandbox.people import MAGIC_FROM_ERRORS, MAGIC_TO_ERRORS
 from callback.sandbox.resources import call_json, error_json
 from callback.sandbox.store import Call, Source, new_sid
 
 bp = Blueprint("sandbox_rest", __name__, url_prefix="/2010-04-01/Accounts/<account_sid>")
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 UPDATE_STATUSES = frozenset({"canceled", "completed"})
 
 

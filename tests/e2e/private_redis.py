@@ -14,9 +14,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 class PrivateRedis:
     """One redis-server on a unix socket in `folder`; the URL stays the same across restarts."""
 
-    def __init__(self, folder: Path, maxmemory_policy: str = "noeviction") -> None:
+    def __init__(
+        self, folder: Path, maxmemory_policy: str = "noeviction", appendonly: bool = False
+    ) -> None:
+        self.folder = folder
         self.socket = folder / "private-redis.sock"
         self.maxmemory_policy = maxmemory_policy
+        self.appendonly = appendonly  # its file goes into `folder`, never the working copy
         self.url = f"unix://{self.socket}"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -28,10 +32,12 @@ class PrivateRedis:
                 "0",
                 "--unixsocket",
                 str(self.socket),
+                "--dir",
+                str(self.folder),
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.appendonly else "no",
                 "--maxmemory-policy",
                 self.maxmemory_policy,
             ],

@@ -68,19 +68,25 @@ class Past:
     talk: int | None = None
 
 
-def store(widget: Widget, past: Past) -> CallbackRequest:
-    """Store `past` as an ended request with its agent legs, and count it as the lifecycle does."""
+def store(
+    widget: Widget, past: Past, phone: str | None = None, query: str = "utm_campaign=x&email=a"
+) -> CallbackRequest:
+    """Store `past` as an ended request with its agent legs, and count it as the lifecycle does.
+
+    `phone` stays on the row (a number never erased, for residue checks); `query` follows
+    the page's path in its URL.
+    """
     session = db.session()
     request = CallbackRequest(
         widget=widget,
-        phone=None,
+        phone=phone,
         country="GB",
         number_type="FIXED_LINE",
         consent_version="t",
         status=past.status,
         created_at=past.asked,
         wanted_at=past.wanted or past.asked,
-        page_url=f"{SITE}{past.page}?utm_campaign=x&email=a" if past.page else None,
+        page_url=f"{SITE}{past.page}?{query}" if past.page else None,
         utm_campaign=past.campaign,
         connected_at=past.connected,
         talk_seconds=past.talk,
@@ -89,26 +95,27 @@ def store(widget: Widget, past: Past) -> CallbackRequest:
     session.add(request)
     session.flush()
     for number, ring in enumerate(past.rings, start=1):
-        answered = ring.answered_after is not None
-        session.add(
-            CallAttempt(
-                request_id=request.id,
-                leg=Leg.AGENT,
-                attempt_number=number,
-                agent_id=ring.agent.id,
-                status=AttemptStatus.COMPLETED if answered else AttemptStatus.NO_ANSWER,
-                created_at=ring.sent,
-                sent_at=ring.sent,
-                answered_at=ring.sent + timedelta(seconds=ring.answered_after or 0)
-                if answered
-                else None,
-                digits="1" if ring.pressed_1 else None,
-            )
-        )
+        session.add(leg(request, number, ring))
     session.flush()
     facts.record_ended(session, request)
     session.commit()
     return request
+
+
+def leg(request: CallbackRequest, number: int, ring: Ring) -> CallAttempt:
+    """Return the agent leg `ring` of `request`, its `number`th."""
+    answered = ring.answered_after is not None
+    return CallAttempt(
+        request_id=request.id,
+        leg=Leg.AGENT,
+        attempt_number=number,
+        agent_id=ring.agent.id,
+        status=AttemptStatus.COMPLETED if answered else AttemptStatus.NO_ANSWER,
+        created_at=ring.sent,
+        sent_at=ring.sent,
+        answered_at=ring.sent + timedelta(seconds=ring.answered_after or 0) if answered else None,
+        digits="1" if ring.pressed_1 else None,
+    )
 
 
 def make_history() -> Widget:

@@ -25,7 +25,6 @@ answered 4 of 6 legs offered (1 of 2); scheduled kept on time 1 of 2 (none). Pag
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,19 +36,16 @@ from redis import Redis
 
 from callback import db
 from callback.models import (
-    Agent,
-    AttemptStatus,
-    CallAttempt,
-    CallbackRequest,
-    Leg,
     RequestStatus,
     Widget,
 )
-from callback.reports import facts, weekly
+from callback.reports import weekly
 from tests.console_helpers import make_account
 from tests.factories import VISITOR_LANDLINE, make_agent, make_widget
 from tests.receivers import Mailbox, free_port
 from tests.receivers import smtp_server as mail_server
+from tests.report_history import Past, Ring, warsaw
+from tests.report_history import store as history_store
 from tests.residue import number_forms, text_holds
 from workers.alerts import WEEKLY_EVERY_SECONDS, send_weekly_reports
 from workers.cron import build_scheduler
@@ -59,10 +55,6 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 MONDAY = date(2026, 11, 23)
 COMPLETED, FAILED = RequestStatus.COMPLETED, RequestStatus.FAILED
 EXPIRED, CANCELED = RequestStatus.EXPIRED, RequestStatus.CANCELED
-
-
-def warsaw(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, second, tzinfo=WARSAW)
 
 
 def next_monday(hour: int, minute: int = 0) -> datetime:
@@ -77,69 +69,10 @@ def mailbox(settings: dict[str, Any]) -> Iterator[Mailbox]:
         yield box
 
 
-@dataclass
-class Ring:
-    agent: Agent
-    sent: datetime
-    answered_after: int | None = None  # seconds after `sent`
-    pressed_1: bool = False
-
-
-@dataclass
-class Past:
-    """One ended request of the history, from the visitor's own number."""
-
-    asked: datetime
-    status: RequestStatus
-    page: str | None = None
-    campaign: str | None = None
-    wanted: datetime | None = None
-    rings: list[Ring] = field(default_factory=list)
-    connected: datetime | None = None
-    talk: int | None = None
-
-
 def store(widget: Widget, past: Past) -> None:
-    """Store `past` with its agent legs, and count it as the ending does."""
-    session = db.session()
-    request = CallbackRequest(
-        widget=widget,
-        phone=VISITOR_LANDLINE,
-        country="GB",
-        number_type="FIXED_LINE",
-        consent_version="t",
-        status=past.status,
-        created_at=past.asked,
-        wanted_at=past.wanted or past.asked,
-        # The number typed into a page's query must not reach the e-mail by the page either.
-        page_url=f"https://www.example.com{past.page}?phone=02079460123" if past.page else None,
-        utm_campaign=past.campaign,
-        connected_at=past.connected,
-        talk_seconds=past.talk,
-        ended_at=past.asked + timedelta(hours=1),
-    )
-    session.add(request)
-    session.flush()
-    for number, ring in enumerate(past.rings, start=1):
-        session.add(leg(request, number, ring))
-    session.flush()
-    facts.record_ended(session, request)
-    session.commit()
-
-
-def leg(request: CallbackRequest, number: int, ring: Ring) -> CallAttempt:
-    answered = ring.answered_after is not None
-    return CallAttempt(
-        request_id=request.id,
-        leg=Leg.AGENT,
-        attempt_number=number,
-        agent_id=ring.agent.id,
-        status=AttemptStatus.COMPLETED if answered else AttemptStatus.NO_ANSWER,
-        created_at=ring.sent,
-        sent_at=ring.sent,
-        answered_at=ring.sent + timedelta(seconds=ring.answered_after or 0) if answered else None,
-        digits="1" if ring.pressed_1 else None,
-    )
+    """Store `past` from the visitor's own number, a number typed into the page's query."""
+    # The number typed into a page's query must not reach the e-mail by the page either.
+    history_store(widget, past, phone=VISITOR_LANDLINE, query="phone=02079460123")
 
 
 def history(widget: Widget) -> None:

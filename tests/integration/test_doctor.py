@@ -118,9 +118,9 @@ def doctor(env: dict[str, str | None], *args: str) -> Result:
 
 
 def lines(result: Result) -> dict[str, str]:
-    """Map each check's name to its line."""
+    """Map each check's name to its line (stdout only: logs go to stderr)."""
     found = {}
-    for text in result.output.splitlines():
+    for text in result.stdout.splitlines():
         name = text[5:].split(": ", 1)[0]
         found[name] = text
     return found
@@ -156,7 +156,7 @@ def test_json_gives_scripts_every_check_and_the_verdict(production, add_widget):
     result = doctor(production, "--json")
 
     assert result.exit_code == 0
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["ok"] is True
     assert {check["name"] for check in report["checks"]} >= {"twilio", "migrations", "redis"}
     for check in report["checks"]:
@@ -190,7 +190,7 @@ def test_a_caller_id_neither_owned_nor_verified_fails_for_its_widget(production,
     result = doctor(production, "--json")
 
     assert result.exit_code == 1
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["ok"] is False
     (failed,) = [check for check in report["checks"] if not check["ok"]]
     assert failed["name"] == f"widget {bad}"
@@ -338,7 +338,7 @@ def test_settings_the_service_cannot_read_are_a_failure_not_a_traceback(producti
     result = doctor(production, "--json")
 
     assert result.exit_code == 1
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report == {
         "ok": False,
         "checks": [

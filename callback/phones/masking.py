@@ -13,9 +13,11 @@ MASK = "[phone]"
 # Seven to seventeen digits, optionally led by + (or its URL encoding %2B) and split by
 # spaces, dots, dashes or brackets: every way a person or a library writes a number.
 # Not masked: digit runs inside words, ids and hex (UUIDs, call SIDs), after a dot
-# (fractions), dates written 2026-11-27, and IPv4 addresses.
+# (fractions), dates written 2026-11-27, IPv4 addresses, and a lone decimal such as a log
+# line's time (10:31:08.630867) or a duration (1764558848.25) unless a + leads it: nobody
+# writes a number as one dot between two digit runs, and "+44.2079460123" stays masked.
 PHONE_SHAPED = re.compile(
-    r"(?:\+|%2B|(?<![\w+.\-%]))"
+    r"(?:\+|%2B|(?<![\w+.\-%])(?!\d+\.\d+(?!\d|[ .\-()]{1,3}\d)))"
     r"(?!\d{4}-\d\d-\d\d)"
     r"(?!\d{1,3}(?:\.\d{1,3}){3}(?![\d.]))"
     r"\(?\d(?:[ .\-()]{0,3}\d){6,16}"

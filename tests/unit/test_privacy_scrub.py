@@ -18,6 +18,8 @@ from callback.phones.masking import MASK, mask_phone_shaped
         "442079460123",
         "To=%2B442079460123",
         "+44 (0)20 7946 0123",
+        "020.7946.0123",
+        "+44.2079460123",
     ],
 )
 def test_numbers_in_any_format_are_masked(text: str) -> None:
@@ -33,6 +35,7 @@ def test_numbers_in_any_format_are_masked(text: str) -> None:
         "at 2026-11-27 10:00:00",
         "from 192.168.100.200",
         "attempt=12 code=21211 status=400",
+        '{"time": "2026-12-01T03:14:08.630867+00:00", "took": 1764558848.25}',
     ],
 )
 def test_ids_dates_and_codes_are_left_alone(text: str) -> None:

@@ -88,6 +88,7 @@ NEW_WIDGET: dict[str, Any] = {
     "timezone": "UTC",
     "team": "default",
     "ring_strategy": "sequential",
+    "ring_other_languages": True,
     "retry_attempts": 3,
     "retry_intervals": list(DEFAULT_RETRY_INTERVALS),
     "privacy_policy_url": None,
@@ -132,6 +133,7 @@ def values_of(settings: Mapping[str, Any]) -> dict[str, Any]:
         "closed_dates": "\n".join(str(day) for day in settings["closed_dates"]),
         "team": settings["team"],
         "ring_strategy": settings["ring_strategy"],
+        "ring_other_languages": settings["ring_other_languages"],
         "retry_attempts": str(settings["retry_attempts"]),
         "retry_intervals": ", ".join(str(s) for s in settings["retry_intervals"]),
         "privacy_policy_url": settings["privacy_policy_url"] or "",
@@ -158,6 +160,7 @@ def values_from(form: MultiDict[str, str]) -> dict[str, Any]:
     values["allowed_countries"] = form.getlist("allowed_countries")
     values["allowed_number_types"] = form.getlist("allowed_number_types")
     values["always_open"] = bool(form.get("always_open"))
+    values["ring_other_languages"] = bool(form.get("ring_other_languages"))
     return values
 
 
@@ -176,6 +179,7 @@ def body_of(values: Mapping[str, Any]) -> dict[str, Any]:
         "timezone": values["timezone"],
         "team": values["team"],
         "ring_strategy": values["ring_strategy"],
+        "ring_other_languages": values["ring_other_languages"],
         "retry_attempts": _number(values["retry_attempts"]),
         "retry_intervals": [
             _number(s) for s in re.split(r"[\s,;]+", values["retry_intervals"]) if s

@@ -43,6 +43,9 @@ class Widget(Base):
     closed_dates: Mapped[list[str]] = mapped_column(default=list)
     team: Mapped[str] = mapped_column(String(64), default="default")
     ring_strategy: Mapped[str] = mapped_column(String(20), default="sequential")
+    # Agents who don't speak a request's language (callback.agents.routing) may be rung
+    # when no agent who does is free; False: the request waits for a speaker.
+    ring_other_languages: Mapped[bool] = mapped_column(default=True, server_default=true())
     retry_attempts: Mapped[int] = mapped_column(default=3)
     retry_intervals: Mapped[list[int]] = mapped_column(
         default=lambda: list(DEFAULT_RETRY_INTERVALS)
@@ -96,6 +99,7 @@ class Agent(Base):
     active: Mapped[bool] = mapped_column(default=True)
     available: Mapped[bool] = mapped_column(default=True)
     priority: Mapped[int] = mapped_column(default=100)
+    # The languages the agent takes calls in; none listed: the widget's own language.
     languages: Mapped[list[str]] = mapped_column(default=list)
     # The agent's own working hours ({"mon": [["09:00", "17:00"]], ...}); None: any time.
     hours: Mapped[dict[str, Any] | None] = mapped_column()

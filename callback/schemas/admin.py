@@ -60,6 +60,12 @@ class WidgetUpdate(Payload):
     timezone: TimeZone = ABSENT
     team: Team = ABSENT
     ring_strategy: RingStrategy = ABSENT
+    ring_other_languages: Flag = Field(
+        ABSENT,
+        description="Agents who speak the visitor's language (else the widget's) are rung "
+        "first. When none of them is free, true rings the others; false rings speakers "
+        "only (waiting while they are on calls, else ending the round). Default true.",
+    )
     retry_attempts: Annotated[int, Whole(1, 10)] = ABSENT
     retry_intervals: Annotated[list[Annotated[int, Whole(0, 86400)]], Items(9)] = ABSENT
     privacy_policy_url: Clearable[Url] = ABSENT
@@ -103,7 +109,11 @@ class AgentUpdate(Payload):
     priority: Annotated[int, Whole(0, 10000)] = ABSENT
     active: Flag = ABSENT
     available: Flag = ABSENT
-    languages: Annotated[list[Language], Items()] = ABSENT
+    languages: Annotated[list[Language], Items()] = Field(
+        ABSENT,
+        description="The languages the agent takes calls in; empty: the widget's own "
+        "language. Speakers of a request's language are rung first.",
+    )
     hours: Clearable[WeeklyHours] = ABSENT
     timezone: TimeZone = ABSENT
     missed_in_row: Annotated[int, Whole(0, 0)] = ABSENT  # only cleared here: calls count it

@@ -129,3 +129,14 @@ def test_simultaneous_race_of_two_agents_pressing_1_at_once_bridges_one(
 def _gathering(stack: Stack, sid: str) -> bool:
     log = stack.sandbox.call(sid)["log"]
     return any("gather" in str(entry).lower() for entry in log)
+
+
+def test_a_speaker_of_the_visitors_language_is_rung_before_a_higher_priority_agent(
+    stack: Stack, db_session: Session
+) -> None:
+    widget = make_widget(db_session, **LIVE_WIDGET, ring_strategy="sequential", language="en")
+    make_agent(db_session, phone=AGENT_1, priority=1, languages=["en"])
+    speaker = make_agent(db_session, phone=AGENT_2, priority=2, languages=["pl"])
+    request_id = stack.submit(widget.key, VISITORS[0], locale="pl")["id"]
+    assert stack.wait_for_status(request_id, *DONE).status == RequestStatus.COMPLETED
+    assert agent_of_first_leg(stack, request_id) == speaker.id

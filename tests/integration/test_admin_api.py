@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from callback import db
+from callback.models import Widget
 from tests.factories import AGENT_PHONE, VISITOR_TYPED, make_widget
 from tests.visitors import submit
 
@@ -114,3 +117,23 @@ def test_request_listing_masks_numbers(client: FlaskClient, admin_headers: dict[
     rows = listed.get_json()["callbacks"]
     assert rows[0]["phone"] == "+44********23"
     assert "7946" not in listed.get_data(as_text=True)
+
+
+def test_widget_rings_other_languages_unless_told_not_to(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    body = {"name": "Shop", "default_region": "GB"}
+    created = client.post("/api/v1/admin/widgets", json=body, headers=admin_headers)
+    assert created.status_code == 201, created.text
+    assert created.get_json()["ring_other_languages"] is True
+    key = created.get_json()["key"]
+    change = {"ring_other_languages": False}
+    patched = client.patch(f"{'/api/v1/admin/widgets'}/{key}", json=change, headers=admin_headers)
+    assert patched.status_code == 200, patched.text
+    assert patched.get_json()["ring_other_languages"] is False
+    stored = db.session().scalars(select(Widget).filter_by(key=key)).one()
+    assert stored.ring_other_languages is False
+    no = {"ring_other_languages": "no"}
+    refused = client.patch(f"{'/api/v1/admin/widgets'}/{key}", json=no, headers=admin_headers)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["field"] == "ring_other_languages"

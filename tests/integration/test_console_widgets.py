@@ -31,9 +31,9 @@ def form_of(client: FlaskClient, path: str, **changes: Any) -> dict[str, Any]:
     values = widget_form.values_of(
         widget_form.settings_of(widget) if widget else widget_form.NEW_WIDGET
     )
-    data: dict[str, Any] = {k: v for k, v in values.items() if k != "always_open"}
-    if values["always_open"]:
-        data["always_open"] = "1"
+    # A ticked box is sent as "1"; an unticked one is not sent at all.
+    data: dict[str, Any] = {k: v for k, v in values.items() if not isinstance(v, bool)}
+    data.update({k: "1" for k, v in values.items() if v is True})
     data["csrf_token"] = csrf_token(page.text)
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -349,3 +349,23 @@ def test_edit_page_policy_lets_its_own_scripts_run(app: Flask) -> None:
     assert directives["frame-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert "{" not in page.headers["Content-Security-Policy"]
+
+
+def test_unticking_ring_other_languages_is_saved_audited_and_shown(app: Flask) -> None:
+    widget = make_widget()
+    client = signed_in(app, make_account("owner"))
+    path = f"/console/widgets/{widget.key}"
+    box = '<input type="checkbox" name="ring_other_languages" value="1"'
+    hint = ' aria-describedby="f-ring_other_languages-hint"'
+    assert f"{box}{hint} checked>" in client.get(path).text
+    answer = client.post(path, data=form_of(client, path, ring_other_languages=None))
+    assert answer.status_code == 302, answer.text
+    db.session().refresh(widget)
+    assert widget.ring_other_languages is False
+    (entry,) = audit_entries("widget_updated")
+    assert entry.details["changes"] == {"ring_other_languages": [True, False]}
+    assert f"{box}{hint}>" in client.get(path).text
+    ticked = form_of(client, path, ring_other_languages="1")
+    assert client.post(path, data=ticked).status_code == 302
+    db.session().refresh(widget)
+    assert widget.ring_other_languages is True

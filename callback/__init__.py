@@ -21,7 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         security,
         settings,
     )
-    from callback.api import admin, openapi, visitor  # noqa: PLC0415
+    from callback.api import admin, docs, openapi, visitor  # noqa: PLC0415
     from callback.api import privacy as privacy_api  # noqa: PLC0415
     from callback.api import schedule as schedule_api  # noqa: PLC0415
     from callback.api import webhooks as webhooks_api  # noqa: PLC0415
@@ -62,5 +62,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_console(app)  # after security: it throttles sign-in with the same limiter
     init_ops(app)
     openapi.init_app(app)
+    docs.init_app(app)
     register_commands(app)
     return app

@@ -1,4 +1,4 @@
-"""The data model; see DESIGN.md "Domain"."""
+"""The data model; see docs/architecture.md, "Domain"."""
 
 from callback.lifecycle.states import AttemptStatus, RequestStatus
 from callback.models.account import Account, ApiKey, Invitation, Role, WebAuthnCredential

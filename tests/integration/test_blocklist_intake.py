@@ -47,7 +47,9 @@ def dialled(redis: Redis) -> list[Any]:
 
 
 def blocked_count(kind: str) -> float:
-    value = metrics().registry.get_sample_value("callback_submissions_blocked_total", {"kind": kind})
+    value = metrics().registry.get_sample_value(
+        "callback_submissions_blocked_total", {"kind": kind}
+    )
     return value or 0.0
 
 
@@ -73,9 +75,11 @@ def test_blocked_submission_is_answered_as_an_accepted_one_and_nothing_is_dialle
     before, jobs, counted = stored_requests(), len(dialled(redis)), blocked_count(kind)
     blocked = submit(client, widget.key, BLOCKED, remote_addr=remote_addr or "192.0.2.11")
     assert shape(blocked) == shape(accepted)
-    assert blocked.status_code == 202 and blocked.get_json()["status"] == "queued"
+    assert blocked.status_code == 202
+    assert blocked.get_json()["status"] == "queued"
     assert blocked.headers["Location"] == blocked.get_json()["status_url"]
-    assert stored_requests() == before and rows_with(BLOCKED) == []
+    assert stored_requests() == before
+    assert rows_with(BLOCKED) == []
     assert len(dialled(redis)) == jobs
     assert blocked_count(kind) == counted + 1
 

@@ -127,3 +127,25 @@ def _network(text: str) -> str:
     if network.prefixlen == 0:
         raise Invalid("invalid_field", "value: a range of every address is not allowed.", "value")
     return str(network)
+
+
+def number_entries(session: Session, e164: str) -> list[BlockEntry]:
+    """Return the entries (a widget's or global) that block `e164` itself, by its hash."""
+    query = select(BlockEntry).where(
+        BlockEntry.kind == BlockKind.NUMBER, BlockEntry.value == phone_key(e164)
+    )
+    return list(session.scalars(query.order_by(BlockEntry.id)))
+
+
+def forget_number(session: Session, e164: str) -> int:
+    """Delete the entries that block `e164` (a data-subject erasure); return how many.
+
+    A number's keyed hash is pseudonymous personal data: whoever holds PHONE_HASH_KEY can
+    tell whether a number is on the list. Erasure removes it, as it removes the abuse
+    limits' Redis keys named by the same hash. An operator with a lawful reason to keep
+    blocking the number (GDPR art. 17(3)) may add it again; prefixes and ranges stay.
+    """
+    entries = number_entries(session, e164)
+    for entry in entries:
+        session.delete(entry)
+    return len(entries)

@@ -161,3 +161,10 @@ def test_an_address_outside_the_range_is_taken_as_usual(app: Flask, client: Flas
     submit(client, widget.key, "+442079460780", remote_addr="::ffff:198.51.100.9")
     assert len(rows_with(BLOCKED)) == len(rows_with("+442079460779")) == 1
     assert rows_with("+442079460780") == []  # an IPv4-mapped address is the IPv4 one
+
+
+def test_an_unknown_id_with_any_token_is_404_alike(app: Flask, client: FlaskClient) -> None:
+    # Unknown ids are now checked against decoys, so their token is compared too.
+    for token in ("nope", "żółw", ""):
+        answer = client.get(f"/api/v1/callbacks/{uuid.uuid4()}", query_string={"token": token})
+        assert answer.status_code == 404

@@ -15,7 +15,8 @@ where a real request would be called and end; after RETENTION_MAX_HOURS its stat
 answers 404 like an unknown id, and the visitor is, of course, never called. Whoever can
 wait that long on a number they own learns it is blocked; a bulk prober learns nothing
 from the answers. If Redis cannot keep the decoy, the answer is still the same, and only
-its status URL answers 404.
+its status URL answers 404. A decoy skips the INSERT, so it may answer a few
+milliseconds sooner: within the jitter of a request over the Internet.
 """
 
 from __future__ import annotations

@@ -85,14 +85,17 @@ def submit(
     preferred = _preferred_time(form.get("preferred_time"), widget.timezone, locale)
 
     session = db.session()
-    # Checked after every refusal a visitor could be given, so a blocked one gets the same.
+    # Checked after the refusals about the submission itself (a blocked visitor gets
+    # those too); the refusals below are answered alike to blocked and accepted ones.
     blocked = is_blocked(session, widget, number.e164, ip)
     try:
         scheduled_for = _when_to_call(session, widget, preferred, locale)
-        if blocked is None:  # a decoy costs no call: it does not count against the caps
-            caps.reserve_call(
-                widget, locale
-            )  # last check: only a request about to be stored counts
+        # Last check: only a request about to be stored counts.
+        caps.reserve_call(widget, locale)
+        if blocked is not None:
+            # A decoy costs no call, so it keeps no reservation; but past the cap it is
+            # refused as any other, or the 429 would tell the blocked from the rest.
+            caps.release_call(widget)
     except Refused:
         # A visitor asking again is shown their pending request, even when the slot is
         # now taken (by that request) or today's cap is reached.

@@ -168,3 +168,18 @@ def test_an_unknown_id_with_any_token_is_404_alike(app: Flask, client: FlaskClie
     for token in ("nope", "żółw", ""):
         answer = client.get(f"/api/v1/callbacks/{uuid.uuid4()}", query_string={"token": token})
         assert answer.status_code == 404
+
+
+def test_a_blocked_submission_uses_none_of_the_daily_cap_yet_is_refused_past_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    widget = make_widget(daily_call_cap=1)
+    block(widget, "prefix", "+44207946077")
+    assert submit(client, widget.key, BLOCKED, remote_addr="192.0.2.30").status_code == 202
+    assert submit(client, widget.key, VISITOR_TYPED, remote_addr="192.0.2.31").status_code == 202
+    assert len(rows_with(VISITOR_LANDLINE)) == 1  # the decoy took no share of the cap
+    other = submit(client, widget.key, "+442079460781", remote_addr="192.0.2.32")
+    blocked = submit(client, widget.key, "+442079460778", remote_addr="192.0.2.33")
+    assert other.status_code == 429
+    assert blocked.status_code == 429
+    assert blocked.get_json() == other.get_json()

@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         settings,
     )
     from callback.api import admin, docs, openapi, visitor  # noqa: PLC0415
+    from callback.api import blocklist as blocklist_api  # noqa: PLC0415
     from callback.api import privacy as privacy_api  # noqa: PLC0415
     from callback.api import schedule as schedule_api  # noqa: PLC0415
     from callback.api import webhooks as webhooks_api  # noqa: PLC0415
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(privacy_api.bp)
+    app.register_blueprint(blocklist_api.bp)
     app.register_blueprint(form_views.bp)
     app.register_blueprint(webhook_routes.bp)
     init_widget(app)

@@ -41,6 +41,7 @@ class Metrics:
     twilio_errors: Counter
     reconciler_actions: Counter
     agents_paused: Counter
+    submissions_blocked: Counter
 
 
 @functools.cache
@@ -100,6 +101,11 @@ def metrics() -> Metrics:
         agents_paused=counter(
             "callback_agents_paused",
             "Agents paused: after missing too many calls in a row, or by hand.",
+        ),
+        submissions_blocked=counter(
+            "callback_submissions_blocked",
+            "Submissions answered from a decoy, by the kind of blocklist entry matched.",
+            ["kind"],
         ),
     )
 
@@ -166,3 +172,8 @@ def reconciler_action(action: str) -> None:
 def agent_paused() -> None:
     """Count an agent paused for missing calls (ops alert on any increase)."""
     metrics().agents_paused.inc()
+
+
+def submission_blocked(kind: str) -> None:
+    """Count a blocked submission by the kind of entry it matched (never the number)."""
+    metrics().submissions_blocked.labels(label(kind)).inc()

@@ -181,6 +181,49 @@ def _webhook_paths() -> dict[str, Any]:
     }
 
 
+def _blocklist_paths() -> dict[str, Any]:
+    entry_id = _path_param("entry_id", {"type": "integer", "minimum": 1})
+
+    def collection(whose: str, params: list[dict[str, Any]]) -> dict[str, Any]:
+        add = "Block a number (kept only as a keyed hash; the answer shows it masked once), "
+        add += "a number prefix or an IP range"
+        return {
+            "parameters": params,
+            "get": {
+                "summary": f"List {whose} blocklist (a number's value is null)",
+                "security": ADMIN,
+                "responses": {"200": _json(_ref("BlockEntryList")), **_errors(401, 404)},
+            },
+            "post": {
+                "summary": add,
+                "security": ADMIN,
+                "requestBody": _body(_ref("BlockEntryCreate")),
+                "responses": {
+                    "201": _json(_ref("BlockEntry"), "Added"),
+                    **_errors(400, 401, 404, 409, 422),
+                },
+            },
+        }
+
+    def one(params: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "parameters": [*params, entry_id],
+            "delete": {
+                "summary": "Remove a blocklist entry",
+                "security": ADMIN,
+                "responses": {"204": {"description": "Deleted"}, **_errors(401, 404)},
+            },
+        }
+
+    widget = "/api/v1/admin/widgets/{widget_key}/blocklist"
+    return {
+        widget: collection("the widget's", [WIDGET_KEY]),
+        f"{widget}/{{entry_id}}": one([WIDGET_KEY]),
+        "/api/v1/admin/blocklist": collection("every widget's (global)", []),
+        "/api/v1/admin/blocklist/{entry_id}": one([]),
+    }
+
+
 def _admin_paths() -> dict[str, Any]:
     limit = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}}
     subject = _body(_ref("SubjectRequest"))
@@ -208,6 +251,7 @@ def _admin_paths() -> dict[str, Any]:
         },
         **privacy,
         **_webhook_paths(),
+        **_blocklist_paths(),
     }
 
 

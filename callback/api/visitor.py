@@ -11,11 +11,11 @@ from werkzeug.exceptions import BadRequest
 from callback.api.cors import visitor_cors
 from callback.errors import Malformed, NotFound, refusal
 from callback.lifecycle.intake import AlreadyRequested, submit
-from callback.lifecycle.visitor import cancel_request, public_status
+from callback.lifecycle.visitor import cancel_request, public_status, visitor_request
 from callback.models import CallbackRequest, iso
 from callback.security.origins import check_origin, cors_headers, refused_before_reading
 from callback.security.ratelimit import exempt_when
-from callback.security.tokens import owned_request, status_token
+from callback.security.tokens import status_token
 from callback.texts.messages import ALREADY_REQUESTED, message
 from callback.widgets.cache import find_widget, load_widget
 
@@ -42,7 +42,7 @@ def _submission() -> dict[str, Any]:
 def create_callback(key: str) -> tuple[Response, int, dict[str, str]]:
     widget = load_widget(key)
     check_origin(widget)
-    accepted = submit(widget, _submission())
+    accepted = submit(widget, _submission(), http_request.remote_addr)
     headers = cors_headers(widget)
     if isinstance(accepted, AlreadyRequested):
         said = {"status": ALREADY_REQUESTED, "message": message(ALREADY_REQUESTED, accepted.locale)}
@@ -70,7 +70,7 @@ def preflight(key: str) -> tuple[str, int, dict[str, str]]:
 
 
 def _owned_request(request_id: str) -> CallbackRequest:
-    found = owned_request(request_id, http_request.args.get("token"))
+    found = visitor_request(request_id, http_request.args.get("token"))
     if found is None:
         raise refusal(NotFound, "not_found")
     return found

@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
         agents,
         audit,
         auth,
+        blocklist,
         endpoint_pages,
         home,
         integrations,

@@ -14,11 +14,11 @@ from werkzeug.wrappers import Response
 from callback.errors import Refused
 from callback.http_errors import status_of
 from callback.lifecycle.intake import AlreadyRequested, submit
-from callback.lifecycle.visitor import cancel_request
+from callback.lifecycle.visitor import cancel_request, visitor_request
 from callback.models import CallbackRequest, Widget
 from callback.security.origins import check_origin, refused_before_reading
 from callback.security.ratelimit import exempt_when
-from callback.security.tokens import owned_request, status_token
+from callback.security.tokens import status_token
 from callback.texts import offered
 from callback.texts.form import form_texts
 from callback.texts.messages import (
@@ -134,7 +134,7 @@ def post_form(key: str) -> Response | tuple[str, int]:
     except BadSignature:
         return _refused(widget, "form_expired", 400)
     try:
-        accepted = submit(widget, http_request.form.to_dict())
+        accepted = submit(widget, http_request.form.to_dict(), http_request.remote_addr)
     except Refused as error:
         return _render_form(widget, error, status_of(error))
     if isinstance(accepted, AlreadyRequested):
@@ -150,7 +150,7 @@ def post_form(key: str) -> Response | tuple[str, int]:
 
 
 def _owned(request_id: str) -> CallbackRequest:
-    found = owned_request(request_id, http_request.values.get("token"))
+    found = visitor_request(request_id, http_request.values.get("token"))
     if found is None:
         abort(404)
     return found

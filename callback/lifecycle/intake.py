@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,13 +16,15 @@ from sqlalchemy import Insert, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from callback import after_commit, db
+from callback import after_commit, db, metrics
+from callback.blocklist import decoys
+from callback.blocklist.matching import is_blocked
 from callback.db import UPSERT_INSERTS
 from callback.errors import Invalid, NotFound, Refused, refusal
 from callback.integrations import events
 from callback.lifecycle.states import PENDING_STATUSES
 from callback.lifecycle.work import FirstDial
-from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
+from callback.models import BlockKind, CallbackRequest, RequestStatus, Widget, utcnow
 from callback.phones.policy import PhoneRejected, parse_visitor_number
 from callback.schedule.hours import widget_schedule
 from callback.schedule.slots import slot_taking
@@ -30,6 +33,7 @@ from callback.texts.messages import message, request_language
 from callback.texts.plain import has_control_characters
 from callback.widgets.cache import forget_widget
 
+log = logging.getLogger(__name__)
 TRUE_WORDS = {"true", "1", "yes", "on"}
 MAX_LOCALE_LENGTH = 16
 # A pending request that ends between our INSERT and our look at it is retried; a
@@ -55,8 +59,14 @@ class AlreadyRequested:
     locale: str
 
 
-def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequested:
-    """Validate a visitor's submission and store it; say so if the number has one pending."""
+def submit(
+    widget: Widget, form: Mapping[str, object], ip: str | None = None
+) -> Accepted | AlreadyRequested:
+    """Validate a visitor's submission and store it; say so if the number has one pending.
+
+    A blocked submission (number, prefix or address `ip` on the blocklist) is answered
+    the same, from a decoy: nothing is stored or dialled (callback/blocklist/decoys.py).
+    """
     locale = _locale(form.get("locale")) or request_language(widget.language)
     counters.check_widget(widget, locale)
     if str(form.get("consent", "")).strip().lower() not in TRUE_WORDS:
@@ -75,15 +85,30 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
     preferred = _preferred_time(form.get("preferred_time"), widget.timezone, locale)
 
     session = db.session()
+    # Checked after the refusals about the submission itself (a blocked visitor gets
+    # those too); the refusals below are answered alike to blocked and accepted ones.
+    blocked = is_blocked(session, widget, number.e164, ip)
     try:
         scheduled_for = _when_to_call(session, widget, preferred, locale)
-        caps.reserve_call(widget, locale)  # last check: only a request about to be stored counts
+        # Last check: only a request about to be stored counts.
+        caps.reserve_call(widget, locale)
+        if blocked is not None:
+            # A decoy costs no call, so it keeps no reservation; but past the cap it is
+            # refused as any other, or the 429 would tell the blocked from the rest.
+            caps.release_call(widget)
     except Refused:
         # A visitor asking again is shown their pending request, even when the slot is
         # now taken (by that request) or today's cap is reached.
-        if not _has_pending(session, widget.id, number.e164):
+        pending = (
+            decoys.has_pending(widget, number.e164)
+            if blocked is not None
+            else _has_pending(session, widget.id, number.e164)
+        )
+        if not pending:
             raise
         return AlreadyRequested(locale)
+    if blocked is not None:
+        return _decoy(widget, number.e164, blocked, scheduled_for, locale)
     request_id = uuid.uuid4()
     page_url = _page_url(form.get("page_url"), widget.allowed_origins)
     status = RequestStatus.SCHEDULED if scheduled_for else RequestStatus.QUEUED
@@ -118,6 +143,24 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
             return AlreadyRequested(locale)
         # The pending request ended between the two statements: this one may go in now.
     raise RuntimeError("the number's pending request kept changing; nothing was stored")
+
+
+def _decoy(
+    widget: Widget,
+    e164: str,
+    blocked: BlockKind,
+    scheduled_for: datetime | None,
+    locale: str,
+) -> Accepted | AlreadyRequested:
+    """Answer a blocked submission as an accepted one; store and dial nothing."""
+    metrics.submission_blocked(blocked.value)
+    log.info("blocked submission: widget %s, %s entry", widget.id, blocked.value)
+    if decoys.has_pending(widget, e164):
+        return AlreadyRequested(locale)
+    status = RequestStatus.SCHEDULED if scheduled_for else RequestStatus.QUEUED
+    return Accepted(
+        decoys.make_decoy(widget, e164, status, scheduled_for, locale), status, scheduled_for
+    )
 
 
 def _insert_unless_pending(session: Session, widget: Widget, **values: object) -> bool:

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from sqlalchemy import inspect
+
 from callback import db
+from callback.blocklist.decoys import find_decoy, withdraw_decoy
 from callback.lifecycle.requests import withdraw
 from callback.models import CallbackRequest, iso
 from callback.schedule.queue_estimate import estimate
+from callback.security.tokens import owned_request, token_matches
+
+
+def visitor_request(request_id: str, token: str | None) -> CallbackRequest | None:
+    """Return the request (or a blocked visitor's decoy) whose status token is `token`.
+
+    A decoy must answer as a request does, or its status URL would tell it is one.
+    """
+    found = owned_request(request_id, token)
+    if found is not None:
+        return found
+    try:
+        parsed = uuid.UUID(request_id)
+    except ValueError:
+        return None
+    return find_decoy(db.session(), parsed) if token_matches(parsed, token) else None
 
 
 def public_status(request: CallbackRequest) -> dict[str, Any]:
@@ -28,6 +48,9 @@ def public_status(request: CallbackRequest) -> dict[str, Any]:
 
 def cancel_request(request: CallbackRequest, actor: str) -> bool:
     """Withdraw a pending request: cancel it, erase the number now, end any live call."""
+    if inspect(request).transient:  # a decoy: never stored, nothing to end
+        withdraw_decoy(request)
+        return True
     session = db.session()
     if not withdraw(session, request, actor, "withdrawn"):
         return False

@@ -3,6 +3,7 @@
 from callback.lifecycle.states import AttemptStatus, RequestStatus
 from callback.models.account import Account, ApiKey, Invitation, Role, WebAuthnCredential
 from callback.models.base import Base, iso, utcnow
+from callback.models.blocklist import BlockEntry, BlockKind
 from callback.models.call import AuditEntry, CallAttempt, CallEvent, Leg
 from callback.models.integration import (
     WebhookAttempt,
@@ -22,6 +23,8 @@ __all__ = [
     "AttemptStatus",
     "AuditEntry",
     "Base",
+    "BlockEntry",
+    "BlockKind",
     "CallAttempt",
     "CallEvent",
     "CallbackRequest",

@@ -9,6 +9,7 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from callback import after_commit
+from callback.blocklist.entries import forget_number
 from callback.integrations import events
 from callback.lifecycle.requests import forget
 from callback.lifecycle.work import DropDialJobs, EndCalls, EraseProviderRecords
@@ -27,6 +28,7 @@ class Erasure:
     jobs_deleted: int
     redis_keys_deleted: int
     provider_erasures_queued: int
+    block_entries_deleted: int
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,6 +46,8 @@ def erase_number(session: Session, redis: Redis, e164: str, actor: str) -> Erasu
         forget(session, row, RequestStatus.CANCELED, ERASED_ON_REQUEST, actor)
     # Events shared with the widget's endpoints, the cancellation's own among them.
     events.forget_number(session, e164)
+    blocks = forget_number(session, e164)
+    # With the abuse limits' keys: a blocked visitor's decoy marker (callback/blocklist).
     keys = abuse_limit_keys(redis, e164)
     ids = [row.id for row in rows]
     session.add(
@@ -51,7 +55,11 @@ def erase_number(session: Session, redis: Redis, e164: str, actor: str) -> Erasu
             request_id=None,
             action="subject_erasure",
             actor=actor,
-            details={"requests": [str(i) for i in ids], "redis_keys": len(keys)},
+            details={
+                "requests": [str(i) for i in ids],
+                "redis_keys": len(keys),
+                "block_entries": blocks,
+            },
         )
     )
     dropped = [after_commit.add(session, DropDialJobs(request_id)) for request_id in ids]
@@ -63,4 +71,4 @@ def erase_number(session: Session, redis: Redis, e164: str, actor: str) -> Erasu
         redis.delete(*keys)
     jobs = sum(receipt.result for receipt in dropped if isinstance(receipt.result, int))
     queued = sum(receipt.result is not None for receipt in erased)
-    return Erasure(len(ids), len(pending), jobs, len(keys), queued)
+    return Erasure(len(ids), len(pending), jobs, len(keys), queued, blocks)

@@ -10,7 +10,17 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callback.models import Agent, AuditEntry, CallAttempt, CallbackRequest, CallEvent, iso, utcnow
+from callback.blocklist.entries import number_entries
+from callback.models import (
+    Agent,
+    AuditEntry,
+    CallAttempt,
+    CallbackRequest,
+    CallEvent,
+    Widget,
+    iso,
+    utcnow,
+)
 from callback.phones.hashing import phone_key_pattern
 
 
@@ -49,12 +59,22 @@ def export_number(session: Session, redis: Redis, e164: str) -> dict[str, Any]:
         for key in abuse_limit_keys(redis, e164)
     ]
     agents = session.scalars(select(Agent).where(Agent.phone == e164)).all()
+    blocked = [
+        {
+            "widget": _widget_key(session, entry.widget_id),
+            "note": entry.note,
+            "created_at": iso(entry.created_at),
+        }
+        for entry in number_entries(session, e164)
+    ]
     return {
         "phone": e164,
         "generated_at": iso(utcnow()),
         "requests": [_request(session, row) for row in requests_of(session, e164)],
         "abuse_limit_keys": limits,
         "agents": [{"id": a.id, "name": a.name, "team": a.team} for a in agents],
+        # The number blocked, by a widget's list or (widget null) the global one.
+        "blocklist": blocked,
     }
 
 
@@ -105,6 +125,11 @@ def _attempt(session: Session, attempt: CallAttempt) -> dict[str, Any]:
             for e in events
         ],
     }
+
+
+def _widget_key(session: Session, widget_id: int | None) -> str | None:
+    widget = session.get(Widget, widget_id) if widget_id is not None else None
+    return widget.key if widget else None
 
 
 def _value(value: Any) -> Any:

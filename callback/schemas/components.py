@@ -15,7 +15,7 @@ from pydantic_core import core_schema
 
 from callback.schemas import admin as schemas
 from callback.schemas import answers as bodies
-from callback.schemas import webhooks
+from callback.schemas import blocklist, webhooks
 
 REF = "#/components/schemas/{model}"
 MODELS: tuple[type[BaseModel], ...] = (
@@ -41,6 +41,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     webhooks.WebhookSecret,
     webhooks.WebhookAttemptList,
     webhooks.WebhookReplay,
+    blocklist.BlockEntryCreate,
+    blocklist.BlockEntry,
+    blocklist.BlockEntryList,
     bodies.Error,
 )
 

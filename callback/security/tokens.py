@@ -22,7 +22,8 @@ def status_token(request_id: uuid.UUID) -> str:
 
 def token_matches(request_id: uuid.UUID, token: str | None) -> bool:
     """Return whether `token` is the request's status token, in constant time."""
-    return hmac.compare_digest(status_token(request_id), token or "")
+    # As bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, a 500).
+    return hmac.compare_digest(status_token(request_id).encode(), (token or "").encode())
 
 
 def owned_request(request_id: str, token: str | None) -> CallbackRequest | None:

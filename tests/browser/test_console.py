@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from callback import create_app
 from callback.integrations.events import FAILED
 from callback.models import (
+    BlockEntry,
+    BlockKind,
     CallbackRequest,
     RequestStatus,
     WebhookAttempt,
@@ -190,6 +192,14 @@ def _data(console: Console) -> dict[str, Any]:
         )
         failed = make_request(widget, session=session, status=RequestStatus.FAILED, phone=None)
         endpoint = _endpoint_with_a_failed_attempt(session, widget, failed)
+        session.add_all(
+            [
+                BlockEntry(widget_id=widget.id, kind=BlockKind.NUMBER, value="0" * 64,
+                           note="Abuse", created_by="test"),
+                BlockEntry(widget_id=None, kind=BlockKind.PREFIX, value="+4490", created_by="test"),
+            ]
+        )  # fmt: skip
+        session.commit()
     owner = console.account("owner")
     manager = console.account("manager", widgets=(widget,))
     agent_account = console.account("agent", widgets=(widget,), agent=agent)
@@ -272,6 +282,7 @@ def _pages(data: dict[str, Any], role: str) -> list[str]:
         f"/console/widgets/{data['widget'].key}",
         f"/console/widgets/{data['widget'].key}/integrations",
         f"/console/widgets/{data['widget'].key}/integrations/endpoints/{data['endpoint'].id}",
+        f"/console/widgets/{data['widget'].key}/blocklist",
         "/console/agents",
         "/console/agents/new",
         f"/console/agents/{data['agent'].id}",

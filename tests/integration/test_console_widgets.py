@@ -31,9 +31,9 @@ def form_of(client: FlaskClient, path: str, **changes: Any) -> dict[str, Any]:
     values = widget_form.values_of(
         widget_form.settings_of(widget) if widget else widget_form.NEW_WIDGET
     )
-    data: dict[str, Any] = {k: v for k, v in values.items() if k != "always_open"}
-    if values["always_open"]:
-        data["always_open"] = "1"
+    checkboxes = ("always_open", "display_on_exit_intent")
+    data: dict[str, Any] = {k: v for k, v in values.items() if k not in checkboxes}
+    data.update({name: "1" for name in checkboxes if values[name]})
     data["csrf_token"] = csrf_token(page.text)
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -209,6 +209,9 @@ def test_manager_gets_404_on_another_widget_alike_an_unknown_key(app: Flask) -> 
         ({"theme_color": "red"}, "theme_color", "is not a colour"),
         ({"privacy_policy_url": "ftp://example.com"}, "privacy_policy_url", "http(s) URL"),
         ({"allowed_number_types": ["PHONEBOX"]}, "allowed_number_types", "number type name"),
+        ({"display_scroll_percent": "0"}, "display_scroll_percent", "from 1 to 100"),
+        ({"display_after_seconds": "soon"}, "display_after_seconds", "from 0 to 3600"),
+        ({"display_paths": "/ok\npricing"}, "display_paths", "is not a path pattern"),
     ],
 )
 def test_a_refused_setting_is_shown_beside_its_field_keeping_what_was_typed(
@@ -349,3 +352,29 @@ def test_edit_page_policy_lets_its_own_scripts_run(app: Flask) -> None:
     assert directives["frame-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert "{" not in page.headers["Content-Security-Policy"]
+
+
+def test_display_rules_set_in_the_console_reach_the_widget_config(app: Flask) -> None:
+    widget = make_widget()
+    client = signed_in(app, make_account("owner"))
+    path = f"/console/widgets/{widget.key}"
+    changes = {
+        "display_action": "open",
+        "display_after_seconds": "45",
+        "display_on_exit_intent": "1",
+        "display_scroll_percent": "",
+        "display_paths": "/pricing*\n\n/contact",
+    }
+    answer = client.post(path, data=form_of(client, path, **changes))
+    assert answer.status_code == 302, answer.text
+    config = client.get(f"/api/v1/widgets/{widget.key}/config").get_json()
+    assert config["display"] == {
+        "action": "open",
+        "after_seconds": 45,
+        "exit_intent": True,
+        "scroll_percent": None,
+        "paths": ["/pricing*", "/contact"],
+    }
+    page = client.get(path).text
+    assert 'name="display_on_exit_intent" value="1" checked' in page
+    assert "/pricing*\n/contact</textarea>" in page

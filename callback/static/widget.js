@@ -242,6 +242,7 @@
       if (panel.hidden) return;
       var inside = !!root.activeElement;
       panel.hidden = true;
+      said.textContent = "";
       launch.setAttribute("aria-expanded", "false");
       // Focus goes back to whatever opened the dialog, if the focus was in it.
       if (inside) (opener.isConnected ? opener : launch).focus();

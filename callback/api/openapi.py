@@ -70,7 +70,7 @@ def _visitor_paths() -> dict[str, Any]:
                     WIDGET_KEY,
                     {"name": "lang", "in": "query", "schema": {"type": "string"}},
                 ],
-                "responses": {"200": _json({"type": "object"}), **_errors(403, 404)},
+                "responses": {"200": _json(_ref("WidgetConfig")), **_errors(403, 404)},
             }
         },
         "/api/v1/widgets/{widget_key}/slots": {

@@ -66,6 +66,11 @@ NUMBER_TYPE_LABELS = {
     "VOICEMAIL": N_("console.widgets.type.VOICEMAIL"),
     "UNKNOWN": N_("console.widgets.type.UNKNOWN"),
 }
+DISPLAY_ACTION_NAMES = {
+    "none": N_("console.widgets.display_action.none"),
+    "nudge": N_("console.widgets.display_action.nudge"),
+    "open": N_("console.widgets.display_action.open"),
+}
 TEXT_LABELS = {
     "open": N_("console.widgets.text.open"),
     "title": N_("console.widgets.text.title"),
@@ -103,6 +108,11 @@ NEW_WIDGET: dict[str, Any] = {
     "closed_dates": [],
     "max_wait_minutes": 240,
     "slot_minutes": 15,
+    "display_action": "none",
+    "display_after_seconds": None,
+    "display_on_exit_intent": False,
+    "display_scroll_percent": None,
+    "display_paths": [],
 }
 # The settings the form edits: every field of WidgetUpdate, in its order.
 SETTINGS = tuple(NEW_WIDGET)
@@ -144,6 +154,11 @@ def values_of(settings: Mapping[str, Any]) -> dict[str, Any]:
         "slot_minutes": str(settings["slot_minutes"]),
         "theme_color": settings["theme_color"] or theme.DEFAULT_COLOUR,
         "theme_position": settings["theme_position"] or theme.POSITIONS[0],
+        "display_action": settings["display_action"],
+        "display_after_seconds": _shown(settings["display_after_seconds"]),
+        "display_on_exit_intent": settings["display_on_exit_intent"],
+        "display_scroll_percent": _shown(settings["display_scroll_percent"]),
+        "display_paths": "\n".join(settings["display_paths"]),
     }
     for day in DAY_NAMES:
         periods = (hours or {}).get(day, [])
@@ -161,6 +176,7 @@ def values_from(form: MultiDict[str, str]) -> dict[str, Any]:
     values["allowed_number_types"] = form.getlist("allowed_number_types")
     values["always_open"] = bool(form.get("always_open"))
     values["ring_other_languages"] = bool(form.get("ring_other_languages"))
+    values["display_on_exit_intent"] = bool(form.get("display_on_exit_intent"))
     return values
 
 
@@ -197,6 +213,11 @@ def body_of(values: Mapping[str, Any]) -> dict[str, Any]:
         "closed_dates": _lines(values["closed_dates"]),
         "max_wait_minutes": _number(values["max_wait_minutes"]),
         "slot_minutes": _number(values["slot_minutes"]),
+        "display_action": values["display_action"],
+        "display_after_seconds": _number(values["display_after_seconds"]),
+        "display_on_exit_intent": values["display_on_exit_intent"],
+        "display_scroll_percent": _number(values["display_scroll_percent"]),
+        "display_paths": _lines(values["display_paths"]),
     }
 
 
@@ -205,6 +226,10 @@ def error_field(field: str, words: str) -> str:
     if field == "business_hours" and (day := DAY_REFUSAL.match(words)):
         return f"hours_{day.group(1)}"
     return field
+
+
+def _shown(number: int | None) -> str:
+    return "" if number is None else str(number)
 
 
 def _lines(text: str) -> list[str]:

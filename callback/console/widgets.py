@@ -189,6 +189,7 @@ def _form_page(
             languages=[(code, form.LANGUAGE_NAMES[code]) for code in LANGUAGES],
             strategies=[(code, gettext(key)) for code, key in form.STRATEGY_NAMES.items()],
             positions=[(code, gettext(key)) for code, key in form.POSITION_NAMES.items()],
+            display_actions=[(c, gettext(k)) for c, k in form.DISPLAY_ACTION_NAMES.items()],
             slots=[(minutes, str(minutes)) for minutes in form.SLOT_CHOICES],
             number_types=form.NUMBER_TYPE_LABELS,
             days=form.DAY_LABELS,

@@ -1,5 +1,5 @@
-"""The embeddable widget's edge: /widget.js, the configuration it loads (config), and the
-countries it formats numbers for."""
+"""The embeddable widget's edge: /widget.js and its page API's types (/widget.d.ts), the
+configuration it loads (config), and the countries it formats numbers for."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from callback.texts import offered, translate
 from callback.texts.form import FORM_KEYS
 from callback.texts.messages import messages
 from callback.texts.widget import widget_texts
+from callback.widgets.display import display_rules
 from callback.widgets.theme import theme
 
 # A select of times stays usable with a keyboard: two working days of 15-minute slots.
@@ -81,4 +82,5 @@ def widget_config(widget: Widget, requested_language: str | None, now: datetime)
         **hours(widget, language, now),
         "timezone": widget.timezone,
         "privacy": privacy(widget, language),
+        "display": display_rules(widget),
     }

@@ -30,6 +30,17 @@ def script() -> Response:
     return response
 
 
+@bp.get("/widget.d.ts")
+def script_types() -> Response:
+    """Serve the TypeScript declarations of the script's page API (window.Callback)."""
+    response = send_from_directory(
+        STATIC_DIR, "widget.d.ts", mimetype="application/typescript", max_age=SCRIPT_MAX_AGE
+    )
+    response.cache_control.public = True
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.get("/api/v1/widgets/<key>/config")
 def config(key: str) -> tuple[Response, int, dict[str, str]]:
     widget = load_widget(key)

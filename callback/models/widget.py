@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, true
+from sqlalchemy import String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callback.models.base import Base, utcnow
@@ -85,6 +85,14 @@ class Widget(Base):
     # The event types some enabled endpoint of the widget wants (kept by
     # callback.integrations.endpoints): a move nobody listens to costs no query.
     webhook_events: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    # Display rules (callback/widgets/display.py): what the widget does on its own once a
+    # visit (nothing, a nudge beside the button, or open), and when.
+    display_action: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    display_after_seconds: Mapped[int | None] = mapped_column()
+    display_on_exit_intent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    display_scroll_percent: Mapped[int | None] = mapped_column()
+    # Path patterns ("/pricing*") the rules apply on; empty: every page.
+    display_paths: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

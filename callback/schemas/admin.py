@@ -18,6 +18,7 @@ from callback.schemas.fields import (
     E164,
     Colour,
     Corner,
+    DisplayAction,
     EmailAddress,
     HolidaysRegion,
     IsoDate,
@@ -25,6 +26,7 @@ from callback.schemas.fields import (
     Name,
     NumberType,
     Origin,
+    PathPattern,
     Region,
     RingStrategy,
     Team,
@@ -33,6 +35,7 @@ from callback.schemas.fields import (
     Url,
     WeeklyHours,
 )
+from callback.widgets import display
 
 # Its address checks (https, not inside the network) need the app: the admin API does them.
 ChatUrl = Annotated[str, MaxLen(2048), worded("must be a URL of at most 2048 characters")]
@@ -91,6 +94,13 @@ class WidgetUpdate(Payload):
     weekly_report_enabled: Flag = ABSENT
     # The consent_version whose notice says the number is shared: webhooks then carry it.
     webhook_number_consent_version: Clearable[Annotated[str, Text(40)]] = ABSENT
+    # Display rules (callback/widgets/display.py): nudge or open on its own, once a visit,
+    # when any trigger set fires, on the pages matching display_paths (none: every page).
+    display_action: DisplayAction = ABSENT
+    display_after_seconds: Clearable[Annotated[int, Whole(0, 3600)]] = ABSENT
+    display_on_exit_intent: Flag = ABSENT
+    display_scroll_percent: Clearable[Annotated[int, Whole(1, 100)]] = ABSENT
+    display_paths: Annotated[list[PathPattern], Items(display.MAX_PATHS)] = ABSENT
 
 
 class WidgetCreate(WidgetUpdate):

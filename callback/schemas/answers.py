@@ -90,6 +90,27 @@ class Slots(BaseModel):
     slots: list[Slot]
 
 
+class DisplayRules(BaseModel):
+    """A widget's display rules as its script reads them (config's `display`): the action
+    fires once a visit when any trigger set fires, on pages matching `paths` (none: all)."""
+
+    action: str = Field(description="none, nudge or open")
+    after_seconds: int | None = Field(None, description="seconds on the page")
+    exit_intent: bool = Field(description="the pointer leaves through the top (desktop)")
+    scroll_percent: int | None = Field(None, description="share of the page scrolled, 1-100")
+    paths: list[str] = Field(description='patterns such as "/pricing*"; empty: every page')
+
+
+class WidgetConfig(BaseModel):
+    """What the widget script loads once per page: countries, texts, theme, hours, rules."""
+
+    model_config = ConfigDict(extra="allow")
+
+    key: str
+    language: str
+    display: DisplayRules
+
+
 class Widget(WidgetUpdate):
     """A widget as the admin API shows it."""
 

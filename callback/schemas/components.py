@@ -24,6 +24,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     bodies.CallbackStatus,
     bodies.CallbackList,
     bodies.Slots,
+    bodies.WidgetConfig,
     schemas.WidgetCreate,
     schemas.WidgetUpdate,
     bodies.Widget,

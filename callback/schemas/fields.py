@@ -22,7 +22,7 @@ from callback.schedule.hours import DAY_NAMES, validate_hours
 from callback.schemas.constraints import OneOf, Text, worded
 from callback.texts import LANGUAGES
 from callback.texts.widget import OVERRIDABLE
-from callback.widgets import theme
+from callback.widgets import display, theme
 
 RING_STRATEGIES = ("sequential", "round_robin", "simultaneous")
 
@@ -132,3 +132,6 @@ ThemeTexts = Annotated[
     dict[Language, dict[Annotated[str, OneOf(*OVERRIDABLE)], str]],
     BeforeValidator(theme.texts),
 ]
+# A page path, `*` standing for any characters: "/pricing*".
+PathPattern = Annotated[str, Field(examples=["/pricing*"]), BeforeValidator(display.path_pattern)]
+DisplayAction = Annotated[str, OneOf(*display.ACTIONS)]

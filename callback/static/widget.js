@@ -3,6 +3,8 @@
  *   <script src="https://HOST/widget.js" data-widget="KEY" async></script>
  * Optional: data-lang="pl" (else the page's <html lang>, else the widget's language),
  * data-poll-ms="1500" (how often the live status is fetched).
+ * The page may drive it: window.Callback.open(), .close(), .on(event, handler), .off(),
+ * and any element with data-callback-open opens it (docs/widget-api.md, widget.d.ts).
  * Plain JavaScript, no dependencies, no requests to anyone but HOST. Styles live in a
  * shadow root, so the host page's CSS neither leaks in nor is touched. Every text comes
  * from the server's configuration (callback/texts), in the visitor's language.
@@ -11,12 +13,13 @@
   "use strict";
   var script = document.currentScript || document.querySelector("script[data-widget]");
   var KEY = script && script.getAttribute("data-widget");
-  if (!KEY || window.__callbackWidget) return;
+  if (!KEY || window.__callbackWidget) return;  // loaded twice: the first one stays
   window.__callbackWidget = true;
   var BASE = new URL(script.src, location.href).origin;
   var API = BASE + "/api/v1";
   var POLL_MS = +script.getAttribute("data-poll-ms") || 1500;
   var TERMINAL = ["completed", "failed", "canceled", "expired"];
+  var EVENTS = ["opened", "submitted", "scheduled", "connected", "completed", "failed"];
   // Refusals whose body may not be ours (a proxy's 413 or 429 page): the code by status.
   var BY_STATUS = { 403: "origin_not_allowed", 404: "unknown_widget", 413: "request_entity_too_large",
     429: "rate_limited" };
@@ -47,7 +50,15 @@
     "a{color:#1e3a8a}" +
     ".status{font-size:16px;font-weight:600;margin:12px 0 4px}" +
     ".status:empty{display:none}" +
-    ":focus-visible{outline:3px solid #111827;outline-offset:2px;box-shadow:0 0 0 5px #fff}";
+    ":focus-visible{outline:3px solid #111827;outline-offset:2px;box-shadow:0 0 0 5px #fff}" +
+    ".nudge{position:fixed;right:20px;bottom:76px;z-index:2147483000;max-width:min(280px,calc(100vw - 40px))}" +
+    ".left .nudge{right:auto;left:20px}" +
+    ".nudge.on{display:flex;gap:4px;align-items:flex-start;background:#fff;color:#1f2937;border:1px solid #9ca3af;border-radius:10px;box-shadow:0 4px 14px rgba(0,0,0,.25);padding:10px 4px 10px 14px;animation:cb-in .25s ease-out}" +
+    "#cb-nudge{margin:0}" +
+    ".nudge-x{background:none;border:0;font-size:20px;line-height:1;color:#374151;cursor:pointer;padding:0 8px}" +
+    "@keyframes cb-in{from{opacity:0;transform:translateY(8px)}}" +
+    "@media (prefers-reduced-motion:reduce){.nudge.on{animation:none}}" +
+    ".sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
 
   function el(tag, attrs, kids) {
     var node = document.createElement(tag);
@@ -185,7 +196,16 @@
       close, el("h2", { id: "cb-title", text: T.title }), el("p", { text: T.intro }),
       form, status, cancel, again,
     ]);
+    // The nudge's live region is there, empty, from the start: a region that appears with
+    // its words in it is not reliably announced.
+    var nudgeText = el("p", { id: "cb-nudge", role: "status", "aria-live": "polite" });
+    var nudgeX = el("button", { type: "button", class: "nudge-x", "aria-label": T.dismiss,
+      text: "\u00d7", hidden: "" });
+    var nudge = el("div", { class: "nudge" }, [nudgeText, nudgeX]);
+    var said = el("p", { class: "sr", role: "status", "aria-live": "polite" });
     wrap.appendChild(panel);
+    wrap.appendChild(nudge);
+    wrap.appendChild(said);
     wrap.appendChild(launch);
     root.appendChild(el("style", { text: CSS }));
     root.appendChild(wrap);
@@ -199,19 +219,40 @@
     showHint();
 
     /* Opening, closing, focus */
-    function open() {
+    var opener = launch, byRule = false;
+    function open(source, from) {
+      if (!panel.hidden) return;
+      shown();
+      unnudge();
       panel.hidden = false;
       launch.setAttribute("aria-expanded", "true");
-      (form.hidden ? status : phone).focus();
+      opener = from || launch;
+      byRule = source === "rule";
+      // A rule opens the dialog beside what the visitor is doing, without taking the focus
+      // from it: moving the keyboard (and a screen reader) away unasked would lose their
+      // place and could send keys typed into the page's own form into ours. The dialog is
+      // not modal, so nothing is trapped; the live region says it opened, Tab reaches it,
+      // and Escape anywhere on the page closes it. Any other opening is the visitor's own
+      // act (the launcher, an element of the page, the page's call), so focus goes in.
+      if (byRule) said.textContent = T.nudge;
+      else (form.hidden ? status : phone).focus();
+      emit("opened", { source: source });
     }
     function shut() {
+      if (panel.hidden) return;
+      var inside = !!root.activeElement;
       panel.hidden = true;
+      said.textContent = "";
       launch.setAttribute("aria-expanded", "false");
-      launch.focus();
+      // Focus goes back to whatever opened the dialog, if the focus was in it.
+      if (inside) (opener.isConnected ? opener : launch).focus();
     }
-    launch.addEventListener("click", function () { if (panel.hidden) open(); else shut(); });
+    launch.addEventListener("click", function () { if (panel.hidden) open("launcher"); else shut(); });
     close.addEventListener("click", shut);
     panel.addEventListener("keydown", function (e) { if (e.key === "Escape") shut(); });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && byRule && !root.activeElement) shut();
+    });
 
     select.addEventListener("change", function () {
       showHint();
@@ -302,7 +343,28 @@
       if (s.status === "failed" && /^no_agent/.test(s.outcome || "")) return T.outcome_no_agent;
       return T.statuses[s.status] || T.server_error;
     }
+    /* Events for the page (Callback.on): each once per request, never the number. */
+    var told = {};
+    function tell(name, id, payload) {
+      if (told[id + " " + name]) return;
+      told[id + " " + name] = true;
+      emit(name, payload);
+    }
+    function report(s) {
+      var id = s.id;
+      if (!id) return;
+      if (s.status === "scheduled") tell("scheduled", id, { requestId: id, scheduledFor: s.scheduled_for });
+      // A short call may go from ringing to completed between two polls: it did connect.
+      if (s.status === "connected" || s.status === "completed") {
+        tell("connected", id, { requestId: id, status: "connected" });
+      }
+      if (s.status === "completed") tell("completed", id, { requestId: id, status: s.status });
+      if (s.status === "failed" || s.status === "expired" || s.status === "canceled") {
+        tell("failed", id, { requestId: id, status: s.status, outcome: s.outcome || null });
+      }
+    }
     function render(s) {
+      report(s);
       var done = !s.status || TERMINAL.indexOf(s.status) >= 0;  // no status: not ours any more
       if (done) remember(null);
       wrap.setAttribute("data-status", s.status);
@@ -320,6 +382,7 @@
       state.url = data.status_url;
       remember(state.url);
       form.hidden = true;
+      tell("submitted", data.id, { requestId: data.id, status: data.status });
       render(data);
       status.focus();
     }
@@ -353,6 +416,69 @@
         .then(render, function () { status.textContent = T.network_error; })
         .then(function () { status.focus(); }); // the cancel button is gone: keep focus in the dialog
     });
+    /* Display rules (config's display, callback/widgets/display.py): once a visit. */
+    var rule = cfg.display || { action: "none" };
+    var ruled = rule.action === "nudge" || rule.action === "open";
+    var SHOWN = "callback:" + KEY + ":shown";
+    // Only a widget with rules writes this; sessionStorage ends with the tab, no cookie.
+    function shown() {
+      if (ruled) try { sessionStorage.setItem(SHOWN, "1"); } catch (e) { /* once a page, then */ }
+    }
+    function wasShown() {
+      try { return !!sessionStorage.getItem(SHOWN); } catch (e) { return false; }
+    }
+    function nudgeNow() {
+      nudge.className = "nudge on";
+      nudgeText.textContent = T.nudge;
+      nudgeX.hidden = false;
+    }
+    function unnudge() {
+      if (!nudgeText.textContent) return;
+      var hadFocus = root.activeElement === nudgeX;
+      nudge.className = "nudge";
+      nudgeText.textContent = "";
+      nudgeX.hidden = true;
+      if (hadFocus) launch.focus();  // not lost to the page's top
+    }
+    nudgeX.addEventListener("click", unnudge);
+    function onPath(patterns) {
+      return !patterns.length || patterns.some(function (p) {
+        var parts = p.split("*").map(function (x) { return x.replace(/[.+?^${}()|[\]\\]/g, "\\$&"); });
+        return new RegExp("^" + parts.join(".*") + "$").test(location.pathname);
+      });
+    }
+    function watchRules() {
+      if (!ruled || wasShown() || state.url || !onPath(rule.paths || [])) return;
+      var stops = [];
+      function fire() {
+        stops.forEach(function (stop) { stop(); });
+        if (!panel.hidden || wasShown()) return;  // the visitor got there first
+        if (rule.action === "open") open("rule");
+        else { shown(); nudgeNow(); }
+      }
+      function listen(target, name, handler) {
+        target.addEventListener(name, handler, { passive: true });
+        stops.push(function () { target.removeEventListener(name, handler, { passive: true }); });
+      }
+      if (rule.after_seconds !== null && rule.after_seconds !== undefined) {
+        var timer = setTimeout(fire, rule.after_seconds * 1000);
+        stops.push(function () { clearTimeout(timer); });
+      }
+      // Exit intent: the pointer leaves the page through its top (to the tabs, the address
+      // bar). Only a mouse or trackpad does that; on touch it would never mean leaving.
+      if (rule.exit_intent && window.matchMedia && matchMedia("(pointer: fine)").matches) {
+        listen(document, "mouseout", function (e) { if (!e.relatedTarget && e.clientY <= 0) fire(); });
+      }
+      // Scroll depth: the share of the page's scrollable height scrolled past.
+      if (rule.scroll_percent) {
+        listen(window, "scroll", function () {
+          var room = document.documentElement.scrollHeight - window.innerHeight;
+          if (room > 0 && Math.ceil(window.scrollY / room * 100) >= rule.scroll_percent) fire();
+        });
+      }
+    }
+    watchRules();
+
     again.addEventListener("click", function () {
       clearTimeout(state.timer);
       status.textContent = "";
@@ -363,13 +489,66 @@
       consent.checked = false;
       phone.focus();
     });
+    return { open: open, close: shut };
   }
+
+  /* The page's API: window.Callback. Calls made before the configuration has loaded are
+     kept (open/close) or take effect at once (on/off); a stub's queue ({q: [[name, args]]})
+     is played back. A window.Callback that is not ours, nor a stub, is left alone. */
+  var handlers = {}, ui = null, pending = null;
+  EVENTS.forEach(function (name) { handlers[name] = []; });
+
+  function emit(name, payload) {
+    handlers[name].slice().forEach(function (handler) {
+      // The page's code must not break the widget: its errors are reported, not thrown.
+      try { handler(payload); } catch (err) { if (window.console) console.error(err); }
+    });
+  }
+  function off(name, handler) {
+    var list = handlers[name] || [], at = list.indexOf(handler);
+    if (at >= 0) list.splice(at, 1);
+  }
+  var api = {
+    open: function () { if (ui) ui.open("api"); else pending = "open"; },
+    close: function () { if (ui) ui.close(); else pending = "close"; },
+    on: function (name, handler) {
+      if (!handlers[name]) throw new Error("Callback.on: no event " + name + "; one of " + EVENTS.join(", "));
+      if (typeof handler !== "function") throw new TypeError("Callback.on: handler must be a function");
+      handlers[name].push(handler);
+      return function () { off(name, handler); };
+    },
+    off: off,
+  };
+  var stub = window.Callback;
+  if (stub && !Array.isArray(stub.q)) {
+    if (window.console) console.warn("callback widget: window.Callback is taken; its API is not installed");
+  } else {
+    window.Callback = api;
+    (stub ? stub.q : []).forEach(function (call) {
+      if (typeof api[call[0]] === "function") {
+        try { api[call[0]].apply(api, [].slice.call(call[1] || [])); }
+        catch (err) { if (window.console) console.error(err); }
+      }
+    });
+  }
+
+  // Any element with data-callback-open opens the widget, also one added later.
+  document.addEventListener("click", function (e) {
+    var opener = e.target && e.target.closest && e.target.closest("[data-callback-open]");
+    if (!opener) return;
+    e.preventDefault();
+    if (ui) ui.open("element", opener); else pending = "open";
+  });
 
   function start() {
     var url = API + "/widgets/" + encodeURIComponent(KEY) + "/config?lang=" + encodeURIComponent(language());
     fetch(url, { credentials: "omit" })
       .then(function (res) { if (!res.ok) throw new Error("callback widget: " + res.status); return res.json(); })
-      .then(Widget)
+      .then(function (cfg) {
+        ui = Widget(cfg);
+        if (pending === "open") ui.open("api");
+        pending = null;
+      })
       .catch(function (err) { if (window.console) console.warn(err); });
   }
 

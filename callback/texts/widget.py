@@ -23,6 +23,9 @@ WIDGET_KEYS = {
     "outcome_visitor": N_("widget.outcome_visitor"),
     "outcome_no_agent": N_("widget.outcome_no_agent"),
     "again": N_("widget.again"),
+    # The display rules' nudge beside the button, and the button that dismisses it.
+    "nudge": N_("widget.nudge"),
+    "dismiss": N_("widget.dismiss"),
 }
 # Texts of the form page the widget shares, so the two never drift apart.
 SHARED_FORM_TEXTS = ("title", "intro", "phone_label", "consent", "privacy_link", "submit", "cancel")

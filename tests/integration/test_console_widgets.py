@@ -209,6 +209,9 @@ def test_manager_gets_404_on_another_widget_alike_an_unknown_key(app: Flask) -> 
         ({"theme_color": "red"}, "theme_color", "is not a colour"),
         ({"privacy_policy_url": "ftp://example.com"}, "privacy_policy_url", "http(s) URL"),
         ({"allowed_number_types": ["PHONEBOX"]}, "allowed_number_types", "number type name"),
+        ({"display_scroll_percent": "0"}, "display_scroll_percent", "from 1 to 100"),
+        ({"display_after_seconds": "soon"}, "display_after_seconds", "from 0 to 3600"),
+        ({"display_paths": "/ok\npricing"}, "display_paths", "is not a path pattern"),
     ],
 )
 def test_a_refused_setting_is_shown_beside_its_field_keeping_what_was_typed(
@@ -369,3 +372,29 @@ def test_unticking_ring_other_languages_is_saved_audited_and_shown(app: Flask) -
     assert client.post(path, data=ticked).status_code == 302
     db.session().refresh(widget)
     assert widget.ring_other_languages is True
+
+
+def test_display_rules_set_in_the_console_reach_the_widget_config(app: Flask) -> None:
+    widget = make_widget()
+    client = signed_in(app, make_account("owner"))
+    path = f"/console/widgets/{widget.key}"
+    changes = {
+        "display_action": "open",
+        "display_after_seconds": "45",
+        "display_on_exit_intent": "1",
+        "display_scroll_percent": "",
+        "display_paths": "/pricing*\n\n/contact",
+    }
+    answer = client.post(path, data=form_of(client, path, **changes))
+    assert answer.status_code == 302, answer.text
+    config = client.get(f"/api/v1/widgets/{widget.key}/config").get_json()
+    assert config["display"] == {
+        "action": "open",
+        "after_seconds": 45,
+        "exit_intent": True,
+        "scroll_percent": None,
+        "paths": ["/pricing*", "/contact"],
+    }
+    page = client.get(path).text
+    assert 'name="display_on_exit_intent" value="1" checked' in page
+    assert "/pricing*\n/contact</textarea>" in page

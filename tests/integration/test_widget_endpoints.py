@@ -188,3 +188,14 @@ def test_refused_submission_is_readable_by_the_widgets_page(client: FlaskClient)
     response = submit(client, widget.key, "12", headers={"Origin": ORIGIN})
     assert response.status_code == 422
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_script_types_are_served_beside_the_script(client: FlaskClient) -> None:
+    with client.get("/widget.d.ts") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "application/typescript"
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        text = response.get_data(as_text=True)
+    assert "interface CallbackApi" in text
+    for event in ("opened", "submitted", "scheduled", "connected", "completed", "failed"):
+        assert f"  {event}: {{" in text

@@ -143,6 +143,20 @@
       return np && digits.indexOf(np) === 0 ? np + body : body;
     }
 
+    /* A constructed stylesheet, where the browser has them: a host page whose
+       Content-Security-Policy lacks style-src 'unsafe-inline' blocks a <style> element
+       but not a sheet built through the CSSOM. Older browsers get the element. */
+    function style(shadow) {
+      if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function" &&
+          "replaceSync" in CSSStyleSheet.prototype) {
+        var sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        shadow.adoptedStyleSheets = [sheet];
+      } else {
+        shadow.appendChild(el("style", { text: CSS }));
+      }
+    }
+
     /* Elements */
     var host = el("div", { "data-callback-widget": KEY });
     var root = host.attachShadow({ mode: "open" });
@@ -207,7 +221,7 @@
     wrap.appendChild(nudge);
     wrap.appendChild(said);
     wrap.appendChild(launch);
-    root.appendChild(el("style", { text: CSS }));
+    style(root);
     root.appendChild(wrap);
     document.body.appendChild(host);
 

@@ -30,7 +30,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
-from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
+from callback.models import CallbackRequest, RequestStatus, Widget, iso, utcnow
 from callback.phones.hashing import PHONE_KEY_PREFIX, phone_redis_key
 from callback.redis_client import redis_connection
 
@@ -118,18 +118,14 @@ def find_decoy(session: Session, request_id: uuid.UUID) -> CallbackRequest | Non
 
 
 def withdraw_decoy(decoy: CallbackRequest) -> None:
-    """Withdraw a decoy as a visitor withdraws a request: it shows canceled, the number is free."""
-    now = utcnow()
-    decoy.status = RequestStatus.CANCELED
-    decoy.outcome = "withdrawn"
-    decoy.updated_at = decoy.ended_at = now
+    """Store a decoy the lifecycle has withdrawn (it shows canceled); free its number."""
     record = {
         "widget_id": decoy.widget_id,
         "status": decoy.status.value,
         "outcome": decoy.outcome,
         "scheduled_for": None,
         "created_at": decoy.created_at.isoformat(),
-        "ended_at": now.isoformat(),
+        "ended_at": iso(decoy.ended_at),
         "locale": decoy.locale,
     }
     try:

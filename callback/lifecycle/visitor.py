@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from callback import db
 from callback.blocklist.decoys import find_decoy, withdraw_decoy
 from callback.lifecycle.requests import withdraw
-from callback.models import CallbackRequest, iso
+from callback.models import CallbackRequest, RequestStatus, iso, utcnow
 from callback.schedule.queue_estimate import estimate
 from callback.security.tokens import owned_request, token_matches
 
@@ -49,6 +49,9 @@ def public_status(request: CallbackRequest) -> dict[str, Any]:
 def cancel_request(request: CallbackRequest, actor: str) -> bool:
     """Withdraw a pending request: cancel it, erase the number now, end any live call."""
     if inspect(request).transient:  # a decoy: never stored, nothing to end
+        request.status = RequestStatus.CANCELED
+        request.outcome = "withdrawn"
+        request.updated_at = request.ended_at = utcnow()
         withdraw_decoy(request)
         return True
     session = db.session()

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, true
+from sqlalchemy import String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callback.models.base import Base, utcnow
@@ -15,6 +15,7 @@ DEFAULT_ALLOWED_NUMBER_TYPES = ["MOBILE", "FIXED_LINE", "FIXED_LINE_OR_MOBILE"]
 DEFAULT_RETRY_INTERVALS = [120, 600]
 # Accepted requests per UTC day: a runaway form costs at most this many calls a day.
 DEFAULT_DAILY_CALL_CAP = 100
+DEFAULT_SMS_REMINDER_MINUTES = 10
 
 
 def new_widget_key() -> str:
@@ -82,6 +83,13 @@ class Widget(Base):
     # The event types some enabled endpoint of the widget wants (kept by
     # callback.integrations.endpoints): a move nobody listens to costs no query.
     webhook_events: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    # Text messages to the visitor (callback/messaging): a confirmation of a callback
+    # scheduled for later, a reminder this many minutes before it, and a "we tried to
+    # call you" when a request fails or expires. Off unless the owner turns it on.
+    sms_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    sms_reminder_minutes: Mapped[int] = mapped_column(
+        default=DEFAULT_SMS_REMINDER_MINUTES, server_default=str(DEFAULT_SMS_REMINDER_MINUTES)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -19,6 +19,7 @@ from callback import after_commit, db
 from callback.db import UPSERT_INSERTS
 from callback.errors import Invalid, NotFound, Refused, refusal
 from callback.integrations import events
+from callback.lifecycle import sms
 from callback.lifecycle.states import PENDING_STATUSES
 from callback.lifecycle.work import FirstDial
 from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
@@ -111,6 +112,7 @@ def submit(widget: Widget, form: Mapping[str, object]) -> Accepted | AlreadyRequ
             events.record(session, widget, request_id, events.REQUESTED, number.e164)
             if scheduled_for is not None:
                 events.record(session, widget, request_id, events.SCHEDULED, number.e164)
+                sms.scheduled(session, widget, request_id, scheduled_for)
             session.commit()
             return Accepted(request_id, status, scheduled_for)
         if _has_pending(session, widget.id, number.e164):

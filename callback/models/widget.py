@@ -83,7 +83,7 @@ class Widget(Base):
     # The event types some enabled endpoint of the widget wants (kept by
     # callback.integrations.endpoints): a move nobody listens to costs no query.
     webhook_events: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
-    # Text messages to the visitor (callback/messaging): a confirmation of a callback
+    # Text messages to the visitor (callback/lifecycle/sms.py): a confirmation of a callback
     # scheduled for later, a reminder this many minutes before it, and a "we tried to
     # call you" when a request fails or expires. Off unless the owner turns it on.
     sms_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -24,6 +24,7 @@ from callback.models.widget import (
     DEFAULT_ALLOWED_NUMBER_TYPES,
     DEFAULT_DAILY_CALL_CAP,
     DEFAULT_RETRY_INTERVALS,
+    DEFAULT_SMS_REMINDER_MINUTES,
 )
 from callback.phones.policy import NUMBER_TYPE_NAMES
 from callback.schedule.hours import DAY_NAMES
@@ -102,6 +103,8 @@ NEW_WIDGET: dict[str, Any] = {
     "closed_dates": [],
     "max_wait_minutes": 240,
     "slot_minutes": 15,
+    "sms_enabled": False,
+    "sms_reminder_minutes": DEFAULT_SMS_REMINDER_MINUTES,
 }
 # The settings the form edits: every field of WidgetUpdate, in its order.
 SETTINGS = tuple(NEW_WIDGET)
@@ -140,6 +143,8 @@ def values_of(settings: Mapping[str, Any]) -> dict[str, Any]:
         "daily_call_cap": str(settings["daily_call_cap"]),
         "max_wait_minutes": str(settings["max_wait_minutes"]),
         "slot_minutes": str(settings["slot_minutes"]),
+        "sms_enabled": bool(settings["sms_enabled"]),
+        "sms_reminder_minutes": str(settings["sms_reminder_minutes"]),
         "theme_color": settings["theme_color"] or theme.DEFAULT_COLOUR,
         "theme_position": settings["theme_position"] or theme.POSITIONS[0],
     }
@@ -158,6 +163,7 @@ def values_from(form: MultiDict[str, str]) -> dict[str, Any]:
     values["allowed_countries"] = form.getlist("allowed_countries")
     values["allowed_number_types"] = form.getlist("allowed_number_types")
     values["always_open"] = bool(form.get("always_open"))
+    values["sms_enabled"] = bool(form.get("sms_enabled"))
     return values
 
 
@@ -193,6 +199,8 @@ def body_of(values: Mapping[str, Any]) -> dict[str, Any]:
         "closed_dates": _lines(values["closed_dates"]),
         "max_wait_minutes": _number(values["max_wait_minutes"]),
         "slot_minutes": _number(values["slot_minutes"]),
+        "sms_enabled": values["sms_enabled"],
+        "sms_reminder_minutes": _number(values["sms_reminder_minutes"]),
     }
 
 

@@ -31,9 +31,9 @@ def form_of(client: FlaskClient, path: str, **changes: Any) -> dict[str, Any]:
     values = widget_form.values_of(
         widget_form.settings_of(widget) if widget else widget_form.NEW_WIDGET
     )
-    data: dict[str, Any] = {k: v for k, v in values.items() if k != "always_open"}
-    if values["always_open"]:
-        data["always_open"] = "1"
+    # Checkboxes (always_open, sms_enabled) are posted as "1" when ticked, else left out.
+    data: dict[str, Any] = {k: v for k, v in values.items() if not isinstance(v, bool)}
+    data.update({k: "1" for k, v in values.items() if v is True})
     data["csrf_token"] = csrf_token(page.text)
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -160,6 +160,19 @@ def test_manager_may_not_move_their_widget_to_another_team(app: Flask) -> None:
     assert answer.status_code == 400
     assert 'id="f-team-error"' in answer.text
     assert widget.team == "default"
+
+
+def test_sms_box_turns_texts_on_with_a_reminder_time(app: Flask) -> None:
+    widget = make_widget()
+    client = signed_in(app, make_account("owner"))
+    path = f"/console/widgets/{widget.key}"
+    assert 'name="sms_enabled" value="1">' in client.get(path).text
+
+    client.post(path, data=form_of(client, path, sms_enabled="1", sms_reminder_minutes="30"))
+
+    db.session().refresh(widget)
+    assert (widget.sms_enabled, widget.sms_reminder_minutes) == (True, 30)
+    assert 'name="sms_enabled" value="1" checked>' in client.get(path).text
 
 
 def test_saving_an_unchanged_form_changes_nothing_and_writes_no_audit(app: Flask) -> None:

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -92,6 +92,28 @@ def ended(
         return None
     missed = VisitorMessage(request_id=request.id, kind=MessageKind.MISSED, to=phone)
     return _queue(session, [missed])[0]
+
+
+def rescheduled(session: Session, request: CallbackRequest, when: datetime) -> None:
+    """Move the request's pending reminder to go out before its new time `when`.
+
+    Its job at the old time would wait for a later time by itself, but not send
+    sooner; no new confirmation is sent (staff tell the visitor themselves).
+    """
+    if not request.widget.sms_enabled:
+        return
+    reminder = session.scalars(
+        select(VisitorMessage).where(
+            VisitorMessage.request_id == request.id,
+            VisitorMessage.kind == MessageKind.REMINDER,
+            VisitorMessage.status == MessageStatus.PENDING,
+        )
+    ).first()
+    if reminder is None:
+        return
+    due = when - timedelta(minutes=request.widget.sms_reminder_minutes)
+    reminder.send_at = due
+    after_commit.add(session, SendMessage(reminder.id, due if due > utcnow() else None))
 
 
 def _queue(session: Session, messages: list[VisitorMessage]) -> list[VisitorMessage]:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from callback import db
 from callback.lifecycle import sms
 from callback.lifecycle.requests import finish, forget, withdraw
+from callback.lifecycle.staff import reschedule
 from callback.models import (
     AuditEntry,
     CallbackRequest,
@@ -415,3 +416,20 @@ def test_provider_records_wait_for_the_text_then_delete_it_at_twilio(
         select(AuditEntry).filter_by(request_id=row.id, action="provider_records_deleted")
     )
     assert entry.details == {"calls": 0, "messages": 1}
+
+
+def test_staff_moving_a_callback_earlier_moves_its_reminder_earlier(
+    client: FlaskClient, redis: Redis, sandbox: SandboxControl
+) -> None:
+    widget = texting_widget(business_hours=WEEKDAYS)
+    with time_machine.travel(SATURDAY_NOON):
+        request_id = submitted(client, widget.key, VISITOR_TYPED)
+        row = db.session().get_one(CallbackRequest, request_id)
+        earlier = MONDAY_OPENING - timedelta(hours=3)
+        reschedule(db.session(), row, earlier, "staff@example.com")
+
+    reminder = messages_of(request_id)[MessageKind.REMINDER]
+    due = earlier - timedelta(minutes=10)
+    assert reminder.send_at == due
+    scheduled = Queue(CALLS_QUEUE, connection=redis).scheduled_job_registry
+    assert message_job_id(reminder.id, due) in scheduled.get_job_ids()

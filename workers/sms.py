@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 from flask import current_app
+from sqlalchemy import ColumnElement, exists, true
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
@@ -35,7 +36,7 @@ from callback.lifecycle.sms import (
     release_for_retry,
     twilio_status,
 )
-from callback.lifecycle.states import RequestStatus
+from callback.lifecycle.states import PENDING_STATUSES, RequestStatus
 from callback.lifecycle.work import SendMessage
 from callback.models import (
     CallbackRequest,
@@ -87,7 +88,12 @@ def _send(message_id: int, log: JobLog) -> str:
         return "failed"
     if not _paced():
         return _retry_later(session, message, None, "no pacing token in time", log)
-    if not move_message(session, message, MessageStatus.UNKNOWN, {"sent_at": utcnow()}):
+    claim = {"sent_at": utcnow()}
+    if not move_message(session, message, MessageStatus.UNKNOWN, claim, _still_wanted(message)):
+        if message.status == MessageStatus.PENDING:  # not claimed: its request moved on
+            _end(session, message, MessageStatus.CANCELED, {"reason": "request_moved_on"})
+            log.info("not sent: the request of message=%s moved on meanwhile", message.id)
+            return "canceled"
         session.commit()
         log.info("not sent: another run claimed message=%s", message.id)
         return "skipped"
@@ -110,6 +116,22 @@ def _not_wanted(request: CallbackRequest, message: VisitorMessage) -> str | None
     ):
         return "request_moved_on"  # rung early, or its first round is over
     return None
+
+
+def _still_wanted(message: VisitorMessage) -> ColumnElement[bool]:
+    """Return the condition, checked in the claim itself, that the request still wants it.
+
+    The pacing wait may have taken a while: a request that ended (or was rung early)
+    meanwhile gets no confirmation or reminder. A "missed" text's request has ended.
+    """
+    if message.kind == MessageKind.MISSED:
+        return true()
+    pending = (
+        [RequestStatus.SCHEDULED] if message.kind == MessageKind.REMINDER else PENDING_STATUSES
+    )
+    return exists().where(
+        CallbackRequest.id == message.request_id, CallbackRequest.status.in_(pending)
+    )
 
 
 def _reminder_due(request: CallbackRequest) -> datetime:

@@ -19,8 +19,9 @@ from flask.testing import FlaskClient
 from redis import Redis
 from rq import Queue
 from rq.job import Job, JobStatus
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+import workers.sms
 from callback import db
 from callback.lifecycle import sms
 from callback.lifecycle.requests import finish, forget, withdraw
@@ -433,3 +434,30 @@ def test_staff_moving_a_callback_earlier_moves_its_reminder_earlier(
     assert reminder.send_at == due
     scheduled = Queue(CALLS_QUEUE, connection=redis).scheduled_job_registry
     assert message_job_id(reminder.id, due) in scheduled.get_job_ids()
+
+
+def test_a_reminder_whose_callback_is_rung_early_while_pacing_is_not_sent(
+    client: FlaskClient, redis: Redis, sandbox: SandboxControl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    widget = texting_widget(business_hours=WEEKDAYS)
+    with time_machine.travel(SATURDAY_NOON):
+        request_id = submitted(client, widget.key, VISITOR_TYPED)
+        work_burst(redis)
+    reminder = messages_of(request_id)[MessageKind.REMINDER]
+
+    def rung_early_meanwhile() -> bool:
+        # Staff pressed "call now" while the job waited for its pacing token.
+        db.session().execute(
+            update(CallbackRequest)
+            .where(CallbackRequest.id == request_id)
+            .values(status=RequestStatus.QUEUED)
+        )
+        return True
+
+    monkeypatch.setattr(workers.sms, "_paced", rung_early_meanwhile)
+    with time_machine.travel(reminder.send_at + timedelta(seconds=1)):
+        work_burst(redis, with_scheduler=True)
+
+    reminder = messages_of(request_id)[MessageKind.REMINDER]
+    assert (reminder.status, reminder.reason) == (MessageStatus.CANCELED, "request_moved_on")
+    assert len(texts_to(sandbox, VISITOR_LANDLINE)) == 1  # the confirmation only

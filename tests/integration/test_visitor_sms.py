@@ -461,3 +461,29 @@ def test_a_reminder_whose_callback_is_rung_early_while_pacing_is_not_sent(
     reminder = messages_of(request_id)[MessageKind.REMINDER]
     assert (reminder.status, reminder.reason) == (MessageStatus.CANCELED, "request_moved_on")
     assert len(texts_to(sandbox, VISITOR_LANDLINE)) == 1  # the confirmation only
+
+
+def test_admin_api_turns_texts_on_and_the_openapi_document_shows_the_settings(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    widget = make_widget()
+    url = f"/api/v1/admin/widgets/{widget.key}"
+    shown = client.get(url, headers=admin_headers).get_json()
+    assert (shown["sms_enabled"], shown["sms_reminder_minutes"]) == (False, 10)
+
+    patched = client.patch(
+        url, json={"sms_enabled": True, "sms_reminder_minutes": 30}, headers=admin_headers
+    )
+
+    assert patched.status_code == 200, patched.text
+    assert (patched.get_json()["sms_enabled"], patched.get_json()["sms_reminder_minutes"]) == (
+        True,
+        30,
+    )
+    for bad in ({"sms_enabled": "yes"}, {"sms_reminder_minutes": 0}):
+        refused = client.patch(url, json=bad, headers=admin_headers)
+        assert refused.status_code == 422
+        assert refused.get_json()["error"]["field"] == next(iter(bad))
+    document = client.get("/api/v1/openapi.json").get_json()
+    properties = document["components"]["schemas"]["WidgetUpdate"]["properties"]
+    assert {"sms_enabled", "sms_reminder_minutes"} <= set(properties)

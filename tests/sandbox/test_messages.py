@@ -6,7 +6,7 @@ import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
 
-from tests.sandbox.conftest import ACCOUNT_SID, FROM, OTHER, VISITOR
+from tests.sandbox.conftest import ACCOUNT_SID, FROM, OTHER, VISITOR, start_sandbox, twilio_client
 
 
 def send(client, customer, to=VISITOR, body="Example Shop: we'll call you at 14:30."):
@@ -117,3 +117,20 @@ def test_reset_forgets_messages(sandbox, customer, client):
     sandbox.control.reset()
 
     assert sandbox.control.messages() == []
+
+
+def test_a_message_still_being_sent_cannot_be_deleted(customer):
+    server, box = start_sandbox({"SANDBOX_TIME_SCALE": 1.0})  # half a second to "sent"
+    try:
+        client = twilio_client(box.url)
+        message = send(client, customer)
+
+        with pytest.raises(TwilioRestException) as refused:
+            client.messages(message.sid).delete()
+
+        assert refused.value.status == 400
+        box.control.wait_for_message(VISITOR, "sent")
+        assert client.messages(message.sid).delete() is True
+    finally:
+        box.control.close()
+        server.close()

@@ -41,6 +41,7 @@ class Metrics:
     twilio_errors: Counter
     reconciler_actions: Counter
     agents_paused: Counter
+    visitor_texts: Counter
 
 
 @functools.cache
@@ -100,6 +101,11 @@ def metrics() -> Metrics:
         agents_paused=counter(
             "callback_agents_paused",
             "Agents paused: after missing too many calls in a row, or by hand.",
+        ),
+        visitor_texts=counter(
+            "callback_visitor_texts",
+            "Visitor text messages reaching a status, by kind and status.",
+            ["kind", "status"],
         ),
     )
 
@@ -161,6 +167,11 @@ def twilio_error(exc: TwilioRestException) -> None:
 def reconciler_action(action: str) -> None:
     """Count one repair the reconciler made (`action` is a fixed word, e.g. `requeued`)."""
     metrics().reconciler_actions.labels(label(action)).inc()
+
+
+def visitor_text(kind: str, status: str) -> None:
+    """Count a visitor text (`kind`) reaching `status` (queued, delivered, failed...)."""
+    metrics().visitor_texts.labels(label(kind), label(status)).inc()
 
 
 def agent_paused() -> None:

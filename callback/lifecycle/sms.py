@@ -41,7 +41,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from callback import after_commit
+from callback import after_commit, metrics
 from callback.lifecycle.work import SendMessage
 from callback.models import (
     CallbackRequest,
@@ -209,6 +209,7 @@ def move_message(
         return False
     for name, value in changes.items():
         set_committed_value(message, name, value)
+    metrics.visitor_text(message.kind.value, status.value)
     return True
 
 

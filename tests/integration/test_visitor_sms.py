@@ -26,6 +26,7 @@ from callback import db
 from callback.lifecycle import sms
 from callback.lifecycle.requests import finish, forget, withdraw
 from callback.lifecycle.staff import reschedule
+from callback.metrics import metrics
 from callback.models import (
     AuditEntry,
     CallbackRequest,
@@ -304,6 +305,11 @@ def test_status_callbacks_move_a_text_forward_only_and_forged_ones_are_refused(
 
     assert forged.status_code == 403
     assert messages_of(row.id)[MessageKind.MISSED].status == MessageStatus.DELIVERED
+    counted = metrics().registry.get_sample_value(
+        "callback_visitor_texts_total", {"kind": "missed", "status": "delivered"}
+    )
+    assert counted is not None
+    assert counted >= 1
 
 
 def test_undelivered_callback_records_twilios_error_code(

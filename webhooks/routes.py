@@ -9,7 +9,7 @@ from sqlalchemy.orm import lazyload
 
 from callback import db
 from callback.lifecycle.legs import accept, apply_status
-from callback.lifecycle.sms import move_message, twilio_status
+from callback.lifecycle.sms_moves import move_message, twilio_status
 from callback.models import CallAttempt, CallbackRequest, RequestStatus, VisitorMessage
 from callback.telephony import public_url, small_int
 from callback.texts.voice import describe_page

@@ -30,7 +30,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from callback import after_commit, db, metrics
 from callback.lifecycle.requests import SCHEDULER_SLACK
-from callback.lifecycle.sms import (
+from callback.lifecycle.sms_moves import (
     forget_message_number,
     move_message,
     release_for_retry,

@@ -18,13 +18,7 @@ send ends (accepted, refused or given up), which is seconds, or minutes while Tw
 asks us to slow down; `forget_numbers_before` caps it at RETENTION_MAX_HOURS whatever
 happens, and a data-subject erasure nulls it at once (`forget_number`).
 
-A message's status only moves forward, each move one conditional UPDATE here (the
-one step back, pending again for a retry, is `release_for_retry`, taken only by the
-job that claimed the send). The order is `MessageStatus.rank` (pending, unknown,
-accepted, queued, sending, sent, then a final status). Twilio's status callbacks may
-arrive late, twice or out of order; a move to a status no higher than the row's
-changes nothing, so a late "sent" never undoes "delivered", and two processes racing
-cannot move a message backwards.
+A text's status only moves forward, one conditional UPDATE a move (`sms_moves`).
 
 Sending is `workers.sms`; Twilio's status callbacks land in `webhooks.routes`;
 docs/sms.md tells the whole story.
@@ -33,15 +27,12 @@ docs/sms.md tells the whole story.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from callback import after_commit, metrics
+from callback import after_commit
 from callback.lifecycle.work import SendMessage
 from callback.models import (
     CallbackRequest,
@@ -177,80 +168,3 @@ def _forget(session: Session, which: ColumnElement[bool], reason: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return erased.rowcount or 0  # type: ignore[attr-defined]
-
-
-def lower_than(status: MessageStatus) -> frozenset[MessageStatus]:
-    """Return the statuses a message may move to `status` from."""
-    return frozenset(s for s in MessageStatus if s.rank < status.rank)
-
-
-def move_message(
-    session: Session,
-    message: VisitorMessage,
-    status: MessageStatus,
-    values: Mapping[str, Any] | None = None,
-    *conditions: ColumnElement[bool],
-) -> bool:
-    """Move `message` to `status` (with `values`) if that is forward; return whether it did."""
-    changes = {"status": status, "updated_at": utcnow(), **(values or {})}
-    statement = (
-        update(VisitorMessage)
-        .where(
-            VisitorMessage.id == message.id,
-            VisitorMessage.status.in_(lower_than(status)),
-            *conditions,
-        )
-        .values(changes)
-        .returning(VisitorMessage.id)
-    )
-    moved = session.execute(statement, execution_options={"synchronize_session": False}).first()
-    if moved is None:
-        session.refresh(message)  # someone moved it first: callers decide on the truth
-        return False
-    for name, value in changes.items():
-        set_committed_value(message, name, value)
-    metrics.visitor_text(message.kind.value, status.value)
-    return True
-
-
-def twilio_status(value: str | None) -> MessageStatus | None:
-    """Return Twilio's message status `value` as ours, or None for one we do not track."""
-    try:
-        status = MessageStatus(value or "")
-    except ValueError:
-        return None  # "scheduled", "read", "receiving"...: nothing to record
-    ours = {MessageStatus.PENDING, MessageStatus.UNKNOWN, MessageStatus.CANCELED}
-    return None if status in ours else status
-
-
-def release_for_retry(
-    session: Session, message: VisitorMessage, tries: int, code: int | None
-) -> bool:
-    """Put a message whose send surely reached nobody back to pending, for RQ's retry.
-
-    Only the job that claimed the send calls this, and only while Twilio has no SID for
-    the message: a message Twilio has is never made pending again.
-    """
-    released = session.execute(
-        update(VisitorMessage)
-        .where(
-            VisitorMessage.id == message.id,
-            VisitorMessage.status.in_({MessageStatus.PENDING, MessageStatus.UNKNOWN}),
-            VisitorMessage.message_sid.is_(None),
-        )
-        .values(status=MessageStatus.PENDING, tries=tries, error_code=code, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(message)
-    return bool(released.rowcount)  # type: ignore[attr-defined]
-
-
-def forget_message_number(session: Session, message: VisitorMessage) -> None:
-    """Null the message's copy of the number: its one send has ended, one way or another."""
-    session.execute(
-        update(VisitorMessage)
-        .where(VisitorMessage.id == message.id, VisitorMessage.to.is_not(None))
-        .values(to=None)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(message, ["to"])

@@ -493,3 +493,29 @@ def test_admin_api_turns_texts_on_and_the_openapi_document_shows_the_settings(
     document = client.get("/api/v1/openapi.json").get_json()
     properties = document["components"]["schemas"]["WidgetUpdate"]["properties"]
     assert {"sms_enabled", "sms_reminder_minutes"} <= set(properties)
+
+
+def test_a_lost_create_answer_is_not_retried_and_the_callbacks_settle_the_text(
+    app: Flask, client: FlaskClient, redis: Redis, sandbox: SandboxControl
+) -> None:
+    app.config["TWILIO_READ_TIMEOUT"] = 0.3  # before the job builds its client
+    sandbox.set_chaos(create={"respond": "hang", "count": 1, "hang_seconds": 1.5})
+    row = ended_request(texting_widget(), RequestStatus.FAILED, "no_agent_accepted")
+
+    work_burst(redis, with_scheduler=True)
+
+    missed = messages_of(row.id)[MessageKind.MISSED]
+    assert (missed.status, missed.to, missed.message_sid) == (MessageStatus.UNKNOWN, None, None)
+    job = Job.fetch(message_job_id(missed.id), connection=redis)
+    assert job.get_status() == JobStatus.FINISHED  # at most once: no retry
+    [text] = texts_to(sandbox, VISITOR_LANDLINE)  # it did go out
+
+    signed_post(
+        client,
+        f"/twilio/messages/{missed.id}/status",
+        {"MessageSid": text["sid"], "MessageStatus": "delivered"},
+    )
+
+    missed = messages_of(row.id)[MessageKind.MISSED]
+    assert (missed.status, missed.message_sid) == (MessageStatus.DELIVERED, text["sid"])
+    assert len(texts_to(sandbox, VISITOR_LANDLINE)) == 1

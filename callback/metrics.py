@@ -42,6 +42,7 @@ class Metrics:
     reconciler_actions: Counter
     agents_paused: Counter
     submissions_blocked: Counter
+    visitor_texts: Counter
 
 
 @functools.cache
@@ -107,6 +108,11 @@ def metrics() -> Metrics:
             "Submissions answered from a decoy, by the kind of blocklist entry matched.",
             ["kind"],
         ),
+        visitor_texts=counter(
+            "callback_visitor_texts",
+            "Visitor text messages reaching a status, by kind and status.",
+            ["kind", "status"],
+        ),
     )
 
 
@@ -167,6 +173,11 @@ def twilio_error(exc: TwilioRestException) -> None:
 def reconciler_action(action: str) -> None:
     """Count one repair the reconciler made (`action` is a fixed word, e.g. `requeued`)."""
     metrics().reconciler_actions.labels(label(action)).inc()
+
+
+def visitor_text(kind: str, status: str) -> None:
+    """Count a visitor text (`kind`) reaching `status` (queued, delivered, failed...)."""
+    metrics().visitor_texts.labels(label(kind), label(status)).inc()
 
 
 def agent_paused() -> None:

@@ -1,4 +1,4 @@
-"""Twilio-facing routes: TwiML for the agent leg and status callbacks for both legs."""
+"""Twilio-facing routes: TwiML for the agent leg, status callbacks for both legs and texts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sqlalchemy.orm import lazyload
 
 from callback import db
 from callback.lifecycle.legs import accept, apply_status
-from callback.models import CallAttempt, CallbackRequest, RequestStatus
+from callback.lifecycle.sms_moves import move_message, twilio_status
+from callback.models import CallAttempt, CallbackRequest, RequestStatus, VisitorMessage
 from callback.telephony import public_url, small_int
 from callback.texts.voice import describe_page
 from webhooks import twiml
@@ -121,5 +122,24 @@ def call_status(attempt_id: int) -> tuple[str, int]:
         small_int(http_request.form.get("CallDuration")),
         http_request.form.get("AnsweredBy"),
     )
+    session.commit()
+    return "", 204
+
+
+@bp.post("/messages/<int:message_id>/status")
+@twilio_signed
+def message_status(message_id: int) -> tuple[str, int]:
+    """Record how far a visitor message got (queued, sent, delivered...), forward only."""
+    session = db.session()
+    message = session.get(VisitorMessage, message_id)
+    if message is None:
+        abort(404)
+    status = twilio_status(http_request.form.get("MessageStatus"))
+    sid = http_request.form.get("MessageSid", "")[:34] or None
+    if status is not None:
+        code = small_int(http_request.form.get("ErrorCode"))
+        move_message(session, message, status, {"error_code": code} if code else None)
+    if message.message_sid is None and sid:
+        message.message_sid = sid  # the create's answer was lost, or is still on its way
     session.commit()
     return "", 204

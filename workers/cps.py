@@ -1,4 +1,9 @@
-"""A token bucket in Redis that paces call creation across every worker (TWILIO_CPS)."""
+"""Token buckets in Redis that pace creates across every worker (TWILIO_CPS).
+
+Calls and text messages each have a bucket of their own at the same rate: Twilio
+limits calls per second per account and queues messages per sender, so a burst of
+texts never delays a visitor's call, and neither kind floods the API.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import time
 from redis import Redis
 
 BUCKET_KEY = "callback:cps:bucket"
+MESSAGE_BUCKET_KEY = "callback:cps:messages"
 # Refill by elapsed time on the server's clock (all workers share it), take one token if
 # there is one, else say how long until there will be. Returns milliseconds to wait.
 BUCKET_SCRIPT = """
@@ -33,17 +39,20 @@ return wait
 class CallPacer:
     """Blocks until this process may create one more call."""
 
-    def __init__(self, connection: Redis, calls_per_second: float) -> None:
+    def __init__(
+        self, connection: Redis, calls_per_second: float, bucket: str = BUCKET_KEY
+    ) -> None:
         if calls_per_second <= 0:
             raise ValueError("TWILIO_CPS must be positive")
         self._script = connection.register_script(BUCKET_SCRIPT)
         self._rate = calls_per_second
+        self._bucket = bucket
         # A burst of at most one second's worth keeps Twilio's own queue short.
         self._capacity = max(1.0, calls_per_second)
 
     def try_take(self) -> float:
         """Take a token if one is free; return 0, or the seconds to wait for one."""
-        wait_ms = int(self._script(keys=[BUCKET_KEY], args=[self._rate, self._capacity]))
+        wait_ms = int(self._script(keys=[self._bucket], args=[self._rate, self._capacity]))
         return wait_ms / 1000
 
     def take(self, max_wait: float = 30.0) -> float:

@@ -1,6 +1,8 @@
-"""ERASE_PROVIDER_RECORDS: delete every call of a finished request at Twilio, audited.
+"""ERASE_PROVIDER_RECORDS: delete every call and text of a finished request at Twilio, audited.
 
-Twilio keeps call logs, with both numbers, until they are deleted. With the setting on,
+Twilio keeps call logs and messages, with both numbers, until they are deleted. A
+text still on its way (not sent yet, or still at Twilio's queue) cannot be deleted:
+the job waits for it, failing and being retried like a live call. With the setting on,
 each request that reaches a terminal status gets a job (enqueued after the commit that
 ended it, by `workers.queues`) that DELETEs each of its calls; a call Twilio cannot
 delete yet (still live) or an outage makes the job fail and RQ retries it with backoff.
@@ -11,15 +13,24 @@ audit entry (`unerased_requests`), so the deletion is retried until it succeeds.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from callback import db
 from callback.lifecycle.states import TERMINAL_STATUSES
-from callback.models import AuditEntry, CallAttempt, CallbackRequest, utcnow
+from callback.models import (
+    AuditEntry,
+    CallAttempt,
+    CallbackRequest,
+    MessageStatus,
+    VisitorMessage,
+    utcnow,
+)
+from callback.models.message import IN_FLIGHT_MESSAGE_STATUSES
 from callback.telephony import twilio_client
 from workers.context import job_context
 
@@ -32,33 +43,58 @@ class ProviderRecordsPending(Exception):
 
 
 def delete_provider_records(request_id: str) -> int:
-    """DELETE each call of the ended request `request_id` at Twilio; return how many."""
+    """DELETE each call and text of the ended request `request_id` at Twilio; count them."""
     with job_context(__name__, request_id) as job_log:
         session = db.session()
         request = session.get(CallbackRequest, uuid.UUID(request_id))
         if request is None or not request.status.is_terminal:
             job_log.info("no ended request to erase provider records for")
             return 0
+        if _texts_in_flight(session, request.id):
+            raise ProviderRecordsPending("a text to the visitor is still on its way")
         sids = _call_sids(session, request.id)
+        message_sids = _message_sids(session, request.id)
         client = twilio_client()
         for sid in sids:
-            try:
-                client.calls(sid).delete()
-            except TwilioRestException as exc:
-                if exc.status != 404:  # a 404 means the record is already gone
-                    raise ProviderRecordsPending(f"twilio {exc.status}/{exc.code}") from None
+            _delete(client.calls(sid).delete)
+        for sid in message_sids:
+            _delete(client.messages(sid).delete)
         if not _already_audited(session, request.id):
             session.add(
                 AuditEntry(
                     request_id=request.id,
                     action=AUDIT_ACTION,
                     actor="system",
-                    details={"calls": len(sids)},
+                    details={"calls": len(sids), "messages": len(message_sids)},
                 )
             )
             session.commit()
-        job_log.info("provider records deleted: calls=%s", len(sids))
-        return len(sids)
+        job_log.info("provider records deleted: calls=%s messages=%s", len(sids), len(message_sids))
+        return len(sids) + len(message_sids)
+
+
+def _delete(delete: Callable[[], object]) -> None:
+    try:
+        delete()
+    except TwilioRestException as exc:
+        if exc.status != 404:  # a 404 means the record is already gone
+            raise ProviderRecordsPending(f"twilio {exc.status}/{exc.code}") from None
+
+
+def _texts_in_flight(session: Session, request_id: uuid.UUID) -> bool:
+    """Return whether a text of the request may still be sent, or is at Twilio's queue."""
+    waiting = {MessageStatus.PENDING} | IN_FLIGHT_MESSAGE_STATUSES
+    query = select(VisitorMessage.id).where(
+        VisitorMessage.request_id == request_id, VisitorMessage.status.in_(waiting)
+    )
+    return session.scalars(query.limit(1)).first() is not None
+
+
+def _message_sids(session: Session, request_id: uuid.UUID) -> list[str]:
+    query = select(VisitorMessage.message_sid).where(
+        VisitorMessage.request_id == request_id, VisitorMessage.message_sid.is_not(None)
+    )
+    return [sid for sid in session.scalars(query.order_by(VisitorMessage.id)) if sid]
 
 
 def _call_sids(session: Session, request_id: uuid.UUID) -> list[str]:
@@ -76,18 +112,21 @@ def _already_audited(session: Session, request_id: uuid.UUID) -> bool:
 
 
 def unerased_requests(session: Session) -> list[uuid.UUID]:
-    """Return recently ended requests with calls not yet deleted at Twilio."""
+    """Return recently ended requests with calls or texts not yet deleted at Twilio."""
     audited = exists().where(
         AuditEntry.request_id == CallbackRequest.id, AuditEntry.action == AUDIT_ACTION
     )
     has_calls = exists().where(
         CallAttempt.request_id == CallbackRequest.id, CallAttempt.call_sid.is_not(None)
     )
+    has_texts = exists().where(
+        VisitorMessage.request_id == CallbackRequest.id, VisitorMessage.message_sid.is_not(None)
+    )
     ids = session.scalars(
         select(CallbackRequest.id).where(
             CallbackRequest.status.in_(TERMINAL_STATUSES),
             CallbackRequest.ended_at >= utcnow() - SWEEP_WINDOW,
-            has_calls,
+            or_(has_calls, has_texts),
             ~audited,
         )
     ).all()

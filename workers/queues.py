@@ -38,12 +38,14 @@ from callback.lifecycle.work import (
     EndOtherAgentCalls,
     EraseProviderRecords,
     FirstDial,
+    SendMessage,
 )
 from callback.redis_client import redis_connection
 from workers.alerts import notify_endpoint_disabled, send_alert
 from workers.calls import end_calls, end_losing_agent_legs
 from workers.dial import dial
 from workers.provider_records import delete_provider_records
+from workers.sms import SEND_TRIES, send_message
 from workers.webhooks import deliver_webhooks
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,8 @@ def enqueue_work(work: object) -> object:
             if not current_app.config.get("ERASE_PROVIDER_RECORDS"):
                 return None
             return enqueue_provider_erasure(request_id)
+        case SendMessage(message_id, at):
+            return enqueue_message(message_id, at)
         case DeliverWebhooks(endpoint_id, request_id, at):
             return enqueue_webhook_delivery(endpoint_id, request_id, at)
         case SendAlert(event_id):
@@ -256,6 +260,41 @@ def enqueue_provider_erasure(request_id: uuid.UUID) -> Job | None:
     except RedisError as exc:
         error = type(exc).__name__
         log.warning("provider erasure enqueue failed: request=%s error=%s", request_id, error)
+        return None
+
+
+def message_job_id(message_id: int, at: datetime | None = None, tag: str = "") -> str:
+    """Return the id of the job sending one visitor message (at `at`, for a reminder).
+
+    A time is part of the id: the running reminder job of a rescheduled callback
+    schedules its successor, and could not while the two shared an id.
+    """
+    job_id = f"sms-{message_id}" + (f"-at{int(at.timestamp())}" if at else "")
+    return job_id + (f"-{tag}" if tag else "")
+
+
+def enqueue_message(message_id: int, at: datetime | None = None, tag: str = "") -> Job | None:
+    """Enqueue (or schedule `at`) the send job of a message; None if alive or Redis is down.
+
+    Messages go on the calls queue: they are as short as a dial, and a confirmation
+    should follow its request as closely as the call would. A lost job is put back by
+    the reconciler, which finds every pending message past its time.
+    """
+    options = {
+        "job_id": message_job_id(message_id, at, tag),
+        "job_timeout": DIAL_TIMEOUT_SECONDS,
+        "result_ttl": RESULT_TTL_SECONDS,
+        "failure_ttl": FAILURE_TTL_SECONDS,
+        "retry": backoff(SEND_TRIES - 1),
+    }
+    try:
+        return _enqueue_unless_alive(send_message, (str(message_id),), options, at)
+    except RedisError as exc:
+        log.warning(
+            "message enqueue failed, the reconciler will retry: message=%s error=%s",
+            message_id,
+            type(exc).__name__,
+        )
         return None
 
 

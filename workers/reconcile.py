@@ -25,12 +25,12 @@ from callback.lifecycle.states import (
     AttemptStatus,
     RequestStatus,
 )
-from callback.models import CallAttempt, CallbackRequest, Leg, utcnow
+from callback.models import CallAttempt, CallbackRequest, Leg, MessageStatus, VisitorMessage, utcnow
 from callback.telephony import small_int, twilio_client
 from workers.calls import resolve_unsent
 from workers.context import JobLog, job_context
 from workers.dial import in_flight_since, rule_out_unsent
-from workers.queues import enqueue_reconcile_dial
+from workers.queues import enqueue_message, enqueue_reconcile_dial
 
 log = logging.getLogger(__name__)
 Row = TypeVar("Row")
@@ -41,7 +41,7 @@ class ReconcileIncomplete(Exception):
 
 
 def reconcile() -> dict[str, int]:
-    """Re-enqueue lost or overdue dials and finish calls whose end was never reported."""
+    """Re-enqueue lost or overdue dials and messages; finish calls whose end never came."""
     with job_context(__name__, "-") as job_log:
         failed: list[str] = []
         # Lost creates first, then silent calls: a call found ended may decide the next dial.
@@ -51,6 +51,7 @@ def reconcile() -> dict[str, int]:
             "unbridged_visitor_legs": _each(_unbridged_legs(), _settle_unbridged, job_log, failed),
         }
         result["requeued"] = _requeue_lost_dials()
+        result["requeued_messages"] = _requeue_lost_messages()
         if failed:
             raise ReconcileIncomplete(f"{len(failed)} rows not settled: {', '.join(failed[:20])}")
         return result
@@ -212,4 +213,28 @@ def _requeue_lost_dials() -> int:
             metrics.reconciler_action("requeued_dial")
     if requeued:
         log.info("reconciler re-enqueued %d dial jobs", requeued)
+    return requeued
+
+
+def _requeue_lost_messages() -> int:
+    """Put back the send job of every visitor message overdue and untouched for a while.
+
+    A message's job is lost with Redis like a dial's; a reminder scheduled for later
+    included. Its job reloads the message and sends it only if it is still pending and
+    wanted, so a job that was merely slow changes nothing.
+    """
+    cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_STALE_SECONDS"])
+    overdue = db.session().scalars(
+        select(VisitorMessage.id).where(
+            VisitorMessage.status == MessageStatus.PENDING,
+            VisitorMessage.send_at < cutoff,
+            VisitorMessage.updated_at < cutoff,
+        )
+    )
+    requeued = sum(
+        enqueue_message(message_id, tag="reconcile") is not None for message_id in overdue
+    )
+    if requeued:
+        metrics.reconciler_action("requeued_message")
+        log.info("reconciler re-enqueued %d message jobs", requeued)
     return requeued

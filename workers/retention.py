@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from callback import after_commit, db
 from callback.integrations import events
+from callback.lifecycle import sms
 from callback.lifecycle.requests import forget
 from callback.lifecycle.work import EndCalls
 from callback.models import AuditEntry, CallbackRequest, Invitation, RequestStatus, utcnow
@@ -107,15 +108,32 @@ def sweep_webhook_records() -> tuple[int, int]:
         return nulled, deleted
 
 
+def sweep_message_numbers() -> int:
+    """Null the number of visitor messages past the cap; return how many.
+
+    A "missed" text keeps its copy only until its first send ends (workers.sms); one
+    whose jobs were all lost, or that waits on an outage, loses it here at the latest.
+    """
+    with job_context(__name__, "-") as job_log:
+        session = db.session()
+        cap = timedelta(hours=current_app.config["RETENTION_MAX_HOURS"])
+        nulled = sms.forget_numbers_before(session, utcnow() - cap)
+        session.commit()
+        job_log.info("retention: message_numbers=%s", nulled)
+        return nulled
+
+
 def run_retention() -> int:
     """The periodic job: erase numbers past the cap, then retry pending provider erasures.
 
-    It also deletes old audit entries and spent invitations (sweep_staff_records), and
-    old webhook events with their deliveries (sweep_webhook_records).
+    It also deletes old audit entries and spent invitations (sweep_staff_records),
+    old webhook events with their deliveries (sweep_webhook_records), and nulls the
+    number of visitor texts past the cap (sweep_message_numbers).
     """
     erased = erase_expired()
     sweep_staff_records()
     sweep_webhook_records()
+    sweep_message_numbers()
     with job_context(__name__, "-"):
         if current_app.config.get("ERASE_PROVIDER_RECORDS"):
             for request_id in unerased_requests(db.session()):

@@ -24,6 +24,7 @@ from callback.models.widget import (
     DEFAULT_ALLOWED_NUMBER_TYPES,
     DEFAULT_DAILY_CALL_CAP,
     DEFAULT_RETRY_INTERVALS,
+    DEFAULT_SMS_REMINDER_MINUTES,
 )
 from callback.phones.policy import NUMBER_TYPE_NAMES
 from callback.schedule.hours import DAY_NAMES
@@ -113,6 +114,8 @@ NEW_WIDGET: dict[str, Any] = {
     "display_on_exit_intent": False,
     "display_scroll_percent": None,
     "display_paths": [],
+    "sms_enabled": False,
+    "sms_reminder_minutes": DEFAULT_SMS_REMINDER_MINUTES,
 }
 # The settings the form edits: every field of WidgetUpdate, in its order.
 SETTINGS = tuple(NEW_WIDGET)
@@ -152,6 +155,8 @@ def values_of(settings: Mapping[str, Any]) -> dict[str, Any]:
         "daily_call_cap": str(settings["daily_call_cap"]),
         "max_wait_minutes": str(settings["max_wait_minutes"]),
         "slot_minutes": str(settings["slot_minutes"]),
+        "sms_enabled": bool(settings["sms_enabled"]),
+        "sms_reminder_minutes": str(settings["sms_reminder_minutes"]),
         "theme_color": settings["theme_color"] or theme.DEFAULT_COLOUR,
         "theme_position": settings["theme_position"] or theme.POSITIONS[0],
         "display_action": settings["display_action"],
@@ -177,6 +182,7 @@ def values_from(form: MultiDict[str, str]) -> dict[str, Any]:
     values["always_open"] = bool(form.get("always_open"))
     values["ring_other_languages"] = bool(form.get("ring_other_languages"))
     values["display_on_exit_intent"] = bool(form.get("display_on_exit_intent"))
+    values["sms_enabled"] = bool(form.get("sms_enabled"))
     return values
 
 
@@ -218,6 +224,8 @@ def body_of(values: Mapping[str, Any]) -> dict[str, Any]:
         "display_on_exit_intent": values["display_on_exit_intent"],
         "display_scroll_percent": _number(values["display_scroll_percent"]),
         "display_paths": _lines(values["display_paths"]),
+        "sms_enabled": values["sms_enabled"],
+        "sms_reminder_minutes": _number(values["sms_reminder_minutes"]),
     }
 
 

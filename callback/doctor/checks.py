@@ -312,6 +312,43 @@ def widget_caller_id(
     )
 
 
+FIX_SMS_SENDER = (
+    "set the widget's caller ID (or TWILIO_FROM_NUMBER) to an SMS-capable number the "
+    "Twilio account owns, or turn the widget's texts off (sms_enabled)"
+)
+
+
+def texting_senders(
+    client: Client, from_number: str | None, widgets: Sequence[WidgetCallerId]
+) -> list[Finding]:
+    """Check each texting widget sends from an SMS-capable number the account owns.
+
+    A verified caller ID may place calls but never send texts (Twilio refuses with 21606).
+    """
+    found = []
+    for key, name, own in widgets:
+        number = own or from_number
+        if not number:
+            continue  # its caller ID check fails already: no call, no text
+        label = f"widget {key} texts"
+        try:
+            owned = client.incoming_phone_numbers.list(phone_number=number, limit=20)
+        except (TwilioException, requests.RequestException) as exc:
+            found.append(
+                failed(label, f"{name}: cannot check {number}: {twilio_error(exc)}", RETRY)
+            )
+            continue
+        match = next((entry for entry in owned if entry.phone_number == number), None)
+        if match is None:
+            detail = f"{name}: texts go from {number}, which is not a number of the account"
+            found.append(failed(label, detail, FIX_SMS_SENDER))
+        elif not (match.capabilities or {}).get("sms"):
+            found.append(failed(label, f"{name}: {number} cannot send texts", FIX_SMS_SENDER))
+        else:
+            found.append(passed(label, f"{name}: texts go from {number}, which can send them"))
+    return found
+
+
 def caller_id(
     name: str, number: str, standing: Callable[[str], str | None], instead: str, about: str = ""
 ) -> Finding:

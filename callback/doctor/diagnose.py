@@ -36,30 +36,35 @@ def diagnose(env: Mapping[str, str]) -> list[Finding]:
         checks.secrets(config),
         checks.public_base_url(config),
     ]
-    database, widgets = _database(config)
-    return findings + database + _redis(config) + _twilio(config, widgets)
+    database, widgets, texting = _database(config)
+    return findings + database + _redis(config) + _twilio(config, widgets, texting)
 
 
-def _database(config: Mapping[str, Any]) -> tuple[list[Finding], list[WidgetCallerId] | None]:
-    """Return the database's findings, and its widgets when the schema is current."""
+Widgets = list[WidgetCallerId] | None
+
+
+def _database(config: Mapping[str, Any]) -> tuple[list[Finding], Widgets, Widgets]:
+    """Return the database's findings, its widgets and those that text visitors (when the
+    schema is current)."""
     url = config.get("DATABASE_URL")
     if not url:
         fix = "set DATABASE_URL, e.g. postgresql+psycopg://callback@db.internal/callback"
-        return [failed("database", NOT_SET.format(name="DATABASE_URL"), fix)], None
+        return [failed("database", NOT_SET.format(name="DATABASE_URL"), fix)], None, None
     shown = _database_shown(url)
     try:
         engine = make_engine(url)
     except (SQLAlchemyError, ImportError) as exc:  # an unknown dialect, a driver not installed
-        return [_database_failed(shown, exc)], None
+        return [_database_failed(shown, exc)], None, None
     try:
         with engine.connect() as connection:
             migrated = checks.migrations(connection)
             widgets = _widgets(connection) if migrated.ok else None
+            texting = _widgets(connection, texting=True) if migrated.ok else None
     except SQLAlchemyError as exc:
-        return [_database_failed(shown, exc)], None
+        return [_database_failed(shown, exc)], None, None
     finally:
         engine.dispose()
-    return [passed("database", f"{shown} answers"), migrated], widgets
+    return [passed("database", f"{shown} answers"), migrated], widgets, texting
 
 
 def _database_failed(shown: str, exc: Exception) -> Finding:
@@ -76,8 +81,10 @@ def _database_shown(url: str) -> str:
         return "DATABASE_URL"
 
 
-def _widgets(connection: Connection) -> list[WidgetCallerId]:
+def _widgets(connection: Connection, texting: bool = False) -> list[WidgetCallerId]:
     query = select(Widget.key, Widget.name, Widget.caller_id).order_by(Widget.id)
+    if texting:
+        query = query.where(Widget.sms_enabled.is_(True))
     return [(key, name, caller_id) for key, name, caller_id in connection.execute(query)]
 
 
@@ -109,8 +116,9 @@ def _redis_shown(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path}"
 
 
-def _twilio(config: Mapping[str, Any], widgets: list[WidgetCallerId] | None) -> list[Finding]:
-    """Return the credentials' finding, then the caller IDs' (when they can be checked)."""
+def _twilio(config: Mapping[str, Any], widgets: Widgets, texting: Widgets = None) -> list[Finding]:
+    """Return the credentials' finding, then the caller IDs' and the texting senders' (when
+    they can be checked)."""
     unusable = checks.twilio_settings(config)
     if unusable is not None:
         return [unusable, _not_checked("the Twilio settings cannot be used")]
@@ -120,7 +128,9 @@ def _twilio(config: Mapping[str, Any], widgets: list[WidgetCallerId] | None) -> 
         return [account, _not_checked("the Twilio check failed")]
     if widgets is None:
         return [account, _not_checked("the widgets cannot be read (see database, migrations)")]
-    return [account, *checks.caller_ids(client, config.get("TWILIO_FROM_NUMBER"), widgets)]
+    from_number = config.get("TWILIO_FROM_NUMBER")
+    senders = checks.texting_senders(client, from_number, texting or [])
+    return [account, *checks.caller_ids(client, from_number, widgets), *senders]
 
 
 def _not_checked(why: str) -> Finding:

@@ -10,6 +10,9 @@
 - `visitor`: what a visitor may see of their request, and withdrawing it;
 - `staff`: what staff may do from a console (ring now, reschedule, retry, cancel);
 - `history`: a request's timeline for staff, without any phone number;
+- `sms`: the visitor's text messages (confirmation, reminder, "we tried to call you"):
+  which are due, and the number a "missed" one keeps; `sms_moves`: their statuses,
+  forward only;
 - `work`: what a move leaves for after the commit (a dial, a hangup), by request id.
 
 Nothing else writes a status. This file imports nothing, so `callback.models` can take

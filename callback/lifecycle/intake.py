@@ -22,6 +22,7 @@ from callback.blocklist.matching import is_blocked
 from callback.db import UPSERT_INSERTS
 from callback.errors import Invalid, NotFound, Refused, refusal
 from callback.integrations import events
+from callback.lifecycle import sms
 from callback.lifecycle.states import PENDING_STATUSES
 from callback.lifecycle.work import FirstDial
 from callback.models import BlockKind, CallbackRequest, RequestStatus, Widget, utcnow
@@ -136,6 +137,7 @@ def submit(
             events.record(session, widget, request_id, events.REQUESTED, number.e164)
             if scheduled_for is not None:
                 events.record(session, widget, request_id, events.SCHEDULED, number.e164)
+                sms.scheduled(session, widget, request_id, scheduled_for)
             session.commit()
             return Accepted(request_id, status, scheduled_for)
         if _has_pending(session, widget.id, number.e164):

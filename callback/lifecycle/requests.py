@@ -13,6 +13,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from callback import after_commit, metrics
+from callback.lifecycle import sms
 from callback.lifecycle.moves import move_request
 from callback.lifecycle.states import RequestStatus
 from callback.lifecycle.transitions import ENDING_EVENTS, RequestEvent
@@ -34,13 +35,18 @@ def finish(
 ) -> bool:
     """End `request` as terminal `status`, erasing its number, and audit it.
 
+    Messages to the visitor not sent yet are canceled; a failure or an expiry may leave
+    a "we tried to call you" text (callback.messaging.sms.ended).
+
     Returns False (and changes nothing) when the request had already ended: status never
     moves backwards and an ended request is never reopened.
     """
     now = utcnow()
+    phone = request.phone  # before the move erases it: a "missed" text may need it
     erased = {"outcome": outcome, "ended_at": now, "phone": None, "erased_at": now}
     if not move_request(session, request, ENDING_EVENTS[status], {**(values or {}), **erased}):
         return False
+    sms.ended(session, request, phone, status.value, outcome)
     session.add(
         AuditEntry(
             request_id=request.id,

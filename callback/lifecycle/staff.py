@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from callback import after_commit
 from callback.errors import Conflict, Invalid
+from callback.lifecycle import sms
 from callback.lifecycle.history import timeline
 from callback.lifecycle.moves import move_request
 from callback.lifecycle.requests import asked_at, deadline, withdraw
@@ -110,6 +111,7 @@ def reschedule(session: Session, request: CallbackRequest, when: datetime, actor
     _audit(session, request, "staff_reschedule", actor, details)
     tag = f"at{int(when.timestamp())}"
     _replace_dial(session, Dial(request.id, round_number, at=when, tag=tag))
+    sms.rescheduled(session, request, when)
     session.commit()
 
 

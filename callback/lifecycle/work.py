@@ -57,3 +57,11 @@ class EraseProviderRecords:
     """Delete the ended request's calls at Twilio, when ERASE_PROVIDER_RECORDS is on."""
 
     request_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    """Send the visitor text `message_id` now, or at `at` (a reminder)."""
+
+    message_id: int
+    at: datetime | None = None

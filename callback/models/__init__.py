@@ -11,6 +11,7 @@ from callback.models.integration import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from callback.models.message import MessageKind, MessageStatus, VisitorMessage
 from callback.models.report import AgentLegFact, RequestFact
 from callback.models.request import CallbackRequest
 from callback.models.widget import Agent, Widget
@@ -30,9 +31,12 @@ __all__ = [
     "CallbackRequest",
     "Invitation",
     "Leg",
+    "MessageKind",
+    "MessageStatus",
     "RequestFact",
     "RequestStatus",
     "Role",
+    "VisitorMessage",
     "WebAuthnCredential",
     "WebhookAttempt",
     "WebhookDelivery",

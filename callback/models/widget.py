@@ -15,6 +15,7 @@ DEFAULT_ALLOWED_NUMBER_TYPES = ["MOBILE", "FIXED_LINE", "FIXED_LINE_OR_MOBILE"]
 DEFAULT_RETRY_INTERVALS = [120, 600]
 # Accepted requests per UTC day: a runaway form costs at most this many calls a day.
 DEFAULT_DAILY_CALL_CAP = 100
+DEFAULT_SMS_REMINDER_MINUTES = 10
 
 
 def new_widget_key() -> str:
@@ -93,6 +94,13 @@ class Widget(Base):
     display_scroll_percent: Mapped[int | None] = mapped_column()
     # Path patterns ("/pricing*") the rules apply on; empty: every page.
     display_paths: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    # Text messages to the visitor (callback/lifecycle/sms.py): a confirmation of a callback
+    # scheduled for later, a reminder this many minutes before it, and a "we tried to
+    # call you" when a request fails or expires. Off unless the owner turns it on.
+    sms_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    sms_reminder_minutes: Mapped[int] = mapped_column(
+        default=DEFAULT_SMS_REMINDER_MINUTES, server_default=str(DEFAULT_SMS_REMINDER_MINUTES)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from callback import after_commit
 from callback.blocklist.entries import forget_number
 from callback.integrations import events
+from callback.lifecycle import sms
 from callback.lifecycle.requests import forget
 from callback.lifecycle.work import DropDialJobs, EndCalls, EraseProviderRecords
 from callback.models import AuditEntry, RequestStatus
@@ -46,6 +47,8 @@ def erase_number(session: Session, redis: Redis, e164: str, actor: str) -> Erasu
         forget(session, row, RequestStatus.CANCELED, ERASED_ON_REQUEST, actor)
     # Events shared with the widget's endpoints, the cancellation's own among them.
     events.forget_number(session, e164)
+    # A "we tried to call you" text not sent yet: it is not sent at all.
+    sms.forget_number(session, e164)
     blocks = forget_number(session, e164)
     # With the abuse limits' keys: a blocked visitor's decoy marker (callback/blocklist).
     keys = abuse_limit_keys(redis, e164)

@@ -17,6 +17,7 @@ from callback.models import (
     CallAttempt,
     CallbackRequest,
     CallEvent,
+    VisitorMessage,
     Widget,
     iso,
     utcnow,
@@ -75,6 +76,20 @@ def export_number(session: Session, redis: Redis, e164: str) -> dict[str, Any]:
         "agents": [{"id": a.id, "name": a.name, "team": a.team} for a in agents],
         # The number blocked, by a widget's list or (widget null) the global one.
         "blocklist": blocked,
+        "messages": [_message(m) for m in messages_to(session, e164)],
+    }
+
+
+def messages_to(session: Session, e164: str) -> list[VisitorMessage]:
+    """Return the texts still holding `e164` (a "missed" one not sent yet), oldest first."""
+    query = select(VisitorMessage).where(VisitorMessage.to == e164)
+    return list(session.scalars(query.order_by(VisitorMessage.id)))
+
+
+def _message(message: VisitorMessage) -> dict[str, Any]:
+    return {
+        "request_id": str(message.request_id),
+        **{name: _value(getattr(message, name)) for name in MESSAGE_FIELDS},
     }
 
 
@@ -102,6 +117,7 @@ REQUEST_FIELDS = (
     "round", "created_at", "updated_at", "scheduled_for", "agent_ringing_at", "connected_at",
     "ended_at", "talk_seconds", "erased_at",
 )  # fmt: skip
+MESSAGE_FIELDS = ("kind", "status", "send_at", "created_at")
 ATTEMPT_FIELDS = (
     "leg", "attempt_number", "round", "call_sid", "status", "answered_by", "digits",
     "error_code", "created_at", "answered_at", "ended_at", "duration_seconds",

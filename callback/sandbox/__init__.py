@@ -30,7 +30,7 @@ from typing import Any
 
 from flask import Flask
 
-from callback.sandbox import account, control_api, rest
+from callback.sandbox import account, control_api, messages_rest, rest
 from callback.sandbox.network import Network
 from callback.sandbox.numbers import AccountNumbers
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_FROM_NUMBER
@@ -69,6 +69,7 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
         numbers=AccountNumbers(app.config["SANDBOX_NUMBERS"], app.config["SANDBOX_CALLER_IDS"]),
     )
     app.register_blueprint(rest.bp)
+    app.register_blueprint(messages_rest.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(control_api.bp)
     return app

@@ -65,6 +65,24 @@ class SandboxControl:
         """Return every call leg, oldest first, with its log."""
         return list(self.state()["calls"])
 
+    def messages(self) -> list[dict[str, Any]]:
+        """Return every text message, oldest first, with its body and status."""
+        return list(self._call("GET", "messages"))
+
+    def wait_for_message(
+        self, to: str, status: str | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """Wait until a text to `to` exists (in `status`, if given); return the latest."""
+
+        def reached(state: dict[str, Any]) -> dict[str, Any] | None:
+            found = [m for m in state["messages"] if m["to"] == to]
+            if found and (status is None or found[-1]["status"] == status):
+                return dict(found[-1])
+            return None
+
+        result: dict[str, Any] = self.wait_for(reached, timeout)
+        return result
+
     def call(self, sid: str) -> dict[str, Any]:
         """Return one call leg with its log."""
         for call in self.calls():

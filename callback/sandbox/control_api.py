@@ -43,6 +43,12 @@ def requests_received() -> Response:
         return jsonify(list(net.store.requests))
 
 
+@bp.get("/_sandbox/messages")
+def messages() -> Response:
+    """Return the text messages sent, oldest first, with their bodies and statuses."""
+    return jsonify(network().messages_state())
+
+
 @bp.post("/_sandbox/phones/<number>")
 def configure_phone(number: str) -> Response:
     """Change how the person at `number` behaves (only the fields given)."""

@@ -14,6 +14,7 @@ from callback.sandbox.people import PhoneBook
 from callback.sandbox.player import Player
 from callback.sandbox.resources import API_VERSION, call_json, rfc2822
 from callback.sandbox.store import Call, Source, Store
+from callback.sandbox.texts import message_state
 
 # How long a player waits for a status callback to be delivered before going on.
 CALLBACK_ORDER_SECONDS = 2.0
@@ -140,15 +141,23 @@ class Network:
         """Return phones, calls (with their logs), chaos and numbers for the control API."""
         with self.store.lock:
             calls = sorted(self.store.calls.values(), key=lambda c: c.created)
-            numbers = {c.to for c in calls} | set(self.phones.configured())
+            texted = {m.to for m in self.store.messages.values()}
+            numbers = {c.to for c in calls} | texted | set(self.phones.configured())
             return {
                 "time_scale": self.scale,
                 "default_phone": self.phones.default.as_dict(),
                 "phones": {n: self.phones.behaviour(n).as_dict() for n in sorted(numbers)},
                 "calls": [self.call_state(c) for c in calls],
+                "messages": self.messages_state(),
                 "chaos": self.chaos.as_dict(),
                 "numbers": self.numbers.as_dict(),
             }
+
+    def messages_state(self) -> list[dict[str, Any]]:
+        """Return every text message, oldest first, as the phones page shows them."""
+        with self.store.lock:
+            texts = sorted(self.store.messages.values(), key=lambda m: m.created)
+            return [message_state(m) for m in texts]
 
     def call_state(self, call: Call) -> dict[str, Any]:
         """Return a leg's resource plus the simulator's view of it."""

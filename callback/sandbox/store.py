@@ -1,4 +1,4 @@
-"""The sandbox's in-memory state: calls, request log and a condition for waiting on changes."""
+"""The sandbox's in-memory state: calls, texts, request log and a condition for waiting."""
 
 from __future__ import annotations
 
@@ -91,6 +91,7 @@ class Store:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.calls: dict[str, Call] = {}
+        self.messages: dict[str, Any] = {}  # sid -> texts.TextMessage
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.generation = 0
 
@@ -131,13 +132,14 @@ class Store:
             self.requests.append(entry)
 
     def reset(self) -> list[Call]:
-        """Forget every call and request; return the legs that were still live."""
+        """Forget every call, text and request; return the legs that were still live."""
         with self.lock:
             live = [c for c in self.calls.values() if not c.finished]
             self.generation += 1
             for call in live:
                 call.command = ("hangup", "completed")
             self.calls.clear()
+            self.messages.clear()
             self.requests.clear()
             self.changed.notify_all()
             return live

@@ -92,6 +92,10 @@ class WidgetUpdate(Payload):
     digest_hour: Annotated[int, Whole(0, 23)] = ABSENT
     # The week just ended, e-mailed on Monday at digest_hour to the owners and managers.
     weekly_report_enabled: Flag = ABSENT
+    # Text messages to the visitor (docs/sms.md): confirmation, reminder, "we tried".
+    sms_enabled: Flag = ABSENT
+    # How long before a scheduled callback the reminder goes out.
+    sms_reminder_minutes: Annotated[int, Whole(1, 24 * 60)] = ABSENT
     # The consent_version whose notice says the number is shared: webhooks then carry it.
     webhook_number_consent_version: Clearable[Annotated[str, Text(40)]] = ABSENT
     # Display rules (callback/widgets/display.py): nudge or open on its own, once a visit,

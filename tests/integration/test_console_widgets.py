@@ -162,6 +162,19 @@ def test_manager_may_not_move_their_widget_to_another_team(app: Flask) -> None:
     assert widget.team == "default"
 
 
+def test_sms_box_turns_texts_on_with_a_reminder_time(app: Flask) -> None:
+    widget = make_widget()
+    client = signed_in(app, make_account("owner"))
+    path = f"/console/widgets/{widget.key}"
+    assert 'name="sms_enabled" value="1">' in client.get(path).text
+
+    client.post(path, data=form_of(client, path, sms_enabled="1", sms_reminder_minutes="30"))
+
+    db.session().refresh(widget)
+    assert (widget.sms_enabled, widget.sms_reminder_minutes) == (True, 30)
+    assert 'name="sms_enabled" value="1" checked>' in client.get(path).text
+
+
 def test_saving_an_unchanged_form_changes_nothing_and_writes_no_audit(app: Flask) -> None:
     widget = make_widget()
     client = signed_in(app, make_account("owner"))

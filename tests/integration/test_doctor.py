@@ -78,9 +78,9 @@ def add_widget(engine: Engine) -> Iterator[Callable[..., str]]:
     """Commit widgets the doctor's own connection sees; delete them after the test."""
     made: list[int] = []
 
-    def add(caller_id: str | None = None, name: str = "Example Ltd") -> str:
+    def add(caller_id: str | None = None, name: str = "Example Ltd", sms: bool = False) -> str:
         with Session(engine) as session:
-            widget = Widget(name=name, default_region="GB", caller_id=caller_id)
+            widget = Widget(name=name, default_region="GB", caller_id=caller_id, sms_enabled=sms)
             session.add(widget)
             session.commit()
             made.append(widget.id)
@@ -225,6 +225,26 @@ def test_an_unowned_twilio_from_number_fails_on_its_own_line(production, sandbox
 
     assert list(failed) == ["TWILIO_FROM_NUMBER"]
     assert "fix: buy or port +442079460100 into the Twilio account" in failed["TWILIO_FROM_NUMBER"]
+
+
+def test_a_widget_texting_from_a_verified_caller_id_fails_its_texts_check(production, add_widget):
+    calls_only = add_widget(caller_id=VERIFIED, sms=True)
+    texting = add_widget(name="Texting Ltd", sms=True)  # from TWILIO_FROM_NUMBER, owned
+    add_widget(caller_id=VERIFIED, name="Quiet Ltd")  # no texts: nothing to check
+
+    result = doctor(production)
+
+    failed = failures(result)
+    assert list(failed) == [f"widget {calls_only} texts"]
+    assert (
+        f"texts go from {VERIFIED}, which is not a number of the account"
+        in failed[f"widget {calls_only} texts"]
+    )
+    assert (
+        "fix: set the widget's caller ID (or TWILIO_FROM_NUMBER) to an SMS-capable"
+        in (failed[f"widget {calls_only} texts"])
+    )
+    assert f"texts go from {OWNED}, which can send them" in lines(result)[f"widget {texting} texts"]
 
 
 def test_an_http_public_base_url_in_production_fails_instead_of_a_traceback(production):

@@ -88,7 +88,7 @@ def test_ended_request_has_its_calls_deleted_at_twilio_and_audited(
     [entry] = db.session().scalars(
         select(AuditEntry).filter_by(request_id=row.id, action="provider_records_deleted")
     )
-    assert entry.details == {"calls": 2}
+    assert entry.details == {"calls": 2, "messages": 0}
 
 
 def test_live_call_is_retried_with_backoff_until_it_can_be_deleted(

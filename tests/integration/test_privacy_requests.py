@@ -11,7 +11,14 @@ from rq import Queue
 from sqlalchemy import select
 
 from callback import db
-from callback.models import AuditEntry, CallbackRequest, RequestStatus
+from callback.lifecycle.requests import finish
+from callback.models import (
+    AuditEntry,
+    CallbackRequest,
+    MessageStatus,
+    RequestStatus,
+    VisitorMessage,
+)
 from callback.phones.hashing import phone_key, phone_redis_key
 from tests.factories import (
     VISITOR_LANDLINE,
@@ -130,3 +137,23 @@ def test_national_number_without_a_region_is_refused(
 def test_privacy_endpoints_need_an_admin_token(client: FlaskClient) -> None:
     assert client.post(EXPORT, json={"phone": VISITOR_LANDLINE}).status_code == 401
     assert client.post(ERASE, json={"phone": VISITOR_LANDLINE}).status_code == 401
+
+
+def test_a_text_waiting_to_be_sent_is_exported_then_erased_with_the_number(
+    app: Flask, client: FlaskClient, admin_headers: dict[str, str], redis: Redis
+) -> None:
+    row = make_request(make_widget(sms_enabled=True), status=RequestStatus.CALLING_AGENT)
+    finish(db.session(), row, RequestStatus.FAILED, "no_agent_accepted")
+    db.session().commit()
+    # The one copy left: the "we tried to call you" text not sent yet.
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == ["visitor_messages.to"]
+
+    exported = client.post(EXPORT, json={"phone": VISITOR_LANDLINE}, headers=admin_headers)
+    [text] = exported.get_json()["messages"]
+    assert (text["request_id"], text["kind"], text["status"]) == (str(row.id), "missed", "pending")
+    client.post(ERASE, json={"phone": VISITOR_LANDLINE}, headers=admin_headers)
+
+    message = db.session().scalars(select(VisitorMessage)).one()
+    db.session().refresh(message)
+    assert (message.status, message.to) == (MessageStatus.CANCELED, None)
+    assert find_number(VISITOR_LANDLINE, session_connection(), redis) == []

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from callback import create_app, db
-from callback.models import CallAttempt, CallbackRequest, CallEvent
+from callback.models import CallAttempt, CallbackRequest, CallEvent, MessageKind, VisitorMessage
 from callback.settings import SANDBOX_AUTH_TOKEN, load_settings
 from tests.conftest import PUBLIC_BASE_URL
 from tests.factories import AGENT_PHONE, make_agent_leg
@@ -35,10 +35,12 @@ def attempt(client: FlaskClient) -> CallAttempt:
     return make_agent_leg(CALL_SID, status="ringing")
 
 
-def twilio_paths(app: Flask, attempt_id: int) -> list[str]:
-    """Return every Twilio-facing POST route, for this attempt."""
+def twilio_paths(app: Flask, attempt_id: int, message_id: int = 0) -> list[str]:
+    """Return every Twilio-facing POST route, for this attempt (and visitor text)."""
     return [
-        rule.rule.replace("<int:attempt_id>", str(attempt_id))
+        rule.rule.replace("<int:attempt_id>", str(attempt_id)).replace(
+            "<int:message_id>", str(message_id)
+        )
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/twilio/") and "POST" in (rule.methods or ())
     ]
@@ -52,6 +54,7 @@ def params() -> dict[str, str]:
         "Digits": "1",
         "DialCallStatus": "completed",
         "To": AGENT_PHONE,
+        "MessageStatus": "delivered",
     }
 
 
@@ -65,6 +68,7 @@ def snapshot(attempt: CallAttempt) -> tuple[Any, ...]:
         session.get_one(CallAttempt, attempt.id).status,
         request.status,
         request.phone,
+        session.scalars(select(VisitorMessage.status)).all(),
     )
 
 
@@ -72,7 +76,7 @@ def forgeries(path: str) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
     """Return named (form, headers) pairs that must all be refused for `path`."""
     good = params()
     changed = {**good, "CallStatus": "completed", "Digits": "2"}
-    other_url = path.replace("/attempts/", "/attempts/9")
+    other_url = path.replace("/attempts/", "/attempts/9").replace("/messages/", "/messages/9")
     wrong_token = RequestValidator("not-the-token").compute_signature(PUBLIC_BASE_URL + path, good)
     return {
         "missing": (good, {}),
@@ -91,8 +95,11 @@ def forgeries(path: str) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
 def test_every_twilio_route_refuses_forged_requests_and_nothing_changes(
     app: Flask, client: FlaskClient, attempt: CallAttempt
 ) -> None:
+    text = VisitorMessage(request_id=attempt.request_id, kind=MessageKind.MISSED)
+    db.session().add(text)
+    db.session().commit()
     before = snapshot(attempt)
-    paths = twilio_paths(app, attempt.id)
+    paths = twilio_paths(app, attempt.id, text.id)
     assert len(paths) >= 4
     answers = {
         (path, name): client.post(path, data=form, headers=headers).status_code

@@ -8,8 +8,6 @@ Playwright downloads; axe-core comes from npm into .cache/npm (.ci/run installs 
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,14 +24,11 @@ from callback.sandbox.server import ServedApp, serve_in_thread
 from tests.e2e.conftest import LIVE_WIDGET, empty_tables
 from tests.e2e.stack import Stack, running_stack
 from tests.factories import make_agent, make_widget
+from tests.npm_tools import npm_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-AXE_PREFIX = ROOT / ".cache" / "npm"
-AXE_SCRIPT = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
-AXE_INSTALL = ["npm", "install", "--prefix", str(AXE_PREFIX), "--no-save", "--no-audit",
-               "--no-fund", "axe-core@4"]  # fmt: skip
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 AGENT = "+442079460001"
 # Simulated seconds last a quarter of a real one: "Connected" is on screen long enough to see.
@@ -68,11 +63,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    if not AXE_SCRIPT.exists() and shutil.which("npm"):
-        subprocess.run(AXE_INSTALL, check=True, cwd=ROOT, capture_output=True)  # noqa: S603 - fixed command
-    if not AXE_SCRIPT.exists():
-        pytest.fail(f"axe-core is missing; install it with: {' '.join(AXE_INSTALL)}")
-    return AXE_SCRIPT.read_text()
+    return npm_tool("axe-core/axe.min.js").read_text()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from callback.models import (
     AgentLegFact,
     ApiKey,
     AuditEntry,
+    BlockEntry,
     CallAttempt,
     CallbackRequest,
     CallEvent,
@@ -59,6 +60,7 @@ TABLES_IN_DELETE_ORDER = (
     WebAuthnCredential,
     Account,
     Agent,
+    BlockEntry,  # global entries belong to no widget, so no cascade reaches them
     Widget,
 )
 

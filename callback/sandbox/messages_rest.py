@@ -10,7 +10,13 @@ from flask import Blueprint, Response, jsonify, request
 from callback.sandbox.listing import page_of
 from callback.sandbox.numbers import E164
 from callback.sandbox.people import MAGIC_FROM_ERRORS
-from callback.sandbox.rest import authenticate, network, not_found, twilio_error
+from callback.sandbox.rest import (
+    authenticate,
+    network,
+    not_found,
+    refused_by_chaos,
+    twilio_error,
+)
 from callback.sandbox.store import new_sid
 from callback.sandbox.texts import MAGIC_TO_ERRORS, MAX_BODY, TextMessage, deliver, message_json
 
@@ -23,11 +29,7 @@ def create_message(account_sid: str) -> Response:
     """Queue a text message and start delivering it (or fail as chaos and magic say)."""
     net = network()
     failure = net.chaos.next_create_failure()
-    if failure and failure.respond == "429":
-        return twilio_error(429, 20429, "Too Many Requests")
-    if failure and failure.respond == "500":
-        return twilio_error(500, 20500, "Internal Server Error")
-    refused = validate_message(request.form)
+    refused = refused_by_chaos(failure) or validate_message(request.form)
     if refused:
         return refused
     now = time.time()

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from callback.sandbox.chaos import CreateFailure
 from callback.sandbox.listing import list_calls
 from callback.sandbox.network import Network
 from callback.sandbox.numbers import E164
@@ -72,11 +73,7 @@ def create_call(account_sid: str) -> Response:
     """Create a call and start playing it (or fail as the chaos switches say)."""
     net = network()
     failure = net.chaos.next_create_failure()
-    if failure and failure.respond == "429":
-        return twilio_error(429, 20429, "Too Many Requests")
-    if failure and failure.respond == "500":
-        return twilio_error(500, 20500, "Internal Server Error")
-    refused = validate_create(request.form)
+    refused = refused_by_chaos(failure) or validate_create(request.form)
     if refused:
         return refused
     call = new_call(account_sid, request.form)
@@ -86,6 +83,15 @@ def create_call(account_sid: str) -> Response:
     if failure and failure.respond == "hang":
         time.sleep(failure.hang_seconds)  # the client gives up first: an "unknown" attempt
     return response
+
+
+def refused_by_chaos(failure: CreateFailure | None) -> Response | None:
+    """Return the error a create the chaos switches fail answers (429 or 500), or None."""
+    if failure and failure.respond == "429":
+        return twilio_error(429, 20429, "Too Many Requests")
+    if failure and failure.respond == "500":
+        return twilio_error(500, 20500, "Internal Server Error")
+    return None
 
 
 def validate_create(form: Any) -> Response | None:

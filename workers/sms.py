@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 from flask import current_app
-from sqlalchemy import ColumnElement, exists, true
+from sqlalchemy import ColumnElement, and_, exists, true
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
@@ -75,7 +75,7 @@ def _send(message_id: int, log: JobLog) -> str:
     request = session.get_one(CallbackRequest, message.request_id)
     reason = _not_wanted(request, message)
     if reason is not None:
-        _end(session, message, MessageStatus.CANCELED, {"reason": reason})
+        _end(session, message, MessageStatus.CANCELED, {"reason": reason}, _held(None))
         log.info("not sent: message=%s %s", message.id, reason)
         return "canceled"
     if message.kind == MessageKind.REMINDER and (due := _reminder_due(request)) > _soon():
@@ -83,22 +83,23 @@ def _send(message_id: int, log: JobLog) -> str:
     to = message.to if message.kind == MessageKind.MISSED else request.phone
     sender = request.widget.caller_id or current_app.config.get("TWILIO_FROM_NUMBER")
     if not to or not sender:
-        _end(session, message, MessageStatus.FAILED, {"reason": "no_sender"})
+        _end(session, message, MessageStatus.FAILED, {"reason": "no_sender"}, _held(None))
         log.warning("not sent: message=%s has no number to send from", message.id)
         return "failed"
     if not _paced():
-        return _retry_later(session, message, None, "no pacing token in time", log)
+        return _retry_later(session, message, None, "no pacing token in time", log, None)
     claim = {"sent_at": utcnow()}
     if not move_message(session, message, MessageStatus.UNKNOWN, claim, _still_wanted(message)):
         if message.status == MessageStatus.PENDING:  # not claimed: its request moved on
-            _end(session, message, MessageStatus.CANCELED, {"reason": "request_moved_on"})
+            _end(session, message, MessageStatus.CANCELED, {"reason": "request_moved_on"},
+                 _held(None))  # fmt: skip
             log.info("not sent: the request of message=%s moved on meanwhile", message.id)
             return "canceled"
         session.commit()
         log.info("not sent: another run claimed message=%s", message.id)
         return "skipped"
     session.commit()
-    return _create(session, request, message, to, sender, log)
+    return _create(session, request, message, to, sender, log, claim["sent_at"])
 
 
 def _not_wanted(request: CallbackRequest, message: VisitorMessage) -> str | None:
@@ -168,6 +169,7 @@ def _create(
     to: str,
     sender: str,
     log: JobLog,
+    claimed_at: datetime,
 ) -> str:
     widget = request.widget
     when = request.scheduled_for if message.kind != MessageKind.MISSED else None
@@ -181,7 +183,7 @@ def _create(
             status_callback=public_url(f"/twilio/messages/{message.id}/status"),
         )
     except requests.ConnectTimeout:
-        return _retry_later(session, message, None, "no connection to Twilio", log)
+        return _retry_later(session, message, None, "no connection to Twilio", log, claimed_at)
     except (requests.Timeout, requests.ConnectionError) as exc:
         # The create may have reached Twilio: at most once, so no retry; the message's
         # status callbacks (they name it) move it on if it was sent.
@@ -192,8 +194,10 @@ def _create(
     except TwilioRestException as exc:
         metrics.twilio_error(exc)
         if is_retryable(exc.status, exc.code):
-            return _retry_later(session, message, exc.code, f"twilio {exc.status}/{exc.code}", log)
-        _end(session, message, MessageStatus.FAILED, {"error_code": exc.code, "reason": "refused"})
+            why = f"twilio {exc.status}/{exc.code}"
+            return _retry_later(session, message, exc.code, why, log, claimed_at)
+        refused = {"error_code": exc.code, "reason": "refused"}
+        _end(session, message, MessageStatus.FAILED, refused, _held(claimed_at))
         log.warning("twilio refused message=%s code=%s", message.id, exc.code)
         return "failed"
     status = twilio_status(created.status) or MessageStatus.QUEUED
@@ -208,24 +212,52 @@ def _create(
 
 
 def _retry_later(
-    session: Session, message: VisitorMessage, code: int | None, why: str, log: JobLog
+    session: Session,
+    message: VisitorMessage,
+    code: int | None,
+    why: str,
+    log: JobLog,
+    claimed_at: datetime | None,
 ) -> str:
-    """Put a message that surely was not sent back to pending for RQ's retry, or give up."""
+    """Put a message that surely was not sent back to pending for RQ's retry, or give up.
+
+    Only as this run holds it (`claimed_at`: pending, or under this run's claim): another
+    run of the job may have claimed it meanwhile, and its send is not this run's to undo.
+    """
     tries = message.tries + 1
+    held = _held(claimed_at)
     if tries >= SEND_TRIES:
         _end(session, message, MessageStatus.FAILED, {"error_code": code, "reason": "gave_up",
-                                                      "tries": tries})  # fmt: skip
+                                                      "tries": tries}, held)  # fmt: skip
         log.warning("gave up on message=%s after %s tries: %s", message.id, tries, why)
         return "failed"
-    release_for_retry(session, message, tries, code)
+    release_for_retry(session, message, tries, code, held)
     session.commit()
     log.warning("message=%s not sent, retrying: %s", message.id, why)
     raise RetryableMessageError(why)
 
 
+def _held(claimed_at: datetime | None) -> ColumnElement[bool]:
+    """Return the condition that the message is as this run holds it.
+
+    Before its claim, pending; after it, unknown under this run's own claim (`sent_at`).
+    A stale run (the reconciler's copy of the job, say) then cannot end or release a
+    message another run is sending.
+    """
+    if claimed_at is None:
+        return VisitorMessage.status == MessageStatus.PENDING
+    return and_(
+        VisitorMessage.status == MessageStatus.UNKNOWN, VisitorMessage.sent_at == claimed_at
+    )
+
+
 def _end(
-    session: Session, message: VisitorMessage, status: MessageStatus, values: dict[str, Any]
+    session: Session,
+    message: VisitorMessage,
+    status: MessageStatus,
+    values: dict[str, Any],
+    held: ColumnElement[bool],
 ) -> None:
-    move_message(session, message, status, values)
-    forget_message_number(session, message)
+    if move_message(session, message, status, values, held):
+        forget_message_number(session, message)  # else the run that holds it does
     session.commit()

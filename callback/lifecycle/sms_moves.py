@@ -66,18 +66,23 @@ def twilio_status(value: str | None) -> MessageStatus | None:
 
 
 def release_for_retry(
-    session: Session, message: VisitorMessage, tries: int, code: int | None
+    session: Session,
+    message: VisitorMessage,
+    tries: int,
+    code: int | None,
+    held: ColumnElement[bool],
 ) -> bool:
     """Put a message whose send surely reached nobody back to pending, for RQ's retry.
 
-    Only the job that claimed the send calls this, and only while Twilio has no SID for
-    the message: a message Twilio has is never made pending again.
+    Only as the calling run holds it (`held`: still pending, or unknown under its own
+    claim), and only while Twilio has no SID for the message: a message another run is
+    sending, or that Twilio has, is never made pending again.
     """
     released = session.execute(
         update(VisitorMessage)
         .where(
             VisitorMessage.id == message.id,
-            VisitorMessage.status.in_({MessageStatus.PENDING, MessageStatus.UNKNOWN}),
+            held,
             VisitorMessage.message_sid.is_(None),
         )
         .values(status=MessageStatus.PENDING, tries=tries, error_code=code, updated_at=utcnow())

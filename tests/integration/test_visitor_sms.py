@@ -25,6 +25,7 @@ import workers.sms
 from callback import db
 from callback.lifecycle import sms
 from callback.lifecycle.requests import finish, forget, withdraw
+from callback.lifecycle.sms_moves import move_message
 from callback.lifecycle.staff import reschedule
 from callback.metrics import metrics
 from callback.models import (
@@ -35,6 +36,7 @@ from callback.models import (
     RequestStatus,
     VisitorMessage,
     Widget,
+    utcnow,
 )
 from callback.privacy.erase import erase_number
 from callback.sandbox.control import SandboxControl
@@ -51,6 +53,7 @@ from tests.ops_machinery import work_burst
 from tests.residue import find_number
 from tests.twilio_signing import signed_post
 from tests.visitors import submitted
+from workers.context import JobLog
 from workers.queues import CALLS_QUEUE, message_job_id, provider_job_id
 from workers.reconcile import reconcile
 from workers.sms import SEND_TRIES
@@ -519,3 +522,37 @@ def test_a_lost_create_answer_is_not_retried_and_the_callbacks_settle_the_text(
     missed = messages_of(row.id)[MessageKind.MISSED]
     assert (missed.status, missed.message_sid) == (MessageStatus.DELIVERED, text["sid"])
     assert len(texts_to(sandbox, VISITOR_LANDLINE)) == 1
+
+
+def test_a_stale_run_neither_releases_nor_ends_a_text_another_run_is_sending(app: Flask) -> None:
+    # Two runs of the send job for one text (the reconciler's copy and RQ's retry, say):
+    # run A claimed it and waits for Twilio's answer; run B read it as pending before.
+    row = ended_request(texting_widget(), RequestStatus.FAILED, "no_agent_accepted")
+    missed = messages_of(row.id)[MessageKind.MISSED]
+    session = db.session()
+    claimed_at = utcnow()
+    assert move_message(session, missed, MessageStatus.UNKNOWN, {"sent_at": claimed_at})
+    session.commit()
+    stale = messages_of(row.id)[MessageKind.MISSED]
+    log = JobLog(logging.getLogger(__name__), {})
+
+    # B found no pacing token: it may not put A's text back to pending (A would send it,
+    # then B's retry would claim and send it again).
+    with pytest.raises(workers.sms.RetryableMessageError):
+        workers.sms._retry_later(session, stale, None, "no pacing token", log, None)
+    assert messages_of(row.id)[MessageKind.MISSED].status == MessageStatus.UNKNOWN
+
+    # B on its last try gives up: A's send is not ended, and its number stays for A.
+    session.execute(update(VisitorMessage).values(tries=SEND_TRIES - 1))
+    session.commit()
+    stale = messages_of(row.id)[MessageKind.MISSED]
+    assert workers.sms._retry_later(session, stale, None, "no pacing token", log, None) == "failed"
+    held = messages_of(row.id)[MessageKind.MISSED]
+    assert (held.status, held.to) == (MessageStatus.UNKNOWN, VISITOR_LANDLINE)
+
+    # A itself, refused with a 429, does put it back for its retry.
+    session.execute(update(VisitorMessage).values(tries=0))
+    session.commit()
+    with pytest.raises(workers.sms.RetryableMessageError):
+        workers.sms._retry_later(session, held, 20429, "twilio 429/20429", log, claimed_at)
+    assert messages_of(row.id)[MessageKind.MISSED].status == MessageStatus.PENDING

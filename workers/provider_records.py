@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
@@ -26,6 +26,7 @@ from callback.models import (
     AuditEntry,
     CallAttempt,
     CallbackRequest,
+    MessageKind,
     MessageStatus,
     VisitorMessage,
     utcnow,
@@ -50,13 +51,13 @@ def delete_provider_records(request_id: str) -> int:
         if request is None or not request.status.is_terminal:
             job_log.info("no ended request to erase provider records for")
             return 0
+        sids = _call_sids(session, request.id)
+        client = twilio_client()
+        for sid in sids:  # first: a text on its way holds up only its own deletion
+            _delete(client.calls(sid).delete)
         if _texts_in_flight(session, request.id):
             raise ProviderRecordsPending("a text to the visitor is still on its way")
-        sids = _call_sids(session, request.id)
         message_sids = _message_sids(session, request.id)
-        client = twilio_client()
-        for sid in sids:
-            _delete(client.calls(sid).delete)
         for sid in message_sids:
             _delete(client.messages(sid).delete)
         if not _already_audited(session, request.id):
@@ -82,10 +83,24 @@ def _delete(delete: Callable[[], object]) -> None:
 
 
 def _texts_in_flight(session: Session, request_id: uuid.UUID) -> bool:
-    """Return whether a text of the request may still be sent, or is at Twilio's queue."""
-    waiting = {MessageStatus.PENDING} | IN_FLIGHT_MESSAGE_STATUSES
+    """Return whether a text of the request will still be sent, or is in Twilio's queue.
+
+    A "missed" text waiting for its send will reach Twilio. A confirmation or reminder of
+    an ended request never will (its job cancels it), and a text whose create answer was
+    lost has no SID to delete: waiting on either would wait forever.
+    """
     query = select(VisitorMessage.id).where(
-        VisitorMessage.request_id == request_id, VisitorMessage.status.in_(waiting)
+        VisitorMessage.request_id == request_id,
+        or_(
+            and_(
+                VisitorMessage.status == MessageStatus.PENDING,
+                VisitorMessage.kind == MessageKind.MISSED,
+            ),
+            and_(
+                VisitorMessage.status.in_(IN_FLIGHT_MESSAGE_STATUSES),
+                VisitorMessage.message_sid.is_not(None),
+            ),
+        ),
     )
     return session.scalars(query.limit(1)).first() is not None
 

@@ -132,7 +132,9 @@ def withdraw_decoy(decoy: CallbackRequest) -> None:
         redis = redis_connection()
         redis.set(DECOY_PREFIX + str(decoy.id), json.dumps(record), keepttl=True)
         # The number is not known here, only its marker's value: withdrawing is rare.
-        for key in redis.scan_iter(match=f"{PHONE_KEY_PREFIX}*:decoy:{decoy.widget_id}"):
+        # SCAN in large steps: a blocked visitor can make this happen at will.
+        pattern = f"{PHONE_KEY_PREFIX}*:decoy:{decoy.widget_id}"
+        for key in redis.scan_iter(match=pattern, count=1000):
             if redis.get(key) == str(decoy.id).encode():
                 redis.delete(key)
     except RedisError as exc:

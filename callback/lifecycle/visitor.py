@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 from callback import db
 from callback.blocklist.decoys import find_decoy, withdraw_decoy
 from callback.lifecycle.requests import withdraw
+from callback.lifecycle.states import PENDING_STATUSES
 from callback.models import CallbackRequest, RequestStatus, iso, utcnow
 from callback.schedule.queue_estimate import estimate
 from callback.security.tokens import owned_request, token_matches
@@ -49,6 +50,8 @@ def public_status(request: CallbackRequest) -> dict[str, Any]:
 def cancel_request(request: CallbackRequest, actor: str) -> bool:
     """Withdraw a pending request: cancel it, erase the number now, end any live call."""
     if inspect(request).transient:  # a decoy: never stored, nothing to end
+        if request.status not in PENDING_STATUSES:
+            return False  # as withdrawing an ended request answers: a decoy looks the same
         request.status = RequestStatus.CANCELED
         request.outcome = "withdrawn"
         request.updated_at = request.ended_at = utcnow()

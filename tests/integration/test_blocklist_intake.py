@@ -103,6 +103,14 @@ def test_blocked_visitors_status_url_reads_like_a_waiting_request_and_can_be_wit
     assert withdrawn.status_code == 200
     assert withdrawn.get_json()["status"] == "canceled"
     assert client.get(blocked["status_url"]).get_json()["status"] == "canceled"
+    ended = client.get(blocked["status_url"]).get_json()["ended_at"]
+    # Withdrawn twice: the answer a real request gives, and nothing moves.
+    assert client.delete(accepted["status_url"]).status_code == 200
+    again, real_again = client.delete(blocked["status_url"]), client.delete(accepted["status_url"])
+    assert again.status_code == real_again.status_code
+    assert set(again.get_json()) == set(real_again.get_json())
+    assert again.get_json()["status"] == real_again.get_json()["status"] == "canceled"
+    assert client.get(blocked["status_url"]).get_json()["ended_at"] == ended
     assert db.session().get(CallbackRequest, uuid.UUID(blocked["id"])) is None
     # Withdrawn, the number may ask again, as after withdrawing a real request.
     assert submit(client, widget.key, BLOCKED).get_json()["status"] == "queued"

@@ -29,8 +29,11 @@ from callback.lifecycle.sms_moves import move_message
 from callback.lifecycle.staff import reschedule
 from callback.metrics import metrics
 from callback.models import (
+    AttemptStatus,
     AuditEntry,
+    CallAttempt,
     CallbackRequest,
+    Leg,
     MessageKind,
     MessageStatus,
     RequestStatus,
@@ -54,6 +57,7 @@ from tests.residue import find_number
 from tests.twilio_signing import signed_post
 from tests.visitors import submitted
 from workers.context import JobLog
+from workers.provider_records import delete_provider_records
 from workers.queues import CALLS_QUEUE, message_job_id, provider_job_id
 from workers.reconcile import reconcile
 from workers.sms import SEND_TRIES
@@ -556,3 +560,32 @@ def test_a_stale_run_neither_releases_nor_ends_a_text_another_run_is_sending(app
     with pytest.raises(workers.sms.RetryableMessageError):
         workers.sms._retry_later(session, held, 20429, "twilio 429/20429", log, claimed_at)
     assert messages_of(row.id)[MessageKind.MISSED].status == MessageStatus.PENDING
+
+
+def test_a_text_whose_create_answer_was_lost_does_not_keep_the_calls_at_twilio(
+    app: Flask, sandbox: SandboxControl
+) -> None:
+    app.config["ERASE_PROVIDER_RECORDS"] = True
+    row = ended_request(texting_widget(), RequestStatus.FAILED, "no_agent_accepted")
+    session = db.session()
+    session.add(
+        CallAttempt(
+            request_id=row.id,
+            leg=Leg.AGENT,
+            attempt_number=1,
+            call_sid="CA" + "1" * 32,
+            status=AttemptStatus.COMPLETED,
+        )
+    )
+    # Claimed and sent, its answer lost and no status callback ever came: no SID.
+    session.execute(
+        update(VisitorMessage).values(status=MessageStatus.UNKNOWN, sent_at=utcnow(), to=None)
+    )
+    session.commit()
+
+    assert delete_provider_records(str(row.id)) == 1
+
+    [entry] = db.session().scalars(
+        select(AuditEntry).filter_by(request_id=row.id, action="provider_records_deleted")
+    )
+    assert entry.details == {"calls": 1, "messages": 0}

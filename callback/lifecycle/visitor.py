@@ -52,6 +52,8 @@ def cancel_request(request: CallbackRequest, actor: str) -> bool:
     if inspect(request).transient:  # a decoy: never stored, nothing to end
         if request.status not in PENDING_STATUSES:
             return False  # as withdrawing an ended request answers: a decoy looks the same
+        # A plain assignment, not a conditional UPDATE: the decoy is no row, only this
+        # object and its Redis record, which withdraw_decoy then overwrites.
         request.status = RequestStatus.CANCELED
         request.outcome = "withdrawn"
         request.updated_at = request.ended_at = utcnow()

@@ -49,9 +49,10 @@ SIGN_IN_ENDPOINTS = (
     "security.verify",  # signing in again before a sensitive change
     "security.change_password",  # checks the current password
 )
-# Polled by the requests page every few seconds: it must not keep an unattended screen
-# signed in, so answering it never renews the session.
-PASSIVE_ENDPOINTS = {"console.requests_json"}
+# Requests a browser makes on its own: the requests page polls its list every few
+# seconds, and every page fetches the console's stylesheet and scripts. None of them is
+# someone at the screen, so answering them never renews the session.
+PASSIVE_ENDPOINTS = {"console.requests_json", "console.static"}
 CSRF = CSRFProtect()
 
 

@@ -115,6 +115,7 @@ def test_an_idle_session_expires(page: Page, console: Console) -> None:
     console.account("owner")
     sign_in(page, console, "owner@example.com")
     expect(page).to_have_url(f"{console.url}/console/")
+    page.wait_for_load_state("load")  # nothing of the signed-in page is still on its way
     idle = timedelta(minutes=console.app.config["CONSOLE_IDLE_MINUTES"])
     with time_machine.travel(utcnow() + idle + timedelta(minutes=1)):
         page.goto(f"{console.url}/console/me")

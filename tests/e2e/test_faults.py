@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from callback.models import Leg, RequestStatus, Widget
 from tests.e2e.conftest import AGENTS, visitor
-from tests.e2e.private_redis import PrivateRedis
+from tests.e2e.private_redis import PrivateRedis, shut_down
 from tests.e2e.stack import Stack, running_stack
 from tests.residue import find_number
 from workers.queues import calls_queue
@@ -109,6 +109,28 @@ def test_redis_down_while_50_requests_arrive_then_each_is_dialled_once(
         assert visitor_calls == Counter({visitor(n): 1 for n in range(50)})
         assert_no_residue(live, engine, private.url, [visitor(n) for n in range(50)])
         live.stop_workers()
+    private.stop()
+
+
+def test_worker_outlives_a_redis_outage_that_meets_it_as_a_job_ends(
+    settings: dict[str, Any], clean_db: Engine, widget: Widget, tmp_path: Path
+) -> None:
+    private = PrivateRedis(tmp_path)
+    private.start()
+    overrides = {**FAST, "REDIS_URL": private.url}
+    with running_stack(settings, clean_db, tmp_path / "outage", overrides=overrides) as live:
+        [worker] = live.workers
+        with live.app.app_context():
+            calls_queue().enqueue(shut_down, private.url)
+        live.wait_until(
+            lambda: "quitting" in live.worker_logs() or worker.poll() is not None,
+            "RQ's worker loop to end on the outage",
+        )
+        private.start()  # empty, as after a restart
+        request_id = live.submit(widget.key, visitor(7))["id"]
+        assert live.wait_for_status(request_id, *TERMINAL).status == RequestStatus.COMPLETED
+        assert worker.poll() is None, "the worker process exited on the outage"
+        assert "a new one starts" in live.worker_logs()
     private.stop()
 
 

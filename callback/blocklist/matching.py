@@ -13,28 +13,43 @@ from __future__ import annotations
 
 import ipaddress
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from callback.models import BlockEntry, BlockKind, Widget
 from callback.phones.hashing import phone_key
 
+# Built once, with the values bound per call: building and compiling the statement for
+# each submission cost more than running it (about half of a submission's time).
+MATCHING_ENTRY = (
+    select(BlockEntry.kind)
+    .where(or_(BlockEntry.widget_id == bindparam("widget_id"), BlockEntry.widget_id.is_(None)))
+    .where(
+        or_(
+            and_(BlockEntry.kind == BlockKind.NUMBER, BlockEntry.value == bindparam("number")),
+            and_(
+                BlockEntry.kind == BlockKind.PREFIX,
+                BlockEntry.value.in_(bindparam("prefixes", expanding=True)),
+            ),
+            and_(
+                BlockEntry.kind == BlockKind.IP_RANGE,
+                BlockEntry.value.in_(bindparam("networks", expanding=True)),
+            ),
+        )
+    )
+    .limit(1)
+)
+
 
 def is_blocked(session: Session, widget: Widget, e164: str, ip: str | None) -> BlockKind | None:
     """Return the kind of an entry (the widget's or a global one) matching, else None."""
-    wanted = [
-        and_(BlockEntry.kind == BlockKind.NUMBER, BlockEntry.value == phone_key(e164)),
-        and_(BlockEntry.kind == BlockKind.PREFIX, BlockEntry.value.in_(prefixes(e164))),
-    ]
-    networks = address_networks(ip)
-    if networks:
-        wanted.append(and_(BlockEntry.kind == BlockKind.IP_RANGE, BlockEntry.value.in_(networks)))
-    found = session.scalar(
-        select(BlockEntry.kind)
-        .where(or_(BlockEntry.widget_id == widget.id, BlockEntry.widget_id.is_(None)))
-        .where(or_(*wanted))
-        .limit(1)
-    )
+    values = {
+        "widget_id": widget.id,
+        "number": phone_key(e164),
+        "prefixes": prefixes(e164),
+        "networks": address_networks(ip),
+    }
+    found: BlockKind | None = session.scalar(MATCHING_ENTRY, values)
     return found
 
 
@@ -52,7 +67,11 @@ def address_networks(ip: str | None) -> list[str]:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped  # ::ffff:192.0.2.1 is 192.0.2.1 on a dual stack
     bits = address.max_prefixlen
+    value = int(address)
+    kind = type(address)
+    # Each network's address is the address with its host bits cleared, written as
+    # `ipaddress` writes a network (str(ip_network(...))), without building one.
     return [
-        str(ipaddress.ip_network(f"{address}/{length}", strict=False))
+        f"{kind(value >> (bits - length) << (bits - length))}/{length}"
         for length in range(1, bits + 1)
     ]

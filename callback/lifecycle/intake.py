@@ -86,29 +86,32 @@ def submit(
     preferred = _preferred_time(form.get("preferred_time"), widget.timezone, locale)
 
     session = db.session()
-    # Checked after the refusals about the submission itself (a blocked visitor gets
-    # those too); the refusals below are answered alike to blocked and accepted ones.
-    blocked = is_blocked(session, widget, number.e164, ip)
+    # The blocklist is read after the refusals about the submission itself (a blocked
+    # visitor gets those too); the refusals below are answered alike to blocked and
+    # accepted ones, so a blocked visitor is past the cap refused as any other, or the
+    # 429 would tell the blocked from the rest.
     try:
         scheduled_for = _when_to_call(session, widget, preferred, locale)
         # Last check: only a request about to be stored counts.
         caps.reserve_call(widget, locale)
-        if blocked is not None:
-            # A decoy costs no call, so it keeps no reservation; but past the cap it is
-            # refused as any other, or the 429 would tell the blocked from the rest.
-            caps.release_call(widget)
     except Refused:
         # A visitor asking again is shown their pending request, even when the slot is
         # now taken (by that request) or today's cap is reached.
         pending = (
             decoys.has_pending(widget, number.e164)
-            if blocked is not None
+            if is_blocked(session, widget, number.e164, ip) is not None
             else _has_pending(session, widget.id, number.e164)
         )
         if not pending:
             raise
         return AlreadyRequested(locale)
+    # Read after the cap's Redis round trip, next to the INSERT: on SQLite the first
+    # statement takes the write lock (BEGIN IMMEDIATE), and every other submission
+    # waits while it is held.
+    blocked = is_blocked(session, widget, number.e164, ip)
     if blocked is not None:
+        session.commit()  # a read only: the lock is not held over the decoy's Redis work
+        caps.release_call(widget)  # a decoy costs no call, so it keeps no reservation
         return _decoy(widget, number.e164, blocked, scheduled_for, locale)
     request_id = uuid.uuid4()
     page_url = _page_url(form.get("page_url"), widget.allowed_origins)

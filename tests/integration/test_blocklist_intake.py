@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
@@ -186,8 +188,10 @@ def test_a_blocked_submission_uses_none_of_the_daily_cap_yet_is_refused_past_it(
     assert submit(client, widget.key, BLOCKED, remote_addr="192.0.2.30").status_code == 202
     assert submit(client, widget.key, VISITOR_TYPED, remote_addr="192.0.2.31").status_code == 202
     assert len(rows_with(VISITOR_LANDLINE)) == 1  # the decoy took no share of the cap
-    other = submit(client, widget.key, "+442079460781", remote_addr="192.0.2.32")
-    blocked = submit(client, widget.key, "+442079460778", remote_addr="192.0.2.33")
+    # One instant for both answers, so that their retry_after cannot straddle a second.
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        other = submit(client, widget.key, "+442079460781", remote_addr="192.0.2.32")
+        blocked = submit(client, widget.key, "+442079460778", remote_addr="192.0.2.33")
     assert other.status_code == 429
     assert blocked.status_code == 429
     assert blocked.get_json() == other.get_json()

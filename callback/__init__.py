@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from callback.ops import init_app as init_ops  # noqa: PLC0415
     from callback.security import converters  # noqa: PLC0415
     from callback.widgets import cache as widgets  # noqa: PLC0415
+    from webhooks import lines as line_routes  # noqa: PLC0415
     from webhooks import routes as webhook_routes  # noqa: PLC0415
     from workers import queues  # noqa: PLC0415
 
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(blocklist_api.bp)
     app.register_blueprint(form_views.bp)
     app.register_blueprint(webhook_routes.bp)
+    app.register_blueprint(line_routes.bp)
     init_widget(app)
     security.init_app(app)
     init_console(app)  # after security: it throttles sign-in with the same limiter

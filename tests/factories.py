@@ -6,6 +6,7 @@ in the `session` it is given: committed data for tests that run the service else
 
 from __future__ import annotations
 
+from itertools import count
 from typing import Any, TypeVar
 
 import phonenumbers
@@ -23,6 +24,7 @@ AGENT_PHONE = "+442079460001"
 SECOND_AGENT_PHONE = "+442079460002"
 # The company's number the calls come from.
 CALLER_ID = "+442079460999"
+_LINE_CALLERS = count(500)  # phone-line callers' numbers: +442079460500 and on
 
 Row = TypeVar("Row", Widget, Agent, CallbackRequest)
 
@@ -83,6 +85,22 @@ def make_request(
     }
     fields.update(overrides)
     return _stored(CallbackRequest(widget=widget or make_widget(session), **fields), session)
+
+
+def make_line_caller(widget: Widget, *, on_line: bool, **overrides: Any) -> CallbackRequest:
+    """Store a phone-line caller of `widget`: waiting on the phone (`on_line`), or a caller
+    who took a callback (not on the line), queued unless `overrides` say otherwise."""
+    fields: dict[str, Any] = {
+        "channel": "phone",
+        "on_line": on_line,
+        "status": RequestStatus.QUEUED,
+        # Each caller their own number: one pending request per number and widget.
+        "phone": f"+44207946{next(_LINE_CALLERS):04d}",
+    }
+    if not on_line:
+        fields["line_callback_at"] = func.now()
+    fields.update(overrides)
+    return make_request(widget, **fields)
 
 
 def make_agent_leg(

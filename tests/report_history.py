@@ -14,6 +14,14 @@ R5 Thu 12:00 /contact, scheduled for Fri 14:00: Ada rung at 14:03, answers at +2
 R6 Sat 15:00 /contact: canceled before anyone was rung.
 P1 (week before) Mon 16th 10:00 /pricing autumn: Ada answers at +20 s, presses 1; visitor
    at +30 s, talks 60 s.
+
+The phone line (`add_line_history`): callers to the widget's number, none a web request:
+L1 Mon 11:00 answered on the line, talks 300 s.
+L2 Mon 11:05 offered a callback, keeps waiting and hangs up in line.
+L3 Tue 12:00 offered a callback, takes it; the callback is completed (talks 90 s).
+L4 Tue 12:30 offered a callback, takes it; the callback fails.
+L5 Wed 09:00 hangs up in line before any offer.
+Q1 (week before) Mon 16th 11:00 answered on the line.
 """
 
 from __future__ import annotations
@@ -66,6 +74,10 @@ class Past:
     rings: list[Ring] = field(default_factory=list)
     connected: datetime | None = None
     talk: int | None = None
+    channel: str = "web"
+    offered: bool = False  # phone line: a callback was offered ...
+    took_callback: bool = False  # ... and taken
+    outcome: str | None = None
 
 
 def store(
@@ -91,6 +103,10 @@ def store(
         connected_at=past.connected,
         talk_seconds=past.talk,
         ended_at=past.asked + timedelta(hours=1),
+        channel=past.channel,
+        line_offered_at=past.asked + timedelta(minutes=1) if past.offered else None,
+        line_callback_at=past.asked + timedelta(minutes=2) if past.took_callback else None,
+        outcome=past.outcome,
     )
     session.add(request)
     session.flush()
@@ -172,3 +188,26 @@ def make_history() -> Widget:
     ):
         store(widget, past)
     return widget
+
+
+def add_line_history(widget: Widget) -> None:
+    """Store the phone line's callers of this module's docstring for `widget`."""
+    at = warsaw
+    hung_up = facts.LINE_ABANDONED
+    for past in (
+        Past(at(23, 11), RequestStatus.COMPLETED, connected=at(23, 11, 0, 40), talk=300),
+        Past(at(23, 11, 5), RequestStatus.CANCELED, offered=True, outcome=hung_up),
+        Past(
+            at(24, 12),
+            RequestStatus.COMPLETED,
+            offered=True,
+            took_callback=True,
+            connected=at(24, 12, 10),
+            talk=90,
+        ),
+        Past(at(24, 12, 30), RequestStatus.FAILED, offered=True, took_callback=True),
+        Past(at(25, 9), RequestStatus.CANCELED, outcome=hung_up),
+        Past(at(16, 11), RequestStatus.COMPLETED, connected=at(16, 11, 0, 20), talk=30),
+    ):
+        past.channel = "phone"
+        store(widget, past)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import lazyload
 from callback import db
 from callback.lifecycle.legs import accept, apply_status
 from callback.lifecycle.sms_moves import move_message, twilio_status
+from callback.lines.order import PHONE, queue_name
 from callback.models import CallAttempt, CallbackRequest, RequestStatus, VisitorMessage
 from callback.telephony import public_url, small_int
 from callback.texts.voice import describe_page
@@ -31,8 +32,18 @@ ATTEMPT_WITH_REQUEST = (
     .join(CallbackRequest, CallbackRequest.id == CallAttempt.request_id)
     .where(CallAttempt.id == bindparam("attempt_id"))
 )
+# Webhooks that write lock the request in the query that loads it, so that each takes
+# its locks in one order: the request, then its legs. Left to the flush, a key press
+# locked the leg (its digits) before the request, and a late status callback of the same
+# leg the request (agent_ringing_at) before the leg: under load they deadlocked, and the
+# agent heard an application error. NO KEY UPDATE: a new leg's insert goes on meanwhile.
+ATTEMPT_WITH_REQUEST_LOCKED = ATTEMPT_WITH_REQUEST.with_for_update(
+    of=CallbackRequest, key_share=True
+)
 # Status callbacks rarely need the widget (only a leg's end may): it is read when used.
-ATTEMPT_WITH_REQUEST_ONLY = ATTEMPT_WITH_REQUEST.options(lazyload(CallbackRequest.widget))
+STATUS_ATTEMPT_WITH_REQUEST_LOCKED = ATTEMPT_WITH_REQUEST_LOCKED.options(
+    lazyload(CallbackRequest.widget)
+)
 
 
 def _attempt(
@@ -55,8 +66,11 @@ def whisper(attempt_id: int) -> Response:
     language = request.widget.language
     if not _is_current(attempt, request) or request.status != RequestStatus.CALLING_AGENT:
         return _xml(twiml.goodbye(language, "taken"))
-    site, page = describe_page(request.page_url, language)
     key_url = public_url(f"/twilio/attempts/{attempt.id}/key")
+    if request.channel == PHONE:
+        kind = "whisper_line" if request.on_line else "whisper_line_callback"
+        return _xml(twiml.whisper_line(language, kind, request.widget.name, key_url))
+    site, page = describe_page(request.page_url, language)
     return _xml(twiml.whisper(language, site or request.widget.name, page, key_url))
 
 
@@ -64,7 +78,7 @@ def whisper(attempt_id: int) -> Response:
 @twilio_signed
 def key_pressed(attempt_id: int) -> Response:
     session = db.session()
-    attempt, request = _attempt(attempt_id)
+    attempt, request = _attempt(attempt_id, ATTEMPT_WITH_REQUEST_LOCKED)
     language = request.widget.language
     attempt.digits = http_request.form.get("Digits", "")[:8]
     if attempt.digits != "1":
@@ -75,6 +89,15 @@ def key_pressed(attempt_id: int) -> Response:
         session.commit()
         return _xml(twiml.goodbye(language, "taken"))
     session.commit()
+    if request.on_line:  # the caller waits in their queue: take them out of it
+        return _xml(
+            twiml.line_bridge(
+                language,
+                queue_name(request),
+                public_url(f"/twilio/lines/{request.id}/dequeued"),
+                public_url(f"/twilio/attempts/{visitor_leg.id}/dial-result"),
+            )
+        )
     caller_id = request.widget.caller_id or current_app.config.get("TWILIO_FROM_NUMBER") or ""
     return _xml(
         twiml.bridge(
@@ -91,7 +114,7 @@ def key_pressed(attempt_id: int) -> Response:
 @twilio_signed
 def dial_result(attempt_id: int) -> Response:
     session = db.session()
-    visitor_leg, request = _attempt(attempt_id)
+    visitor_leg, request = _attempt(attempt_id, ATTEMPT_WITH_REQUEST_LOCKED)
     status = http_request.form.get("DialCallStatus", "")
     if http_request.form.get("DialCallSid") and visitor_leg.call_sid is None:
         visitor_leg.call_sid = http_request.form["DialCallSid"][:34]
@@ -110,7 +133,7 @@ def dial_result(attempt_id: int) -> Response:
 @twilio_signed
 def call_status(attempt_id: int) -> tuple[str, int]:
     session = db.session()
-    attempt, _request = _attempt(attempt_id, ATTEMPT_WITH_REQUEST_ONLY)
+    attempt, _request = _attempt(attempt_id, STATUS_ATTEMPT_WITH_REQUEST_LOCKED)
     if not record_event(session, attempt, http_request.form):
         return "", 204  # a duplicate: already applied
     if attempt.call_sid is None and http_request.form.get("CallSid"):

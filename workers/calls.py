@@ -112,6 +112,25 @@ def end_losing_agent_legs(request_id: str) -> int:
         return _end(legs, log)
 
 
+def delete_line_queue(request_id: str, queue_sid: str) -> bool:
+    """Delete the queue a phone-line caller waited in; False if Twilio had none by that SID.
+
+    Each caller waits in a queue of their own (callback.lines.order.queue_name), which
+    Twilio keeps after they leave it. An error worth retrying (or a queue not empty yet)
+    fails the job, and RQ retries it with backoff.
+    """
+    with job_context(__name__, request_id) as log:
+        try:
+            twilio_client().queues(queue_sid).delete()
+        except TwilioRestException as exc:
+            if exc.status != 404:
+                raise
+            log.info("queue already gone")
+            return False
+        log.info("caller's queue deleted")
+        return True
+
+
 def _live_legs(request_id: uuid.UUID) -> list[CallAttempt]:
     return list(
         db.session().scalars(

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import Exists, exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,28 +14,36 @@ from twilio.base.exceptions import TwilioRestException
 
 from callback import after_commit, db, metrics
 from callback.agents.roster import pause
-from callback.agents.routing import agents_tried, choose_agents, claim_agent
+from callback.agents.routing import AgentChoice, agents_tried, choose_agents, claim_agent
+from callback.agents.work import WaitForAgent
 from callback.lifecycle.legs import next_attempt_number
 from callback.lifecycle.moves import move_attempt
 from callback.lifecycle.requests import (
     SCHEDULER_SLACK,
+    deadline,
     dialling,
     finish,
+    restart_round,
     retry_later,
     waited_too_long,
 )
 from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES, AttemptStatus, RequestStatus
 from callback.lifecycle.transitions import AttemptEvent
 from callback.lifecycle.work import Dial
+from callback.lines.order import PHONE, someone_ahead
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, utcnow
 from callback.redis_client import redis_connection
+from callback.schedule.hours import widget_schedule
 from callback.telephony import EVERY_CALL_TWILIO_CODES
-from workers import calls
+from workers import calls, waiting
 from workers.context import JobLog, job_context
 from workers.cps import CallPacer
 
-# How soon to look again when every untried agent is on another call.
-AGENT_BUSY_WAIT = timedelta(seconds=2)
+# How soon a phone-line request looks again while someone is ahead of it in line, or
+# nobody is on duty. (A request whose agents are all on calls waits in workers.waiting.)
+LINE_LOOK_AGAIN = timedelta(seconds=2)
+# How many times a dial job chooses again when other jobs claimed its agents first.
+CLAIM_TRIES = 3
 DIALLABLE = frozenset({RequestStatus.SCHEDULED, RequestStatus.QUEUED, RequestStatus.CALLING_AGENT})
 
 
@@ -66,15 +75,35 @@ def _dial(request_id: uuid.UUID, log: JobLog) -> str:
     if live is not None and not _settle_unsent(session, live, log):
         session.commit()
         return "in_progress"
-    choice = choose_agents(session, request)
-    agents = [agent for agent in choice.agents if claim_agent(session, agent)]
+    if someone_ahead(session, request):
+        return _wait_in_line(session, request, log)
+    unclaimed = _unclaimed_agents(request)  # read before the agents are found busy
+    choice, agents = _choose_and_claim(session, request)
     if not agents:
-        return _no_agent_now(session, request, bool(choice.agents) or choice.busy, log)
+        busy = bool(choice.agents) or choice.busy
+        return _no_agent_now(session, request, busy, unclaimed, log, choice.others_free)
     attempts = _claim_attempts(session, request, agents, log)
     if attempts is None:
         return "duplicate"
     results = [_create_agent_call(request, attempt, log) for attempt in attempts]
     return results[0] if len(results) == 1 else ",".join(results)
+
+
+def _choose_and_claim(
+    session: Session, request: CallbackRequest
+) -> tuple[AgentChoice, list[Agent]]:
+    """Choose the agents to ring and claim them; choose again if another job took them.
+
+    In a burst, every job of a team wants its first free agent at once: the ones that
+    lose the claim choose again among the agents still free, rather than wait for a call
+    to end while others are free.
+    """
+    for _ in range(CLAIM_TRIES):
+        choice = choose_agents(session, request)
+        agents = [agent for agent in choice.agents if claim_agent(session, agent)]
+        if agents or not choice.agents:
+            break
+    return choice, agents
 
 
 def _settle_unsent(session: Session, live: CallAttempt, log: JobLog) -> bool:
@@ -134,13 +163,81 @@ def _claim_attempts(
     return attempts
 
 
-def _no_agent_now(session: Session, request: CallbackRequest, busy: bool, log: JobLog) -> str:
-    """Wait a little for a busy agent, or start the next round when the team is exhausted."""
+def _wait_in_line(session: Session, request: CallbackRequest, log: JobLog) -> str:
+    """Leave the free agents to whoever is ahead in the phone line; look again shortly."""
+    _look_again(session, request)
+    session.commit()
+    log.info("someone is ahead in the line; trying again shortly")
+    return "behind_in_line"
+
+
+def _callback_opening(request: CallbackRequest) -> datetime | None:
+    """When a phone-line callback should be looked at again if the widget is closed now:
+    its next opening, or the end of its maximum wait if that comes first (the dial then
+    ends it). None for a caller still on the phone, or an open widget.
+
+    Looking every few seconds until then, as for a caller on the phone, would run a dial
+    job every LINE_LOOK_AGAIN all night for each callback taken after hours.
+    """
+    if request.on_line:
+        return None
+    now = utcnow()
+    schedule = widget_schedule(request.widget)
+    if schedule.is_open(now):
+        return None
+    opening = schedule.next_opening(now)
+    last = deadline(request)
+    return last if opening is None else min(opening, last)
+
+
+def _look_again(session: Session, request: CallbackRequest) -> None:
+    at = utcnow() + LINE_LOOK_AGAIN
+    after_commit.add(session, Dial(request.id, request.round, at=at, tag=f"w{int(at.timestamp())}"))
+
+
+def _unclaimed_agents(request: CallbackRequest) -> int | None:
+    try:
+        return waiting.unclaimed(redis_connection(), request.widget.team)
+    except RedisError:
+        return None  # the request then waits for the next free agent, or the reconciler
+
+
+def _no_agent_now(
+    session: Session,
+    request: CallbackRequest,
+    busy: bool,
+    unclaimed: int | None,
+    log: JobLog,
+    others_free: bool = False,
+) -> str:
+    """Wait for a busy agent to be free, or start the next round when the team is exhausted.
+
+    The phone line's requests (a caller on the phone, or a callback keeping its place)
+    are never put off to a later round: they wait in line, and their agents are rung
+    again, round after round, until one takes them or the widget's maximum wait passes.
+    A callback taken while the widget is closed waits for its next opening instead.
+    """
+    if request.channel == PHONE and not busy:
+        opening = _callback_opening(request)
+        if opening is not None:
+            restart_round(session, request, opening)
+            session.commit()
+            log.info("phone-line callback: closed now; looking again at %s", opening.isoformat())
+            return "line_wait"
+        if agents_tried(session, request):
+            restart_round(session, request, utcnow() + LINE_LOOK_AGAIN)
+        else:  # nobody on duty yet: the caller hears their wait, and we look again
+            _look_again(session, request)
+        session.commit()
+        log.info("waiting in the phone line: ringing its agents again shortly")
+        return "line_wait"
     if busy:
-        at = utcnow() + AGENT_BUSY_WAIT
-        wait = Dial(request.id, request.round, at=at, tag=f"w{int(at.timestamp())}")
+        team = request.widget.team
+        wait = WaitForAgent(
+            request.id, request.round, team, request.created_at, unclaimed, others_free
+        )
         after_commit.add(session, wait)
-        log.info("every free agent is on a call; trying again shortly")
+        log.info("every free agent is on a call; waiting for one to be free")
     else:
         rung = agents_tried(session, request)
         retry_later(session, request, "no_agent_accepted" if rung else "no_agent_available")

@@ -51,7 +51,7 @@ def delete_provider_records(request_id: str) -> int:
         if request is None or not request.status.is_terminal:
             job_log.info("no ended request to erase provider records for")
             return 0
-        sids = _call_sids(session, request.id)
+        sids = _call_sids(session, request)
         client = twilio_client()
         for sid in sids:  # first: a text on its way holds up only its own deletion
             _delete(client.calls(sid).delete)
@@ -112,11 +112,15 @@ def _message_sids(session: Session, request_id: uuid.UUID) -> list[str]:
     return [sid for sid in session.scalars(query.order_by(VisitorMessage.id)) if sid]
 
 
-def _call_sids(session: Session, request_id: uuid.UUID) -> list[str]:
+def _call_sids(session: Session, request: CallbackRequest) -> list[str]:
+    """Return the request's calls: its legs, and a phone-line caller's own call."""
     query = select(CallAttempt.call_sid).where(
-        CallAttempt.request_id == request_id, CallAttempt.call_sid.is_not(None)
+        CallAttempt.request_id == request.id, CallAttempt.call_sid.is_not(None)
     )
-    return [sid for sid in session.scalars(query.order_by(CallAttempt.id)) if sid]
+    sids = [sid for sid in session.scalars(query.order_by(CallAttempt.id)) if sid]
+    if request.line_call_sid and request.line_call_sid not in sids:
+        sids.append(request.line_call_sid)  # bridged, it is also the visitor's leg
+    return sids
 
 
 def _already_audited(session: Session, request_id: uuid.UUID) -> bool:

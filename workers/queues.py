@@ -30,8 +30,10 @@ from rq.job import Job, JobStatus
 from rq.utils import now
 
 from callback import after_commit
+from callback.agents.work import WaitForAgent, WakeWaiting
 from callback.integrations.work import DeliverWebhooks, NoticeEndpointDisabled, SendAlert
 from callback.lifecycle.work import (
+    DeleteLineQueue,
     Dial,
     DropDialJobs,
     EndCalls,
@@ -42,10 +44,11 @@ from callback.lifecycle.work import (
 )
 from callback.redis_client import redis_connection
 from workers.alerts import notify_endpoint_disabled, send_alert
-from workers.calls import end_calls, end_losing_agent_legs
+from workers.calls import delete_line_queue, end_calls, end_losing_agent_legs
 from workers.dial import dial
 from workers.provider_records import delete_provider_records
 from workers.sms import SEND_TRIES, send_message
+from workers.waiting import join, wake_after, wake_oldest
 from workers.webhooks import deliver_webhooks
 
 log = logging.getLogger(__name__)
@@ -86,8 +89,14 @@ def enqueue_work(work: object) -> object:
             return enqueue_new_request(request_id, at)
         case Dial(request_id, round_number, step, at, tag):
             return enqueue_dial(request_id, round_number, step, at, tag)
+        case WaitForAgent(request_id, round_number, team, since, unclaimed, pass_on):
+            return wait_for_agent(request_id, round_number, team, since, unclaimed, pass_on)
+        case WakeWaiting(team):
+            return wake_waiting(team)
         case EndCalls(request_id):
             return enqueue_hangups(request_id)
+        case DeleteLineQueue(request_id, queue_sid):
+            return enqueue_queue_deletion(request_id, queue_sid)
         case EndOtherAgentCalls(request_id, round_number):
             return enqueue_losers_hangup(request_id, round_number)
         case DropDialJobs(request_id):
@@ -141,18 +150,68 @@ def enqueue_dial(
     step: int = 0,
     at: datetime | None = None,
     tag: str = "",
+    first: bool = False,
 ) -> Job | None:
     """Enqueue (or schedule `at`) the dial job; None if it exists already or Redis is down.
 
     Runs only after the request row is committed. A request whose job is lost here is
-    found again by the reconciler, so a Redis outage never loses it.
+    found again by the reconciler, so a Redis outage never loses it. `first` puts the
+    job at the front of the queue (an agent is free for it now).
     """
     options = _dial_options(dial_job_id(request_id, round_number, step, tag))
+    if first:
+        options["at_front"] = True
     try:
         return _enqueue_unless_alive(dial, request_id, options, at)
     except RedisError as exc:
         _log_lost_enqueue(request_id, exc)
         return None
+
+
+def wait_for_agent(
+    request_id: uuid.UUID,
+    round_number: int,
+    team: str,
+    since: datetime,
+    unclaimed: int | None,
+    pass_on: bool = False,
+) -> Job | None:
+    """Keep the request's place until an agent of `team` is free; dial now if one is.
+
+    With `pass_on` (a free agent cannot take this request), the request that joined next
+    is dialled, first in the queue; each such wake goes to a younger request, so it ends
+    at the end of the line. None when nothing is dialled (or Redis is down: the
+    reconciler dials them again later).
+    """
+    try:
+        connection = redis_connection()
+        if not join(connection, team, str(request_id), round_number, since, unclaimed):
+            return _wake_dial(uuid.UUID(str(request_id)), round_number)
+        younger = wake_after(connection, team, str(request_id), round_number) if pass_on else None
+    except RedisError as exc:
+        _log_lost_enqueue(request_id, exc)
+        return None
+    if younger is None:
+        return None
+    return _wake_dial(uuid.UUID(younger[0]), younger[1])
+
+
+def wake_waiting(team: str) -> Job | None:
+    """Dial, first in the queue, the request that has waited longest for `team`."""
+    try:
+        oldest = wake_oldest(redis_connection(), team)
+    except RedisError as exc:
+        log.warning("could not wake a request waiting for an agent: %s", type(exc).__name__)
+        return None
+    if oldest is None:
+        return None
+    request_id, round_number = oldest
+    return _wake_dial(uuid.UUID(request_id), round_number)
+
+
+def _wake_dial(request_id: uuid.UUID, round_number: int) -> Job | None:
+    # Each wake is a job of its own: an earlier one may still be in the queue.
+    return enqueue_dial(request_id, round_number, tag=f"k{uuid.uuid4().hex[:8]}", first=True)
 
 
 def enqueue_new_request(request_id: uuid.UUID, at: datetime | None = None) -> Job | None:
@@ -234,6 +293,38 @@ def _enqueue_hangup_job(
         return _enqueue_unless_alive(function, request_id, options)
     except RedisError as exc:
         log.warning("hangup enqueue failed: request=%s error=%s", request_id, type(exc).__name__)
+        return None
+
+
+def line_queue_job_id(request_id: uuid.UUID | str) -> str:
+    """Return the id of the job that deletes a phone-line caller's queue at Twilio."""
+    return f"line-queue-{request_id}"
+
+
+def enqueue_queue_deletion(request_id: uuid.UUID, queue_sid: str) -> Job | None:
+    """Enqueue the deletion of a caller's emptied queue; None if queued already or Redis is down.
+
+    A queue left behind costs nothing but clutters the account (Twilio keeps every queue
+    an <Enqueue> created); one lost here is only that.
+    """
+    try:
+        return calls_queue().enqueue(
+            delete_line_queue,
+            str(request_id),
+            queue_sid,
+            job_id=line_queue_job_id(request_id),
+            job_timeout=DIAL_TIMEOUT_SECONDS,
+            result_ttl=RESULT_TTL_SECONDS,
+            failure_ttl=FAILURE_TTL_SECONDS,
+            retry=backoff(),
+            unique=True,
+        )
+    except DuplicateJobError:
+        return None
+    except RedisError as exc:
+        log.warning(
+            "queue deletion enqueue failed: request=%s error=%s", request_id, type(exc).__name__
+        )
         return None
 
 

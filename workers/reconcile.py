@@ -22,9 +22,11 @@ from callback.lifecycle.legs import apply_status, never_dialled
 from callback.lifecycle.states import (
     AT_TWILIO_STATUSES,
     FINAL_CALL_STATUSES,
+    PENDING_STATUSES,
     AttemptStatus,
     RequestStatus,
 )
+from callback.lines.calls import still_there
 from callback.models import CallAttempt, CallbackRequest, Leg, MessageStatus, VisitorMessage, utcnow
 from callback.telephony import small_int, twilio_client
 from workers.calls import resolve_unsent
@@ -49,6 +51,7 @@ def reconcile() -> dict[str, int]:
             "lost_creates": _each(_lost_creates(), _settle_lost_create, job_log, failed),
             "calls_checked": _each(_silent_calls(), _fetch_call, job_log, failed),
             "unbridged_visitor_legs": _each(_unbridged_legs(), _settle_unbridged, job_log, failed),
+            "callers_checked": _each(_unheard_callers(), _check_caller, job_log, failed),
         }
         result["requeued"] = _requeue_lost_dials()
         result["requeued_messages"] = _requeue_lost_messages()
@@ -134,6 +137,32 @@ def _fetch_call(session: Session, attempt: CallAttempt, job_log: JobLog) -> None
     apply_status(session, attempt, call.status, small_int(str(call.duration or "")))
     job_log.info("finished silent call: attempt=%s status=%s", attempt.id, call.status)
     metrics.reconciler_action("finished_silent_call")
+
+
+def _unheard_callers() -> Sequence[CallbackRequest]:
+    """Callers in line whose wait music Twilio has not fetched for a while."""
+    unheard_since = utcnow() - timedelta(
+        seconds=current_app.config["RECONCILE_SILENT_CALL_SECONDS"]
+    )
+    return (
+        db.session()
+        .scalars(
+            select(CallbackRequest).where(
+                CallbackRequest.on_line.is_(True),
+                CallbackRequest.status.in_(PENDING_STATUSES),
+                func.coalesce(CallbackRequest.line_seen_at, CallbackRequest.created_at)
+                < unheard_since,
+            )
+        )
+        .all()
+    )
+
+
+def _check_caller(session: Session, request: CallbackRequest, job_log: JobLog) -> None:
+    call = twilio_client().calls(request.line_call_sid).fetch()
+    if not still_there(session, request, str(call.status or "")):
+        job_log.info("caller left the line unheard: request=%s", request.id)
+        metrics.reconciler_action("caller_left_unheard")
 
 
 def _unbridged_legs() -> Sequence[CallAttempt]:

@@ -9,7 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callback import metrics
+from callback import after_commit, metrics
+from callback.agents.work import WakeWaiting
 from callback.errors import Invalid
 from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES
 from callback.models import Agent, AuditEntry, CallAttempt, Leg, utcnow
@@ -22,12 +23,14 @@ MISSED = frozenset({"no-answer", "busy", "failed", "completed"})
 
 
 def note_agent_leg_end(session: Session, attempt: CallAttempt, status: str) -> None:
-    """Count a missed call against the agent, or clear the count when they responded."""
+    """Free the agent for the team's oldest waiting request; count a missed call, or clear
+    the count when they responded."""
     if attempt.agent_id is None:
         return
     agent = session.get(Agent, attempt.agent_id)
     if agent is None:
         return
+    after_commit.add(session, WakeWaiting(agent.team))
     if attempt.digits:
         agent.missed_in_row = 0  # they listened and chose, whichever key
         return
@@ -77,6 +80,7 @@ def make_available(session: Session, agent: Agent, actor: str) -> None:
     """Put the agent back in rotation, clearing the missed-call count and the pause reason."""
     agent.available, agent.missed_in_row, agent.paused_reason = True, 0, None
     session.add(AuditEntry(action="agent_available", actor=actor, details={"agent_id": agent.id}))
+    after_commit.add(session, WakeWaiting(agent.team))
 
 
 def remove(session: Session, agent: Agent, actor: str) -> bool:
@@ -112,3 +116,4 @@ def reactivate(session: Session, agent: Agent, actor: str) -> None:
     agent.active = True
     agent.available, agent.missed_in_row, agent.paused_reason = True, 0, None
     session.add(AuditEntry(action="agent_reactivated", actor=actor, details={"agent_id": agent.id}))
+    after_commit.add(session, WakeWaiting(agent.team))

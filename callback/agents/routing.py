@@ -16,26 +16,36 @@ request waits for a speaker as it waits for any busy agent, or ends the round.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from itertools import count
+from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, exists, func, select
+from sqlalchemy import ColumnElement, Exists, Select, exists, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from callback.lifecycle.states import LIVE_ATTEMPT_STATUSES, AttemptStatus
+from callback.lifecycle.states import AttemptStatus
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, utcnow
+from callback.models.call import LIVE_AGENT_LEGS
 from callback.schedule.hours import agent_schedule
 from callback.texts import offered
 
-NEVER = datetime.min.replace(tzinfo=UTC)
+# Agents are read this many at a time: a choice is usually made on the first page,
+# so a dial job's cost does not grow with the team.
+AGENTS_PAGE = 20
 
 
 @dataclass(frozen=True)
 class AgentChoice:
-    """The agents to ring now (maybe none); `busy` says an untried agent is on a call."""
+    """The agents to ring now (maybe none); `busy` says an untried agent is on a call.
+
+    `others_free`: an agent on duty is free but does not speak the request's language
+    (and the widget rings no other languages): someone else waiting may take them.
+    """
 
     agents: list[Agent] = field(default_factory=list)
     busy: bool = False
+    others_free: bool = False
 
 
 def agents_tried(session: Session, request: CallbackRequest) -> set[int]:
@@ -54,12 +64,13 @@ def _rung_this_round(request: CallbackRequest) -> tuple[ColumnElement[bool], ...
 
 
 def _on_a_call(agent_id: QueryableAttribute[int] | int) -> Exists:
-    """EXISTS: the agent's phone is ringing or in a call (the live-agent-leg index)."""
-    return exists().where(
-        CallAttempt.agent_id == agent_id,
-        CallAttempt.leg == Leg.AGENT,
-        CallAttempt.status.in_(LIVE_ATTEMPT_STATUSES),
-    )
+    """EXISTS: the agent's phone is ringing or in a call (the live-agent-leg index).
+
+    The index's own predicate, written out: with the leg and statuses as parameters, a
+    generic plan (psycopg prepares a statement after five runs) cannot prove that the
+    partial index applies, and PostgreSQL may scan every agent leg instead.
+    """
+    return exists().where(CallAttempt.agent_id == agent_id, LIVE_AGENT_LEGS)
 
 
 def agents_on_a_call(session: Session, agent_ids: list[int]) -> set[int]:
@@ -70,21 +81,27 @@ def agents_on_a_call(session: Session, agent_ids: list[int]) -> set[int]:
     return set(rows)
 
 
-def _last_rung(session: Session, agent_ids: list[int]) -> dict[int, datetime]:
-    rows = session.execute(
-        select(CallAttempt.agent_id, func.max(CallAttempt.created_at))
-        .where(CallAttempt.leg == Leg.AGENT, CallAttempt.agent_id.in_(agent_ids))
-        .group_by(CallAttempt.agent_id)
-    )
-    return {agent_id: last for agent_id, last in rows if agent_id is not None}
-
-
-def _in_strategy_order(session: Session, agents: list[Agent], strategy: str) -> list[Agent]:
+def _strategy_order(strategy: str) -> tuple[Any, ...]:
+    """ORDER BY of the free agents: by priority, or (round robin) least recently rung first."""
+    by_priority = (Agent.priority, Agent.id)
     if strategy != "round_robin":
-        return agents  # already by priority
-    last = _last_rung(session, [agent.id for agent in agents])
+        return by_priority
+    last_rung = (
+        select(func.max(CallAttempt.created_at))
+        .where(CallAttempt.agent_id == Agent.id, CallAttempt.leg == Leg.AGENT)
+        .scalar_subquery()
+    )
     # Never rung first, then the longest since; priority breaks ties.
-    return sorted(agents, key=lambda a: (last.get(a.id, NEVER), a.priority, a.id))
+    return (last_rung.asc().nulls_first(), *by_priority)
+
+
+def _each(session: Session, statement: Select[Any]) -> Iterator[Agent]:
+    """Yield the statement's agents a page at a time, so a choice made early reads little."""
+    for offset in count(0, AGENTS_PAGE):
+        page = session.scalars(statement.limit(AGENTS_PAGE).offset(offset)).all()
+        yield from page
+        if len(page) < AGENTS_PAGE:
+            return
 
 
 def request_language(request: CallbackRequest) -> str:
@@ -105,25 +122,38 @@ def choose_agents(session: Session, request: CallbackRequest) -> AgentChoice:
     """
     now = utcnow()
     widget = request.widget
-    # One statement: the team's agents not yet rung this round, each with whether they
-    # are on a call now.
-    rung = exists().where(CallAttempt.agent_id == Agent.id, *_rung_this_round(request))
-    rows = session.execute(
-        select(Agent, _on_a_call(Agent.id).label("on_call"))
-        .where(Agent.team == widget.team, Agent.active, Agent.available, ~rung)
-        .order_by(Agent.priority, Agent.id)
-    ).all()
-    # Hours and languages are read here rather than in SQL: a team is a few dozen rows at
-    # most, and a JSON list's membership test differs between PostgreSQL and SQLite.
-    candidates = [(agent, on_call) for agent, on_call in rows if agent_schedule(agent).is_open(now)]
     language = request_language(request)
-    pool = [(a, on_call) for a, on_call in candidates if speaks(a, language, widget.language)]
-    if widget.ring_other_languages and all(on_call for _, on_call in pool):
-        pool = candidates  # no speaker is free now: anyone free may take the call
-    free = [agent for agent, on_call in pool if not on_call]
-    ordered = _in_strategy_order(session, free, widget.ring_strategy)
-    chosen = ordered if widget.ring_strategy == "simultaneous" else ordered[:1]
-    return AgentChoice(chosen, busy=bool(pool) and not free)
+    every = widget.ring_strategy == "simultaneous"
+    rung = exists().where(CallAttempt.agent_id == Agent.id, *_rung_this_round(request))
+    untried = select(Agent).where(Agent.team == widget.team, Agent.active, Agent.available, ~rung)
+    # Free agents, in the order the strategy rings them, read until the choice is made:
+    # the first free speaker on duty (or every one), else the first free other.
+    speakers: list[Agent] = []
+    others: list[Agent] = []
+    others_free = False
+    free = untried.where(~_on_a_call(Agent.id)).order_by(*_strategy_order(widget.ring_strategy))
+    for agent in _each(session, free):
+        if not agent_schedule(agent).is_open(now):
+            continue
+        if speaks(agent, language, widget.language):
+            speakers.append(agent)
+            if not every:
+                break
+        elif widget.ring_other_languages:
+            if every or not others:
+                others.append(agent)
+        else:
+            others_free = True
+    if speakers or others:
+        return AgentChoice(speakers or others)
+    # Nobody to ring now. The request waits if one it could ring is on duty but on a call.
+    on_call = untried.where(_on_a_call(Agent.id)).order_by(Agent.priority, Agent.id)
+    busy = any(
+        agent_schedule(agent).is_open(now)
+        and (widget.ring_other_languages or speaks(agent, language, widget.language))
+        for agent in _each(session, on_call)
+    )
+    return AgentChoice([], busy=busy, others_free=others_free)
 
 
 def claim_agent(session: Session, agent: Agent) -> bool:

@@ -37,6 +37,7 @@ SECTION_NAMES = {
     "campaigns": N_("console.reports.section.campaigns"),
     "hours": N_("console.reports.section.hours"),
     "on-time": N_("console.reports.section.on_time"),
+    "line": N_("console.reports.section.line"),
 }
 PERIOD_ERRORS = {
     ("invalid_date", "from"): N_("console.reports.error.from"),
@@ -252,6 +253,48 @@ def _on_time_view(session: Session, widget: Widget, period: Period) -> dict[str,
     return {"kept": kept, "chart": chart}
 
 
+def _line_view(session: Session, widget: Widget, period: Period) -> dict[str, Any]:
+    line = sections.line(session, widget, period)
+    rows = [
+        (N_("console.reports.line.callers"), "callers", number),
+        (N_("console.reports.line.answered"), "answered", number),
+        (N_("console.reports.line.abandoned"), "abandoned", number),
+        (N_("console.reports.line.abandon_rate"), "abandon_rate", percent),
+        (N_("console.reports.line.offered"), "offered", number),
+        (N_("console.reports.line.taken"), "taken", number),
+        (N_("console.reports.line.take_rate"), "take_rate", percent),
+        (N_("console.reports.line.callbacks_completed"), "callbacks_completed", number),
+    ]
+    shown = [
+        (gettext(label), text(getattr(line.current, name)), text(getattr(line.previous, name)))
+        for label, name, text in rows
+    ]
+    called = line.current.callers or line.previous.callers
+    rates = [
+        (
+            gettext(N_("console.reports.line.abandon_rate")),
+            line.current.abandon_rate,
+            line.previous.abandon_rate,
+        ),
+        (
+            gettext(N_("console.reports.line.take_rate")),
+            line.current.take_rate,
+            line.previous.take_rate,
+        ),
+    ]
+    chart = charts.bars(
+        rates if called else [],
+        chart_id="line-rates",
+        title=gettext(N_("console.reports.line.chart_title")),
+        description=gettext(N_("console.reports.line.chart_description")),
+        empty_text=gettext(N_("console.reports.line.none")),
+        value_text=percent,
+        maximum=1.0,
+        period_labels=_period_labels(),
+    )
+    return {"line": line, "line_rows": shown, "chart": chart}
+
+
 VIEWS: dict[str, Callable[[Session, Widget, Period], dict[str, Any]]] = {
     "time": _time_view,
     "agents": _agents_view,
@@ -259,6 +302,7 @@ VIEWS: dict[str, Callable[[Session, Widget, Period], dict[str, Any]]] = {
     "campaigns": _outcomes_view("campaign"),
     "hours": _hours_view,
     "on-time": _on_time_view,
+    "line": _line_view,
 }
 
 

@@ -116,6 +116,8 @@ NEW_WIDGET: dict[str, Any] = {
     "display_paths": [],
     "sms_enabled": False,
     "sms_reminder_minutes": DEFAULT_SMS_REMINDER_MINUTES,
+    "line_enabled": False,
+    "line_offer_seconds": Widget.__table__.c.line_offer_seconds.default.arg,
 }
 # The settings the form edits: every field of WidgetUpdate, in its order.
 SETTINGS = tuple(NEW_WIDGET)
@@ -157,6 +159,8 @@ def values_of(settings: Mapping[str, Any]) -> dict[str, Any]:
         "slot_minutes": str(settings["slot_minutes"]),
         "sms_enabled": bool(settings["sms_enabled"]),
         "sms_reminder_minutes": str(settings["sms_reminder_minutes"]),
+        "line_enabled": bool(settings["line_enabled"]),
+        "line_offer_seconds": str(settings["line_offer_seconds"]),
         "theme_color": settings["theme_color"] or theme.DEFAULT_COLOUR,
         "theme_position": settings["theme_position"] or theme.POSITIONS[0],
         "display_action": settings["display_action"],
@@ -183,6 +187,7 @@ def values_from(form: MultiDict[str, str]) -> dict[str, Any]:
     values["ring_other_languages"] = bool(form.get("ring_other_languages"))
     values["display_on_exit_intent"] = bool(form.get("display_on_exit_intent"))
     values["sms_enabled"] = bool(form.get("sms_enabled"))
+    values["line_enabled"] = bool(form.get("line_enabled"))
     return values
 
 
@@ -226,6 +231,8 @@ def body_of(values: Mapping[str, Any]) -> dict[str, Any]:
         "display_paths": _lines(values["display_paths"]),
         "sms_enabled": values["sms_enabled"],
         "sms_reminder_minutes": _number(values["sms_reminder_minutes"]),
+        "line_enabled": values["line_enabled"],
+        "line_offer_seconds": _number(values["line_offer_seconds"]),
     }
 
 

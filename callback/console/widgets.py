@@ -35,6 +35,7 @@ from callback.schedule.hours import widget_schedule
 from callback.schemas.admin import WidgetCreate, WidgetUpdate, first_refusal
 from callback.security.headers import page_policy
 from callback.setup import making
+from callback.telephony import public_url
 from callback.texts import LANGUAGES, N_
 from callback.texts.widget import widget_texts
 from callback.widgets import theme
@@ -183,6 +184,7 @@ def _form_page(
             may_delete=widget is not None and roles.is_owner(account()),
             may_change_team=roles.is_owner(account()),
             snippet=_snippet(widget) if widget is not None else None,
+            voice_url=_voice_url(widget) if widget is not None else None,
             preview=_preview(values),
             regions=form.region_choices(language),
             timezones=[(zone, zone) for zone in form.timezone_choices()],
@@ -210,6 +212,15 @@ def _snippet(widget: Widget) -> str:
     """The line a site pastes into its pages (as README and widget.js document it)."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.url_root.rstrip("/")
     return f'<script src="{base}/widget.js" data-widget="{widget.key}" async></script>'
+
+
+def _voice_url(widget: Widget) -> str | None:
+    """The Voice URL to paste into the Twilio number of the phone line; None without
+    PUBLIC_BASE_URL (Twilio could not reach this service)."""
+    try:
+        return public_url(f"/twilio/widgets/{widget.key}/voice")
+    except RuntimeError:
+        return None
 
 
 def _preview(values: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ def ensure_demo(session: Session, origins: list[str]) -> Widget:
             allowed_countries=["GB", "PL"],
             language="en",
             timezone="Europe/London",
+            line_enabled=True,  # the sandbox's number rings it: see `callback dev`
         )
         session.add(widget)
     # The demo site's origin came later than some demo widgets: add what is missing.

@@ -18,7 +18,12 @@ from callback.dev.demo_site import DEMO_SITE_PORT
 from callback.migrate import upgrade
 from callback.models import Agent
 from callback.redis_client import redis_url
-from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, instance_dir
+from callback.settings import (
+    SANDBOX_ACCOUNT_SID,
+    SANDBOX_AUTH_TOKEN,
+    SANDBOX_FROM_NUMBER,
+    instance_dir,
+)
 
 DEV_ADMIN_TOKEN_FILE = "admin_token.key"  # noqa: S105 - a file name, not a secret
 
@@ -93,7 +98,10 @@ def dev_command(host: str, port: int, sandbox_port: int, site_port: int) -> None
     manager.add_process(
         "sandbox",
         f"{python} -m callback.cli sandbox --host {host} --port {sandbox_port} --time-scale 1"
-        + "".join(f" --phone {shlex.quote(phone)}" for phone in agent_phones),
+        + "".join(f" --phone {shlex.quote(phone)}" for phone in agent_phones)
+        # The company's number: calls to it come to the demo widget's phone line.
+        + f" --voice-url {SANDBOX_FROM_NUMBER}={env['PUBLIC_BASE_URL']}"
+        f"/twilio/widgets/{widget_key}/voice",
         env=env,
     )
     manager.add_process(
@@ -106,6 +114,7 @@ def dev_command(host: str, port: int, sandbox_port: int, site_port: int) -> None
         f"\n  Demo site:     http://{host}:{site_port}/ (the widget on a sample company site)"
         f"\n  Demo form:     http://{host}:{port}/w/{widget_key}"
         f"\n  Phones (sandbox): http://{host}:{sandbox_port}/"
+        f" (call {SANDBOX_FROM_NUMBER} there to try the phone line)"
         f"\n  Console:       {console_url} (sign in as {DEMO_OWNER_EMAIL})"
         f"\n  Admin token:   {env['ADMIN_TOKENS'].split(',')[0]}"
         "\n  Press Ctrl-C to stop everything.\n"

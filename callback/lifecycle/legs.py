@@ -7,13 +7,15 @@ must follow (next agent, next round) is handed to `callback.after_commit`.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from callback import after_commit, metrics
 from callback.agents.roster import note_agent_leg_end
 from callback.lifecycle.moves import move_attempt, move_request
-from callback.lifecycle.requests import finish, retry_later
+from callback.lifecycle.requests import finish, restart_round, retry_later
 from callback.lifecycle.states import (
     FINAL_CALL_STATUSES,
     UNANSWERED_STATUSES,
@@ -25,6 +27,8 @@ from callback.lifecycle.transitions import AttemptEvent, RequestEvent
 from callback.lifecycle.work import Dial, EndOtherAgentCalls
 from callback.models import CallAttempt, CallbackRequest, Leg, utcnow
 
+# A caller waiting on the phone line who was not bridged is rung for again this soon.
+LINE_AGAIN_AFTER = timedelta(seconds=2)
 RANG = frozenset({AttemptStatus.RINGING, AttemptStatus.IN_PROGRESS, AttemptStatus.COMPLETED})
 
 
@@ -51,10 +55,13 @@ def accept(
         RequestEvent.AGENT_ACCEPTED,
         None,
         CallbackRequest.round == agent_leg.round,
-        CallbackRequest.phone.is_not(None),
+        # Someone to bridge: a number to dial, or a caller waiting on the phone line.
+        or_(CallbackRequest.phone.is_not(None), CallbackRequest.on_line.is_(True)),
     )
     if not won:
         return None
+    # A caller on the line may have taken a callback just before: bridge what is true now.
+    session.refresh(request, ["phone", "on_line"])
     visitor_leg = CallAttempt(
         request_id=request.id,
         leg=Leg.VISITOR,
@@ -158,7 +165,7 @@ def visitor_leg_ended(
             metrics.bridged(request)
     elif status in UNANSWERED_STATUSES:
         # canceled here means the agent hung up while the visitor's phone rang.
-        retry_later(session, request, "visitor_" + status.replace("-", "_"))
+        try_again(session, request, "visitor_" + status.replace("-", "_"))
 
 
 def never_dialled(session: Session, request: CallbackRequest, leg: CallAttempt) -> None:
@@ -172,4 +179,12 @@ def never_dialled(session: Session, request: CallbackRequest, leg: CallAttempt) 
     ):
         return
     if leg.round == request.round and request.status == RequestStatus.CALLING_VISITOR:
-        retry_later(session, request, "agent_left_before_bridge")
+        try_again(session, request, "agent_left_before_bridge")
+
+
+def try_again(session: Session, request: CallbackRequest, reason: str) -> None:
+    """Retry a visitor not bridged: later, or (a caller still on the line) right away."""
+    if request.on_line:
+        restart_round(session, request, utcnow() + LINE_AGAIN_AFTER)
+    else:
+        retry_later(session, request, reason)

@@ -43,7 +43,13 @@ def finish(
     """
     now = utcnow()
     phone = request.phone  # before the move erases it: a "missed" text may need it
-    erased = {"outcome": outcome, "ended_at": now, "phone": None, "erased_at": now}
+    erased = {
+        "outcome": outcome,
+        "ended_at": now,
+        "phone": None,
+        "erased_at": now,
+        "on_line": False,  # a caller still on the phone line is told at their next wait
+    }
     if not move_request(session, request, ENDING_EVENTS[status], {**(values or {}), **erased}):
         return False
     sms.ended(session, request, phone, status.value, outcome)
@@ -133,10 +139,16 @@ def retry_later(session: Session, request: CallbackRequest, reason: str) -> bool
     if utcnow() + timedelta(seconds=delay) > deadline(request):
         finish(session, request, RequestStatus.EXPIRED, "max_wait_exceeded")
         return False
+    return restart_round(session, request, utcnow() + timedelta(seconds=delay))
+
+
+def restart_round(session: Session, request: CallbackRequest, at: datetime) -> bool:
+    """Start the request's next round at `at` (its dial follows the commit); True if moved.
+
+    A new round starts over from "scheduled"; stale callbacks of the old round are
+    recognised by their attempt's round and ignored. Only one caller per round wins.
+    """
     this_round = request.round
-    at = utcnow() + timedelta(seconds=delay)
-    # A new round starts over from "scheduled"; stale callbacks of the old round are
-    # recognised by their attempt's round and ignored. Only one caller per round wins.
     moved = move_request(
         session,
         request,

@@ -38,6 +38,14 @@ class EndCalls:
 
 
 @dataclass(frozen=True)
+class DeleteLineQueue:
+    """Delete the Twilio queue a phone-line caller waited in, now that they have left it."""
+
+    request_id: uuid.UUID
+    queue_sid: str
+
+
+@dataclass(frozen=True)
 class EndOtherAgentCalls:
     """Hang up the agents still ringing once one of them took the call."""
 

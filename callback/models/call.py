@@ -26,6 +26,11 @@ LIVE_AGENT_LEGS = text(
     )
 )
 
+# The reconciler looks for legs that are (or may be) live; ended legs are history.
+LIVE_LEGS = text(
+    "status IN ({})".format(", ".join(f"'{status}'" for status in sorted(LIVE_ATTEMPT_STATUSES)))
+)
+
 
 class CallAttempt(Base):
     __tablename__ = "call_attempts"
@@ -36,6 +41,9 @@ class CallAttempt(Base):
             "agent_id",
             postgresql_where=LIVE_AGENT_LEGS,
             sqlite_where=LIVE_AGENT_LEGS,
+        ),
+        Index(
+            "ix_call_attempts_live", "status", postgresql_where=LIVE_LEGS, sqlite_where=LIVE_LEGS
         ),
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callback.models.base import Base
@@ -43,6 +43,11 @@ class RequestFact(Base):
     agent_seconds: Mapped[int | None] = mapped_column()
     visitor_seconds: Mapped[int | None] = mapped_column()
     talk_seconds: Mapped[int | None] = mapped_column()
+    # Phone line only: a callback was offered to the caller, they took it, or they hung
+    # up while waiting in line.
+    line_offered: Mapped[bool] = mapped_column(default=False, server_default=false())
+    line_callback: Mapped[bool] = mapped_column(default=False, server_default=false())
+    line_abandoned: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class AgentLegFact(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, text
+from sqlalchemy import Enum, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callback.lifecycle.states import PENDING_STATUSES, RequestStatus
@@ -17,6 +17,11 @@ from callback.models.widget import Widget
 ONE_PENDING_PER_NUMBER = text(
     "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(PENDING_STATUSES)))
 )
+HOLDS_NUMBER = text("phone IS NOT NULL")
+SCHEDULED = text("status = 'scheduled'")
+# The phone line's waiting requests ("phone" is callback.lines.order.PHONE).
+IN_LINE = text(f"channel = 'phone' AND {ONE_PENDING_PER_NUMBER.text}")
+ON_LINE = text("on_line IS true")
 
 
 class CallbackRequest(Base):
@@ -30,6 +35,50 @@ class CallbackRequest(Base):
             unique=True,
             postgresql_where=ONE_PENDING_PER_NUMBER,
             sqlite_where=ONE_PENDING_PER_NUMBER,
+        ),
+        # What periodic jobs and ops pages read, without scanning ended history (0017):
+        # numbers still held (retention, data-subject export), and what happened recently.
+        Index("ix_callback_requests_created_at", "created_at"),
+        Index(
+            "ix_callback_requests_held_phone",
+            "phone",
+            postgresql_where=HOLDS_NUMBER,
+            sqlite_where=HOLDS_NUMBER,
+        ),
+        Index(
+            "ix_callback_requests_held_since",
+            "created_at",
+            postgresql_where=HOLDS_NUMBER,
+            sqlite_where=HOLDS_NUMBER,
+        ),
+        *(
+            Index(
+                f"ix_callback_requests_{column}",
+                column,
+                postgresql_where=text(f"{column} IS NOT NULL"),
+                sqlite_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in ("ended_at", "agent_ringing_at", "connected_at")
+        ),
+        # Pending ones: scheduled and due (the reconciler), the phone line, callers on it.
+        Index(
+            "ix_callback_requests_due",
+            "scheduled_for",
+            postgresql_where=SCHEDULED,
+            sqlite_where=SCHEDULED,
+        ),
+        Index(
+            "ix_callback_requests_line",
+            "widget_id",
+            "created_at",
+            postgresql_where=IN_LINE,
+            sqlite_where=IN_LINE,
+        ),
+        Index(
+            "ix_callback_requests_on_line",
+            "created_at",
+            postgresql_where=ON_LINE,
+            sqlite_where=ON_LINE,
         ),
     )
 
@@ -71,5 +120,18 @@ class CallbackRequest(Base):
     ended_at: Mapped[datetime | None] = mapped_column()
     talk_seconds: Mapped[int | None] = mapped_column()
     erased_at: Mapped[datetime | None] = mapped_column()
+    # "web" (the widget or the form) or "phone" (a caller on the phone line, whose place
+    # in line is created_at, kept when they take a callback: callback/lines/).
+    channel: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
+    # The caller's own call while it waits in line (unique: Twilio may ask twice); kept
+    # after the call so the provider-records job can delete it at Twilio.
+    line_call_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    # True while the caller is on the line; False once they hung up or left for a callback.
+    on_line: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When Twilio last fetched the caller's wait music: a caller unheard of for long has
+    # hung up without our hearing it, which the reconciler then asks Twilio about.
+    line_seen_at: Mapped[datetime | None] = mapped_column()
+    line_offered_at: Mapped[datetime | None] = mapped_column()  # a callback was offered
+    line_callback_at: Mapped[datetime | None] = mapped_column()  # ... and taken
 
     widget: Mapped[Widget] = relationship(lazy="joined")

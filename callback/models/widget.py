@@ -97,6 +97,11 @@ class Widget(Base):
     # Text messages to the visitor (callback/lifecycle/sms.py): a confirmation of a callback
     # scheduled for later, a reminder this many minutes before it, and a "we tried to
     # call you" when a request fails or expires. Off unless the owner turns it on.
+    # The phone line (callback/lines/): callers to the company's Twilio number, whose Voice
+    # URL is this widget's, wait in line; after `line_offer_seconds` they are offered a
+    # callback that keeps their place.
+    line_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    line_offer_seconds: Mapped[int] = mapped_column(default=60, server_default="60")
     sms_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     sms_reminder_minutes: Mapped[int] = mapped_column(
         default=DEFAULT_SMS_REMINDER_MINUTES, server_default=str(DEFAULT_SMS_REMINDER_MINUTES)

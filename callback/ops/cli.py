@@ -42,6 +42,16 @@ def _table(report: dict[str, Any]) -> str:
         f"last hour: {hour['submitted']} submitted, {hour['ended']} ended, failure rate {rate}"
     )
     lines += [f"  {name:<32}{count:>6}" for name, count in hour["by_outcome"].items()]
+    line = report["phone_line"]
+    lines.append(
+        f"phone line: {line['callers_on_line']} caller(s) waiting on the line, "
+        f"{line['callbacks_waiting']} phone callback(s) waiting"
+    )
+    lines += [
+        f"  {w['name'][:30]:<32}{w['callers_on_line']:>6} on the line{w['callbacks_waiting']:>6}"
+        " callbacks"
+        for w in line["widgets"]
+    ]
     for name in ("time_to_ring", "time_to_bridge"):
         w = report[name]
         lines.append(

@@ -2,22 +2,28 @@
 
 With PROMETHEUS_MULTIPROC_DIR set (gunicorn with several workers; see gunicorn.conf.py),
 every process writes its counters to files there and a scrape adds them up, so
-any worker can answer /metrics for all. Queue gauges are read from Redis at scrape time.
+any worker can answer /metrics for all. Queue gauges are read from Redis at scrape time,
+the phone line's waiting callers and callbacks from the database.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from callback import metrics
+from callback import db, metrics
 from callback.models import utcnow
+from callback.ops import request_stats
 from callback.ops.queue_health import QueueCollector
 from callback.redis_client import redis_connection
 
@@ -33,11 +39,36 @@ def _process_metrics() -> Collector:
     return metrics.metrics().registry
 
 
+class LineCollector(Collector):
+    """The phone line's gauges, counted in the database at scrape time (none if it fails)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            line = request_stats.phone_line(self.session)
+        except SQLAlchemyError:
+            self.session.rollback()
+            return
+        yield GaugeMetricFamily(
+            "callback_line_callers_waiting",
+            "Phone-line callers waiting on the line (on the phone).",
+            line["callers_on_line"],
+        )
+        yield GaugeMetricFamily(
+            "callback_line_callbacks_waiting",
+            "Phone-line callers who took a callback, waiting for it.",
+            line["callbacks_waiting"],
+        )
+
+
 @bp.get("/metrics")
 def scrape() -> Response:
     registry = CollectorRegistry()
     registry.register(_process_metrics())
     registry.register(QueueCollector(redis_connection(), utcnow))
+    registry.register(LineCollector(db.session()))
     encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
     return Response(encoder(registry), content_type=content_type)
 

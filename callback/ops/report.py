@@ -83,10 +83,12 @@ def health_report(
     try:
         outcomes = request_stats.outcomes(session, since)
         waits = request_stats.wait_summary(session, since)
+        line = request_stats.phone_line(session)
         found = problems(machine, outcomes, waits, limits)
     except SQLAlchemyError as exc:
         session.rollback()
         outcomes, waits = request_stats.Outcomes(0, 0, 0, {}), request_stats.no_waits()
+        line = request_stats.no_line()
         found = [f"the database cannot be read ({type(exc).__name__})"]
     return {
         "checked_at": now.isoformat(),
@@ -98,5 +100,6 @@ def health_report(
         "queues": [asdict(q) for q in machine.queues],
         "workers": machine.workers,
         "last_hour": outcomes.as_dict(),
+        "phone_line": line,
         **waits,
     }

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
+from callback.lifecycle.states import PENDING_STATUSES
+from callback.lines.order import PHONE
 from callback.metrics import waited_seconds
-from callback.models import CallbackRequest, RequestStatus
+from callback.models import CallbackRequest, RequestStatus, Widget
 
 FAILURE_STATUSES = frozenset({RequestStatus.FAILED, RequestStatus.EXPIRED})
 # Enough rows for any realistic hour; a flood beyond it is summarised by its newest part.
@@ -67,6 +68,37 @@ def outcomes(session: Session, since: datetime) -> Outcomes:
     )
 
 
+def no_line() -> dict[str, Any]:
+    """Return a phone-line summary with no one waiting."""
+    return {"callers_on_line": 0, "callbacks_waiting": 0, "widgets": []}
+
+
+def phone_line(session: Session) -> dict[str, Any]:
+    """Return the phone line's callers still waiting on the phone (on_line) and its
+    callbacks waiting (a caller who took one, no longer on the phone), per widget."""
+    rows = session.execute(
+        select(Widget.key, Widget.name, CallbackRequest.on_line, func.count())
+        .join(Widget, Widget.id == CallbackRequest.widget_id)
+        .where(
+            CallbackRequest.channel == PHONE,
+            CallbackRequest.status.in_(PENDING_STATUSES),
+        )
+        .group_by(Widget.key, Widget.name, CallbackRequest.on_line)
+    ).all()
+    widgets: dict[str, dict[str, Any]] = {}
+    for key, name, on_line, count in rows:
+        shown = widgets.setdefault(
+            key, {"key": key, "name": name, "callers_on_line": 0, "callbacks_waiting": 0}
+        )
+        shown["callers_on_line" if on_line else "callbacks_waiting"] += count
+    listed = sorted(widgets.values(), key=lambda widget: (widget["name"], widget["key"]))
+    return {
+        "callers_on_line": sum(widget["callers_on_line"] for widget in listed),
+        "callbacks_waiting": sum(widget["callbacks_waiting"] for widget in listed),
+        "widgets": listed,
+    }
+
+
 def _waits(session: Session, column: Any, since: datetime) -> list[tuple[datetime, float]]:
     rows = session.execute(
         select(
@@ -105,17 +137,27 @@ def wait_summary(session: Session, since: datetime) -> dict[str, dict[str, Any]]
     return summary
 
 
+def _epoch_minute(column: Any, dialect: str) -> Any:
+    """Return SQL for the whole minutes from 1970-01-01 UTC to `column` (a UTC timestamp)."""
+    if dialect == "postgresql":
+        return func.floor(func.extract("epoch", column) / 60)
+    # SQLite keeps the UTC time as text, "YYYY-MM-DD HH:MM:SS.ffffff"; strftime('%s')
+    # reads it as seconds since 1970, rounding to the millisecond: whole seconds only.
+    return cast(func.strftime("%s", func.substr(column, 1, 19)), Integer) // 60
+
+
 def series(
     session: Session, now: datetime, hours: int, ring_bucket_minutes: int = 10
 ) -> dict[str, Any]:
     """Return requests per minute and the p50 time-to-ring per bucket for the last `hours`."""
     start = (now - timedelta(hours=hours)).replace(second=0, microsecond=0)
-    created = session.scalars(
-        select(CallbackRequest.created_at)
-        .where(CallbackRequest.created_at >= start)
-        .limit(ROW_LIMIT)
+    # Counted in the database: the answer is one row a minute, however many came.
+    minute = _epoch_minute(CallbackRequest.created_at, session.get_bind().dialect.name)
+    counted = session.execute(
+        select(minute, func.count()).where(CallbackRequest.created_at >= start).group_by(minute)
     ).all()
-    per_minute = Counter(int((at - start).total_seconds() // 60) for at in created)
+    first = int(start.timestamp()) // 60
+    per_minute = {int(at) - first: count for at, count in counted}
     minutes = hours * 60 + 1
     buckets: dict[int, list[float]] = {}
     for at, wait in _waits(session, CallbackRequest.agent_ringing_at, start):

@@ -66,7 +66,12 @@ def page() -> str:
 def _recent_failed_requests(limit: int = 20) -> list[dict[str, object]]:
     rows = db.session().scalars(
         select(CallbackRequest)
-        .where(CallbackRequest.status.in_([RequestStatus.FAILED, RequestStatus.EXPIRED]))
+        .where(
+            CallbackRequest.status.in_([RequestStatus.FAILED, RequestStatus.EXPIRED]),
+            # Always true of an ended request; said so that the newest come from the
+            # index of ended requests instead of sorting every failure ever recorded.
+            CallbackRequest.ended_at.is_not(None),
+        )
         .order_by(CallbackRequest.ended_at.desc())
         .limit(limit)
     )

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from callback.models import Widget
 from callback.reports import sections
-from callback.reports.figures import WAIT_BINS, AgentRow, Funnel
+from callback.reports.figures import WAIT_BINS, AgentRow, Funnel, Line
 from callback.reports.periods import Period
 from callback.schedule.hours import DAY_NAMES
 
@@ -100,6 +100,27 @@ def _on_time(session: Session, widget: Widget, period: Period) -> tuple[list[str
     return [*header, "previous_kept_share"], [[*row, _rate(before.share)]]
 
 
+# The phone line's figures (callback.reports.figures.Line), as the CSV names them.
+LINE_FIGURES: dict[str, Callable[[Line], object]] = {
+    "callers": lambda line: line.callers,
+    "answered_on_line": lambda line: line.answered,
+    "abandoned_in_line": lambda line: line.abandoned,
+    "abandon_rate": lambda line: _rate(line.abandon_rate),
+    "callbacks_offered": lambda line: line.offered,
+    "callbacks_taken": lambda line: line.taken,
+    "take_rate": lambda line: _rate(line.take_rate),
+    "callbacks_completed": lambda line: line.callbacks_completed,
+}
+
+
+def _line(session: Session, widget: Widget, period: Period) -> tuple[list[str], list[Row]]:
+    pair = sections.line(session, widget, period)
+    rows: list[Row] = [
+        [name, figure(pair.current), figure(pair.previous)] for name, figure in LINE_FIGURES.items()
+    ]
+    return ["figure", "this_period", "previous_period"], rows
+
+
 ROWS = {
     "time": _time,
     "agents": _agents,
@@ -107,6 +128,7 @@ ROWS = {
     "campaigns": _funnels("campaign"),
     "hours": _hours,
     "on-time": _on_time,
+    "line": _line,
 }
 
 

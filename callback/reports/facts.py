@@ -35,6 +35,8 @@ PAGE_LENGTH = 512
 # Legs that never reached a phone are not offered to anyone.
 NEVER_PLACED = frozenset({AttemptStatus.PENDING, AttemptStatus.NOT_CREATED})
 BACKFILL_BATCH = 500
+# The outcome of a phone-line caller who hung up while waiting (callback.lines.calls).
+LINE_ABANDONED = "caller_hung_up"
 ENDED = [status for status in RequestStatus if status.is_terminal]
 
 
@@ -60,6 +62,7 @@ def request_fact(request: CallbackRequest, legs: Iterable[CallAttempt]) -> Reque
     return RequestFact(
         request_id=request.id,
         widget_id=request.widget_id,
+        channel=request.channel,
         requested_at=request.created_at,
         local_day=local.date(),
         local_weekday=local.weekday(),
@@ -72,6 +75,9 @@ def request_fact(request: CallbackRequest, legs: Iterable[CallAttempt]) -> Reque
         agent_seconds=_seconds_after(wanted, first_answer),
         visitor_seconds=_seconds_after(wanted, request.connected_at),
         talk_seconds=request.talk_seconds,
+        line_offered=request.line_offered_at is not None,
+        line_callback=request.line_callback_at is not None,
+        line_abandoned=request.outcome == LINE_ABANDONED,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from callback.models import Agent, AgentLegFact, RequestFact, Widget
+from callback.models import Agent, AgentLegFact, RequestFact, RequestStatus, Widget
 from callback.reports.periods import Period
 from callback.schedule.hours import DAY_NAMES
 
@@ -33,6 +33,8 @@ WAIT_BINS: tuple[tuple[int, int | None], ...] = (
 )
 TALKED_ENOUGH = 30  # seconds: a conversation, not a wrong number
 TOP_ROWS = 20  # pages or campaigns shown one by one; the rest are summed as "others"
+# The web reports count web requests (the widget, the form); the phone line has its own.
+WEB, PHONE = "web", "phone"
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,41 @@ class OnTime:
         return self.kept / self.scheduled if self.scheduled else None
 
 
+@dataclass(frozen=True)
+class Line:
+    """The phone line's callers whose request ended in the period, and how it went."""
+
+    callers: int
+    answered: int  # completed while on the line, without a callback
+    abandoned: int  # hung up while waiting in line
+    offered: int  # offered a callback keeping their place
+    taken: int  # took it
+    callbacks_completed: int  # ... and the callback was completed
+
+    @property
+    def abandon_rate(self) -> float | None:
+        return self.abandoned / self.callers if self.callers else None
+
+    @property
+    def take_rate(self) -> float | None:
+        return self.taken / self.offered if self.offered else None
+
+
 def in_period(widget: Widget, period: Period, day: InstrumentedAttribute[Any]) -> Any:
     """Return the WHERE clause for `widget`'s rows of `period` (by their `day` column)."""
     return (day.class_.widget_id == widget.id) & day.between(period.first, period.last)
+
+
+def web_requests(widget: Widget, period: Period) -> Any:
+    """Return the WHERE clause for `widget`'s web requests (not the phone line) of `period`."""
+    return in_period(widget, period, RequestFact.local_day) & (RequestFact.channel == WEB)
 
 
 def waits(session: Session, widget: Widget, period: Period, column: Any) -> Waits:
     """Return the median, p90 and distribution of `column` (RequestFact seconds)."""
     counts = session.execute(
         select(column, func.count())
-        .where(in_period(widget, period, RequestFact.local_day), column.is_not(None))
+        .where(web_requests(widget, period), column.is_not(None))
         .group_by(column)
         .order_by(column)
     ).all()
@@ -133,9 +160,7 @@ def funnels(
 ) -> tuple[list[Funnel], Funnel]:
     """Return the funnel of each `key` (page or campaign), busiest first, and the total."""
     grouped = session.execute(
-        select(key, *_funnel_counts())
-        .where(in_period(widget, period, RequestFact.local_day))
-        .group_by(key)
+        select(key, *_funnel_counts()).where(web_requests(widget, period)).group_by(key)
     ).all()
     rows = [Funnel(value, *counts) for value, *counts in grouped]
     rows.sort(key=lambda row: (-row.requested, row.key is None, row.key or ""))
@@ -154,7 +179,7 @@ def heat_map(session: Session, widget: Widget, period: Period) -> list[list[int]
     grid = [[0] * 24 for _ in range(7)]
     for weekday, hour, count in session.execute(
         select(RequestFact.local_weekday, RequestFact.local_hour, func.count())
-        .where(in_period(widget, period, RequestFact.local_day))
+        .where(web_requests(widget, period))
         .group_by(RequestFact.local_weekday, RequestFact.local_hour)
     ):
         grid[weekday][hour] = count
@@ -178,12 +203,28 @@ def on_time(session: Session, widget: Widget, period: Period) -> OnTime:
     """Return how many scheduled callbacks were rung within a minute of their slot."""
     scheduled, kept = session.execute(
         select(func.count(), _count_true(RequestFact.on_time)).where(
-            in_period(widget, period, RequestFact.local_day),
+            web_requests(widget, period),
             RequestFact.scheduled.is_(True),
             RequestFact.on_time.is_not(None),
         )
     ).one()
     return OnTime(int(scheduled), int(kept or 0))
+
+
+def line(session: Session, widget: Widget, period: Period) -> Line:
+    """Return the phone line's figures: callers, answered, abandoned, callbacks."""
+    completed = RequestFact.status == RequestStatus.COMPLETED.value
+    counts = session.execute(
+        select(
+            func.count(),
+            _count_true(completed & RequestFact.line_callback.is_(False)),
+            _count_true(RequestFact.line_abandoned),
+            _count_true(RequestFact.line_offered),
+            _count_true(RequestFact.line_callback),
+            _count_true(completed & RequestFact.line_callback.is_(True)),
+        ).where(in_period(widget, period, RequestFact.local_day), RequestFact.channel == PHONE)
+    ).one()
+    return Line(*(int(value or 0) for value in counts))
 
 
 _STEPS = ("requested", "agent_reached", "visitor_reached", "talked")

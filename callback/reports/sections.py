@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from callback.models import RequestFact, Widget
 from callback.reports import figures
-from callback.reports.figures import AgentRow, Funnel, OnTime, Waits
+from callback.reports.figures import AgentRow, Funnel, Line, OnTime, Waits
 from callback.reports.periods import Period
 
 T = TypeVar("T")
-SECTIONS = ("time", "agents", "pages", "campaigns", "hours", "on-time")
+SECTIONS = ("time", "agents", "pages", "campaigns", "hours", "on-time", "line")
 WAIT_MEASURES = {"agent": RequestFact.agent_seconds, "visitor": RequestFact.visitor_seconds}
 
 
@@ -95,4 +95,12 @@ def on_time(session: Session, widget: Widget, period: Period) -> Compared[OnTime
     return Compared(
         figures.on_time(session, widget, period),
         figures.on_time(session, widget, period.previous()),
+    )
+
+
+def line(session: Session, widget: Widget, period: Period) -> Compared[Line]:
+    """Return the phone line's callers and callbacks, in both periods."""
+    return Compared(
+        figures.line(session, widget, period),
+        figures.line(session, widget, period.previous()),
     )

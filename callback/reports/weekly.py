@@ -25,7 +25,7 @@ from callback.integrations.alerts import Alert, console_link, recipients, widget
 from callback.integrations.digest import duration
 from callback.models import Widget
 from callback.reports import sections
-from callback.reports.figures import AgentRow, Funnel, OnTime, Waits
+from callback.reports.figures import AgentRow, Funnel, Line, OnTime, Waits
 from callback.reports.periods import Period
 from callback.reports.sections import Compared, Outcomes
 from callback.texts import N_, language_of, translate
@@ -44,6 +44,7 @@ class WeekFigures:
     on_time: Compared[OnTime]
     pages: list[Funnel]  # the busiest this week, busiest first
     campaigns: list[Funnel]
+    line: Compared[Line]  # the phone line's callers; the figures above are web requests
 
 
 def week_from(monday: date) -> Period:
@@ -123,6 +124,7 @@ def week_figures(session: Session, widget: Widget, monday: date) -> WeekFigures:
         on_time=sections.on_time(session, widget, week),
         pages=busiest(pages),
         campaigns=busiest(sections.outcomes(session, widget, week, "campaign")),
+        line=sections.line(session, widget, week),
     )
 
 
@@ -145,6 +147,7 @@ def report_message(widget: Widget, monday: date, figures: WeekFigures) -> Alert:
         **_totals(figures, language),
         "pages": _rows(figures.pages, language),
         "campaigns": _rows(figures.campaigns, language),
+        "phone_line": _phone_line(figures.line, language),
         "link": console_link(f"/reports?widget={widget.id}&from={week.first}&to={week.last}"),
     }
     subject = translate(N_("weekly.subject"), language).format(**values)
@@ -165,6 +168,21 @@ def _totals(figures: WeekFigures, language: str) -> dict[str, str]:
         "answer_rate": _beside(figures.answer_rate, _share, language),
         "on_time": _beside(figures.on_time, _kept, language),
     }
+
+
+def _phone_line(line: Compared[Line], language: str) -> str:
+    """Return the phone line's paragraph, or nothing for a widget no one called these weeks."""
+    if not (line.current.callers or line.previous.callers):
+        return ""
+    text = translate(N_("weekly.line"), language).format(
+        callers=_beside(_of(line, "callers"), _count, language),
+        abandoned=_beside(_of(line, "abandoned"), _count, language),
+        abandon_rate=_beside(_of(line, "abandon_rate"), _share, language),
+        offered=_beside(_of(line, "offered"), _count, language),
+        taken=_beside(_of(line, "taken"), _count, language),
+        completed=_beside(_of(line, "callbacks_completed"), _count, language),
+    )
+    return text.rstrip("\n") + "\n\n"
 
 
 def _of(compared: Compared[Any], name: str) -> Compared[Any]:

@@ -17,7 +17,8 @@ A scenario gives every number's person (see `people.Behaviour` for the fields)::
     manual = true                  # rings until someone answers on the phones page
 
 The control API lives under /_sandbox/ (state, requests, phones/<number>, chaos, numbers,
-reset, calls/<sid>/answer|digits|hangup); `control.SandboxControl` is its client.
+numbers/<number> (PUT: voice_url...), reset, calls/inbound (POST: from, to),
+calls/<sid>/answer|digits|hangup); `control.SandboxControl` is its client.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 
 from flask import Flask
 
-from callback.sandbox import account, control_api, messages_rest, rest
+from callback.sandbox import account, control_api, messages_rest, queues_rest, rest
 from callback.sandbox.network import Network
 from callback.sandbox.numbers import AccountNumbers
 from callback.settings import SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SANDBOX_FROM_NUMBER
@@ -43,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     # The development caller ID is the account's own, so `callback dev` dials from it.
     "SANDBOX_NUMBERS": (SANDBOX_FROM_NUMBER,),
     "SANDBOX_CALLER_IDS": (),
+    # Owned number -> the Voice URL its incoming calls fetch (a Twilio number's setting).
+    "SANDBOX_VOICE_URLS": {},
 }
 
 
@@ -68,8 +71,12 @@ def create_sandbox_app(config: Mapping[str, Any] | None = None) -> Flask:
         scenario=load_scenario(app.config["SANDBOX_SCENARIO"]),
         numbers=AccountNumbers(app.config["SANDBOX_NUMBERS"], app.config["SANDBOX_CALLER_IDS"]),
     )
+    network: Network = app.extensions["sandbox"]
+    for number, url in dict(app.config["SANDBOX_VOICE_URLS"]).items():
+        network.numbers.configure_voice(number, {"voice_url": url})
     app.register_blueprint(rest.bp)
     app.register_blueprint(messages_rest.bp)
+    app.register_blueprint(queues_rest.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(control_api.bp)
     return app

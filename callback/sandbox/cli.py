@@ -64,6 +64,13 @@ def with_phones(scenario: dict[str, Any], phones: tuple[str, ...]) -> dict[str, 
     envvar="SANDBOX_CALLER_IDS",
     help="A verified caller ID of the account (repeat for several).",
 )
+@click.option(
+    "--voice-url",
+    "voice_urls",
+    multiple=True,
+    metavar="NUMBER=URL",
+    help="Where incoming calls to an owned number go, as its Twilio Voice URL (repeatable).",
+)
 def sandbox_command(
     host: str,
     port: int,
@@ -74,6 +81,7 @@ def sandbox_command(
     phones: tuple[str, ...],
     numbers: tuple[str, ...],
     caller_ids: tuple[str, ...],
+    voice_urls: tuple[str, ...],
 ) -> None:
     """Run the telephony sandbox: Twilio's Calls API, scripted phones and the phones page."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -84,10 +92,11 @@ def sandbox_command(
         "SANDBOX_TIME_SCALE": time_scale,
         "SANDBOX_NUMBERS": numbers,
         "SANDBOX_CALLER_IDS": caller_ids,
+        "SANDBOX_VOICE_URLS": _voice_urls(voice_urls),
     }
     try:
         app = create_sandbox_app(config)
-    except ValueError as exc:  # a number or a phone setting it cannot use: say which
+    except (ValueError, LookupError) as exc:  # a number or a phone setting it cannot use: say which
         raise click.UsageError(str(exc)) from None
     click.echo(f"Sandbox phones page: http://{host}:{port}/")
     run_simple(
@@ -99,3 +108,14 @@ def sandbox_command(
         use_debugger=False,
         request_handler=QuietRequestHandler,
     )
+
+
+def _voice_urls(values: tuple[str, ...]) -> dict[str, str]:
+    """Read NUMBER=URL pairs, or stop with a usage error naming the one that is not."""
+    urls = {}
+    for value in values:
+        number, _, url = value.partition("=")
+        if not number or not url:
+            raise click.UsageError(f"--voice-url must be NUMBER=URL, not {value!r}")
+        urls[number.strip()] = url.strip()
+    return urls

@@ -53,6 +53,14 @@ class SandboxControl:
             self._call("POST", "numbers", {k: v for k, v in lists.items() if v is not None})
         )
 
+    def set_number(self, number: str, **settings: Any) -> dict[str, Any]:
+        """Set an owned number's voice_url, voice_method, status_callback (...method)."""
+        return dict(self._call("PUT", f"numbers/{quote(number, safe='')}", settings))
+
+    def call_in(self, from_: str, to: str) -> str:
+        """Ring the account's number `to` from `from_` (an inbound call); return its SID."""
+        return str(self._call("POST", "calls/inbound", {"from": from_, "to": to})["sid"])
+
     def reset(self) -> None:
         """End live calls and forget everything but the scenario."""
         self._call("POST", "reset")

@@ -87,6 +87,41 @@ def replace_numbers() -> Response:
     return jsonify(net.numbers.as_dict())
 
 
+@bp.put("/_sandbox/numbers/<number>")
+def configure_number(number: str) -> Response:
+    """Set where an owned number's calls go (voice_url, voice_method, status_callback...)."""
+    try:
+        settings = network().numbers.configure_voice(number, _body())
+    except LookupError as exc:
+        return _refused(str(exc.args[0]), 404)
+    except (TypeError, ValueError) as exc:
+        return _refused(str(exc))
+    return jsonify({"number": number, **settings.as_dict()})
+
+
+@bp.get("/_sandbox/numbers/<number>")
+def number_settings(number: str) -> Response:
+    """Return an owned number's voice settings."""
+    net = network()
+    if number not in net.numbers.owned():
+        return _refused(f"{number} is not one of the account's numbers", 404)
+    return jsonify({"number": number, **net.numbers.voice(number).as_dict()})
+
+
+@bp.post("/_sandbox/calls/inbound")
+def call_in() -> Response:
+    """Ring one of the account's numbers from `from` (JSON {"from": ..., "to": ...})."""
+    body = _body()
+    net = network()
+    try:
+        call = net.call_in(str(body.get("from") or "").strip(), str(body.get("to") or "").strip())
+    except ValueError as exc:
+        return _refused(str(exc))
+    response = jsonify(net.call_state(call))
+    response.status_code = 201
+    return response
+
+
 @bp.post("/_sandbox/reset")
 def reset() -> Response:
     """End live calls and forget everything but the scenario and the starting numbers."""

@@ -1,10 +1,14 @@
-"""<Dial><Number>: ring a second leg, play it the whisper, bridge, report to the action."""
+"""<Dial><Number>: ring a second leg, play it the whisper, bridge, report to the action.
+
+<Dial><Queue> connects with a queued call instead: see `queues.dial_queue`.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
+from callback.sandbox import queues
 from callback.sandbox.interrupts import HungUp, Redirected
 from callback.sandbox.store import Call, Source, new_sid
 from callback.sandbox.twiml import flag, method, number, target
@@ -17,6 +21,9 @@ Next = tuple[Source, dict[str, str]] | str | None
 
 def dial(player: Player, parent: Call, element: ET.Element, base: str | None) -> Next:
     """Dial the first <Number> (or the text) of a <Dial>; return what the parent does next."""
+    queue = element.find("Queue")
+    if queue is not None:
+        return queues.dial_queue(player, parent, element, queue, base)
     nouns = [child for child in element if child.tag == "Number"]
     noun = nouns[0] if nouns else element
     if len(nouns) > 1 or any(child.tag != "Number" for child in element):
@@ -89,7 +96,7 @@ def _connect(player: Player, parent: Call, child: Call, time_limit: float) -> bo
         player.net.store.update(child, bridged_with=parent.sid)
         parent.note("bridged", call=child.sid)
         child.note("bridged", call=parent.sid)
-        _talk(player, parent, child, time_limit)
+        talk(player, parent, child, time_limit)
     except Redirected as exc:
         if exc.sid != child.sid:
             raise
@@ -102,14 +109,14 @@ def _connect(player: Player, parent: Call, child: Call, time_limit: float) -> bo
     return bridged
 
 
-def _talk(player: Player, parent: Call, child: Call, time_limit: float) -> None:
+def talk(player: Player, parent: Call, child: Call, time_limit: float) -> None:
     """Wait while the two talk, until the callee's script or someone live hangs up.
 
     The dialled person hangs up after their `hangup_after` seconds of talk; the caller only
     by `hangup_after_answer`, by hand or through the API. With nobody scripted to hang up
     the bridge lasts in real time (up to the <Dial> timeLimit), even at time scale 0.
     """
-    callee = player.net.phones.behaviour(child.to)
+    callee = player.net.person(child)  # the caller of an inbound call dequeued from a queue
     if not callee.manual and callee.hangup_after is not None:
         end = child.clock + callee.hangup_after
         player.deadlines[child.sid] = min(end, player.deadlines.get(child.sid, end))

@@ -19,3 +19,11 @@ class Redirected(Exception):
     def __init__(self, sid: str, source: Source) -> None:
         super().__init__(sid)
         self.sid, self.source = sid, source
+
+
+class Dequeued(Exception):
+    """A queued leg was claimed by a <Dial><Queue> of another call, which now plays it."""
+
+    def __init__(self, sid: str, by: str) -> None:
+        super().__init__(f"{sid} dequeued by {by}")
+        self.sid, self.by = sid, by

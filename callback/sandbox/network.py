@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from callback.sandbox.callbacks import CallbackSender
 from callback.sandbox.chaos import Chaos
-from callback.sandbox.numbers import AccountNumbers
-from callback.sandbox.people import PhoneBook
+from callback.sandbox.numbers import E164, AccountNumbers
+from callback.sandbox.people import Behaviour, PhoneBook
 from callback.sandbox.player import Player
 from callback.sandbox.resources import API_VERSION, call_json, rfc2822
-from callback.sandbox.store import Call, Source, Store
+from callback.sandbox.store import Call, Source, Store, new_sid
 from callback.sandbox.texts import message_state
 
 # How long a player waits for a status callback to be delivered before going on.
@@ -40,10 +41,44 @@ class Network:
         self.callbacks = CallbackSender(self.store, self.chaos, auth_token)
 
     def place(self, call: Call) -> None:
-        """Store a new leg created by the REST API and start playing it."""
+        """Store a new leg (REST-created or inbound) and start playing it."""
         self.store.add(call)
         name = f"sandbox-call-{call.sid[-8:]}"
         threading.Thread(target=Player(self, call).run, name=name, daemon=True).start()
+
+    def call_in(self, from_: str, to: str) -> Call:
+        """Ring the account's number `to` from `from_`; raise ValueError naming a problem.
+
+        The call is played like Twilio's inbound calls: the number's Voice URL answers it,
+        the person at `from_` (their phone's behaviour) is the caller.
+        """
+        if not E164.match(from_):
+            raise ValueError("from must be an E.164 number")
+        if to not in self.numbers.owned():
+            raise ValueError(f"to: {to} is not one of the account's numbers")
+        settings = self.numbers.voice(to)
+        if not settings.voice_url:
+            raise ValueError(f"to: {to} has no voice_url to answer calls")
+        now = time.time()
+        call = Call(
+            sid=new_sid(),
+            account_sid=self.account_sid,
+            to=to,
+            from_=from_,
+            direction="inbound",
+            source=Source(url=settings.voice_url, method=settings.voice_method),
+            created=now,
+            status_callback=settings.status_callback,
+            status_callback_method=settings.status_callback_method,
+            clock=now,
+            updated=now,
+        )
+        self.place(call)
+        return call
+
+    def person(self, call: Call) -> Behaviour:
+        """Return the person on the far end of a leg: the caller of an inbound call."""
+        return self.phones.behaviour(self._far_end(call))
 
     def voice_params(self, call: Call) -> dict[str, str]:
         """Return the parameters Twilio sends with every voice webhook of `call`."""
@@ -142,7 +177,7 @@ class Network:
         with self.store.lock:
             calls = sorted(self.store.calls.values(), key=lambda c: c.created)
             texted = {m.to for m in self.store.messages.values()}
-            numbers = {c.to for c in calls} | texted | set(self.phones.configured())
+            numbers = {self._far_end(c) for c in calls} | texted | set(self.phones.configured())
             return {
                 "time_scale": self.scale,
                 "default_phone": self.phones.default.as_dict(),
@@ -152,6 +187,10 @@ class Network:
                 "chaos": self.chaos.as_dict(),
                 "numbers": self.numbers.as_dict(),
             }
+
+    @staticmethod
+    def _far_end(call: Call) -> str:
+        return call.from_ if call.direction == "inbound" else call.to
 
     def messages_state(self) -> list[dict[str, Any]]:
         """Return every text message, oldest first, as the phones page shows them."""
@@ -165,6 +204,6 @@ class Network:
             **call_json(call),
             "bridged_with": call.bridged_with,
             "gathering": call.gathering,
-            "manual": self.phones.behaviour(call.to).manual,
+            "manual": self.person(call).manual,
             "log": list(call.log),
         }

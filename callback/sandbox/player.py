@@ -1,4 +1,4 @@
-"""One thread per REST-created call: ring, answer, play the TwiML, hang up, report."""
+"""One thread per call (REST-created or inbound): ring, answer, play the TwiML, report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from callback.sandbox import twiml, verbs
-from callback.sandbox.interrupts import HungUp, Redirected
+from callback.sandbox.interrupts import Dequeued, HungUp, Redirected
 from callback.sandbox.people import MAGIC_TO_ERRORS
 from callback.sandbox.store import Call, Source
 
@@ -27,6 +27,9 @@ class Player:
         self.legs = [call]  # legs whose clocks run together
         self.deadlines: dict[str, float] = {}  # when each person hangs up, on the leg's clock
         self.gathers: dict[str, int] = {}
+        # Real seconds per simulated second at least: waiting on other calls (a queue)
+        # must not run ahead of them, even at time scale 0.
+        self.min_scale = 0.0
 
     def run(self) -> None:
         """Play the call from queued to its final status."""
@@ -38,6 +41,9 @@ class Player:
                 self.finish(leg, "failed")
 
     def _play(self, leg: Call) -> None:
+        if leg.direction == "inbound":
+            self._play_inbound(leg)
+            return
         try:
             self.start(leg)
             outcome = self.ring(leg, leg.timeout)
@@ -50,9 +56,28 @@ class Player:
         except HungUp as exc:
             self.finish(leg, exc.status)
 
-    def run_documents(self, leg: Call, source: Source) -> bool:
+    def _play_inbound(self, leg: Call) -> None:
+        """Ring our number: its Voice URL answers the call by returning TwiML to play."""
+        try:
+            self.net.store.update(leg, status="ringing", start_time=leg.clock)
+            leg.note("incoming", caller=leg.from_)
+            self.net.status_event(leg, "ringing")
+            document = self.fetch(leg, leg.source)
+            if document is not None and [e.tag for e in document[0]][:1] == ["Reject"]:
+                leg.note("reject", reason=document[0][0].get("reason"))
+                self.finish(leg, "busy")  # Twilio reports a rejected call as busy
+                return
+            self.answer(leg)  # Twilio answers as the first verb plays
+            verbs.play_documents(self, leg, document)
+            self.finish(leg, "completed")
+        except HungUp as exc:
+            self.finish(leg, exc.status)
+        except Dequeued:  # only ever raised inside <Enqueue>: a bug if it gets here
+            self.finish(leg, "failed")
+
+    def run_documents(self, leg: Call, source: Source, extra: dict[str, str] | None = None) -> bool:
         """Play TwiML on `leg` until it runs out (False) or hangs up (True)."""
-        return verbs.run_documents(self, leg, source)
+        return verbs.run_documents(self, leg, source, extra)
 
     def start(self, leg: Call) -> None:
         """Start dialling a leg."""
@@ -62,7 +87,7 @@ class Player:
 
     def ring(self, leg: Call, timeout: float) -> str:
         """Ring the leg's phone; return "answered" or the final status it ends with."""
-        person = self.net.phones.behaviour(leg.to)
+        person = self.net.person(leg)
         if person.fail or leg.to in MAGIC_TO_ERRORS or not leg.to.startswith("+"):
             return "failed"
         if person.busy:
@@ -87,7 +112,7 @@ class Player:
 
     def answer(self, leg: Call) -> None:
         """Mark the leg answered and report it."""
-        person = self.net.phones.behaviour(leg.to)
+        person = self.net.person(leg)
         answered_by = None
         if leg.machine_detection:
             answered_by = "machine_start" if person.voicemail else "human"
@@ -138,7 +163,7 @@ class Player:
         Raises HungUp or Redirected when a leg is ended or redirected meanwhile. With
         `real_time` a person on the phones page is waited for at no less than real speed.
         """
-        scale = max(self.net.scale, 1.0) if real_time else self.net.scale
+        scale = max(self.net.scale, 1.0 if real_time else self.min_scale)
         cap = seconds
         for leg in self.legs:
             if leg.sid in self.deadlines:
@@ -165,7 +190,8 @@ class Player:
 
     def _interrupted(self) -> bool:
         return any(
-            leg.command or (leg.person_hangup and leg.status == "in-progress") for leg in self.legs
+            leg.command or leg.dequeue or (leg.person_hangup and leg.status == "in-progress")
+            for leg in self.legs
         )
 
     def check(self) -> None:
@@ -182,3 +208,6 @@ class Player:
                 deadline = self.deadlines.get(leg.sid)
                 if deadline is not None and leg.clock >= deadline - 1e-6:
                     raise HungUp(leg.sid, "completed", "person")
+                if leg.dequeue:  # after the hang-ups: a caller who left is not dequeued
+                    by, leg.dequeue = leg.dequeue, None
+                    raise Dequeued(leg.sid, by)

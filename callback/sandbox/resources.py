@@ -142,8 +142,13 @@ def caller_id_json(account_sid: str, number: str, created: float) -> dict[str, A
     }
 
 
-def incoming_number_json(account_sid: str, number: str, created: float) -> dict[str, Any]:
-    """Return an IncomingPhoneNumber resource: a number the account owns, voice-capable."""
+def incoming_number_json(
+    account_sid: str, number: str, created: float, voice: Any = None
+) -> dict[str, Any]:
+    """Return an IncomingPhoneNumber resource: a number the account owns, voice-capable.
+
+    `voice` is its `numbers.VoiceSettings` (where incoming calls go), if any were set.
+    """
     sid = number_sid("owned", number)
     return {
         **caller_id_json(account_sid, number, created),
@@ -153,7 +158,17 @@ def incoming_number_json(account_sid: str, number: str, created: float) -> dict[
         "capabilities": {"voice": True, "sms": True, "mms": False, "fax": False},
         "origin": "twilio",
         "status": "in-use",
-        "voice_url": None,
+        "voice_url": voice.voice_url if voice else None,
+        "voice_method": voice.voice_method if voice else "POST",
+        "voice_fallback_url": None,
+        "voice_fallback_method": "POST",
+        "voice_application_sid": None,
+        "voice_caller_id_lookup": False,
+        "status_callback": voice.status_callback if voice else None,
+        "status_callback_method": voice.status_callback_method if voice else "POST",
+        "sms_url": None,
+        "sms_method": "POST",
+        "trunk_sid": None,
         "uri": f"/{API_VERSION}/Accounts/{account_sid}/IncomingPhoneNumbers/{sid}.json",
     }
 

@@ -56,6 +56,7 @@ class Call:
     keys: str = ""
     gathering: bool = False
     bridged_with: str | None = None
+    dequeue: str | None = None  # the SID of a call taking this queued leg out of its queue
     log: list[dict[str, Any]] = field(default_factory=list)
     lock: Any = field(default_factory=threading.RLock, repr=False, compare=False)  # the store's
 
@@ -92,6 +93,7 @@ class Store:
         self.changed = threading.Condition(self.lock)
         self.calls: dict[str, Call] = {}
         self.messages: dict[str, Any] = {}  # sid -> texts.TextMessage
+        self.queues: dict[str, Any] = {}  # friendly name -> queues.Queue
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.generation = 0
 
@@ -140,6 +142,7 @@ class Store:
                 call.command = ("hangup", "completed")
             self.calls.clear()
             self.messages.clear()
+            self.queues.clear()
             self.requests.clear()
             self.changed.notify_all()
             return live

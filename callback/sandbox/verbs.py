@@ -1,11 +1,12 @@
-"""The TwiML verbs a leg plays: Say, Play, Pause, Gather, Dial, Redirect, Hangup, Reject."""
+"""The TwiML verbs a leg plays: Say, Play, Pause, Gather, Dial, Enqueue, Redirect, Hangup,
+Reject (and <Leave>, inside a queue's wait music: see `queues`)."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from callback.sandbox import dial
+from callback.sandbox import dial, queues
 from callback.sandbox.interrupts import Redirected
 from callback.sandbox.store import Call, Source
 from callback.sandbox.twiml import method, number, target
@@ -22,9 +23,17 @@ PLAY_SECONDS = 3.0
 FIND_KEYPAD_SECONDS = 1.0
 
 
-def run_documents(player: Player, leg: Call, source: Source) -> bool:
+def run_documents(
+    player: Player, leg: Call, source: Source, extra: dict[str, str] | None = None
+) -> bool:
     """Play documents on `leg` from `source` on; False if they ran out, True if they hung up."""
-    document = player.fetch(leg, source)
+    return play_documents(player, leg, player.fetch(leg, source, extra))
+
+
+def play_documents(
+    player: Player, leg: Call, document: tuple[ET.Element, str | None] | None
+) -> bool:
+    """Play `document` and the documents it leads to; as `run_documents`."""
     while document is not None:
         root, url = document
         try:
@@ -68,6 +77,8 @@ def run_verb(player: Player, leg: Call, element: ET.Element, base: str | None) -
         return gather(player, leg, element, base)
     elif tag == "Dial":
         return dial.dial(player, leg, element, base)
+    elif tag == "Enqueue":
+        return queues.enqueue(player, leg, element, base)
     elif tag == "Redirect":
         url = target(element, base, attribute="")
         leg.note("redirect", url=url)
@@ -85,7 +96,7 @@ def gather(player: Player, leg: Call, element: ET.Element, base: str | None) -> 
     wanted = int(number(element, "numDigits", 0))
     timeout = number(element, "timeout", 5)
     finish_on = element.get("finishOnKey", "#")
-    person = player.net.phones.behaviour(leg.to)
+    person = player.net.person(leg)
     index = player.gathers.get(leg.sid, 0)
     player.gathers[leg.sid] = index + 1
 

@@ -96,6 +96,18 @@ class WidgetUpdate(Payload):
     sms_enabled: Flag = ABSENT
     # How long before a scheduled callback the reminder goes out.
     sms_reminder_minutes: Annotated[int, Whole(1, 24 * 60)] = ABSENT
+    # The phone line: callers to the Twilio number whose Voice URL is this widget's
+    # (/twilio/widgets/<key>/voice) wait in line, then are offered a callback.
+    line_enabled: Flag = Field(
+        ABSENT,
+        description="Take calls on the phone line: callers to the Twilio number whose Voice "
+        "URL is PUBLIC_BASE_URL/twilio/widgets/<key>/voice wait in line. Default false.",
+    )
+    line_offer_seconds: Annotated[int, Whole(0, 3600)] = Field(
+        ABSENT,
+        description="Seconds a caller waits in line before being offered a callback that "
+        "keeps their place (0: at once). Default 60.",
+    )
     # The consent_version whose notice says the number is shared: webhooks then carry it.
     webhook_number_consent_version: Clearable[Annotated[str, Text(40)]] = ABSENT
     # Display rules (callback/widgets/display.py): nudge or open on its own, once a visit,

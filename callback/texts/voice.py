@@ -16,6 +16,19 @@ VOICE_KEYS = {
     "visitor_unavailable": N_("voice.visitor_unavailable"),
     "page_suffix": N_("voice.page_suffix"),
     "home_page": N_("voice.home_page"),
+    "whisper_line": N_("voice.whisper_line"),
+    "whisper_line_callback": N_("voice.whisper_line_callback"),
+    "line_closed": N_("voice.line_closed"),
+    "line_welcome": N_("voice.line_welcome"),
+    "line_position": N_("voice.line_position"),
+    "line_offer": N_("voice.line_offer"),
+    "line_enter_number": N_("voice.line_enter_number"),
+    "line_taken": N_("voice.line_taken"),
+    "line_withheld": N_("voice.line_withheld"),
+    "line_refused": N_("voice.line_refused"),
+    "line_already": N_("voice.line_already"),
+    "line_connecting": N_("voice.line_connecting"),
+    "line_ended": N_("voice.line_ended"),
 }
 SAY_LANGUAGES = {"en": "en-GB", "pl": "pl-PL"}
 

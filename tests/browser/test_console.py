@@ -41,7 +41,7 @@ from tests.console_helpers import PASSWORD
 from tests.e2e.conftest import empty_tables
 from tests.e2e.stack import Stack
 from tests.factories import AGENT_PHONE, make_agent, make_request, make_widget
-from tests.report_history import make_history
+from tests.report_history import add_line_history, make_history
 
 pytestmark = [pytest.mark.browser]
 
@@ -411,6 +411,7 @@ def test_each_report_with_its_charts_passes_axe_and_fits_375_px(
 ) -> None:
     with console.app.app_context():
         widget = make_history()
+        add_line_history(widget)  # the phone line's report has a table too
         widget_id = widget.id
     owner = console.account("owner")
     sign_in(narrow_page, console, owner.email)

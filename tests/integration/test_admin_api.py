@@ -119,6 +119,36 @@ def test_request_listing_masks_numbers(client: FlaskClient, admin_headers: dict[
     assert "7946" not in listed.get_data(as_text=True)
 
 
+def test_widget_phone_line_is_off_until_turned_on_with_its_offer_time(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    body = {"name": "Shop", "default_region": "GB"}
+    created = client.post("/api/v1/admin/widgets", json=body, headers=admin_headers)
+    assert created.status_code == 201, created.text
+    assert (created.get_json()["line_enabled"], created.get_json()["line_offer_seconds"]) == (
+        False,
+        60,
+    )
+    url = f"/api/v1/admin/widgets/{created.get_json()['key']}"
+    change = {"line_enabled": True, "line_offer_seconds": 0}
+    patched = client.patch(url, json=change, headers=admin_headers)
+    assert patched.status_code == 200, patched.text
+    assert (patched.get_json()["line_enabled"], patched.get_json()["line_offer_seconds"]) == (
+        True,
+        0,
+    )
+    stored = db.session().scalars(select(Widget).filter_by(key=created.get_json()["key"])).one()
+    assert (stored.line_enabled, stored.line_offer_seconds) == (True, 0)
+    for bad in ({"line_enabled": "yes"}, {"line_offer_seconds": 3601}, {"line_offer_seconds": -1}):
+        refused = client.patch(url, json=bad, headers=admin_headers)
+        assert refused.status_code == 422
+        assert refused.get_json()["error"]["field"] == next(iter(bad))
+    document = client.get("/api/v1/openapi.json").get_json()
+    properties = document["components"]["schemas"]["WidgetUpdate"]["properties"]
+    assert {"line_enabled", "line_offer_seconds"} <= set(properties)
+    assert properties["line_offer_seconds"]["maximum"] == 3600
+
+
 def test_widget_rings_other_languages_unless_told_not_to(
     client: FlaskClient, admin_headers: dict[str, str]
 ) -> None:

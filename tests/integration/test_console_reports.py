@@ -12,7 +12,7 @@ from flask import Flask
 from callback.models import RequestStatus, Widget
 from tests.console_helpers import ConsoleClient, csrf_token, make_account, signed_in
 from tests.factories import make_agent, make_widget
-from tests.report_history import Past, make_history, store, warsaw
+from tests.report_history import Past, add_line_history, make_history, store, warsaw
 
 WEEK = "from=2026-11-23&to=2026-11-29"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -172,3 +172,59 @@ def test_agents_may_not_open_reports(app: Flask, history: Widget) -> None:
 
     assert agent.get("/console/reports").status_code == 403
     assert agent.get("/console/reports.csv").status_code == 403
+
+
+def test_phone_line_report_and_csv_count_the_line_apart(
+    owner: ConsoleClient, history: Widget
+) -> None:
+    add_line_history(history)
+
+    page = report(owner, history, "line")
+    assert ">Phone line<" in page
+    assert "Abandon rate in line" in page
+    assert "40%" in page  # 2 of 5 callers hung up in line
+    assert 'id="line-none"' not in page
+    rows = {row["figure"]: row for row in csv_rows(owner, history, "line")}
+    assert list(rows) == [
+        "callers",
+        "answered_on_line",
+        "abandoned_in_line",
+        "abandon_rate",
+        "callbacks_offered",
+        "callbacks_taken",
+        "take_rate",
+        "callbacks_completed",
+    ]
+    figures = {name: (row["this_period"], row["previous_period"]) for name, row in rows.items()}
+    assert figures["callers"] == ("5", "1")
+    assert figures["answered_on_line"] == ("1", "1")
+    assert figures["abandoned_in_line"] == ("2", "0")
+    assert figures["abandon_rate"] == ("0.4000", "0.0000")
+    assert figures["callbacks_offered"] == ("3", "0")
+    assert figures["callbacks_taken"] == ("2", "0")
+    assert figures["take_rate"] == ("0.6667", "")
+    assert figures["callbacks_completed"] == ("1", "0")
+    # The web reports do not count the callers.
+    assert {row["page"]: row for row in csv_rows(owner, history, "pages")}["(total)"][
+        "requested"
+    ] == "6"
+
+
+def test_phone_line_report_says_when_no_one_called(owner: ConsoleClient, history: Widget) -> None:
+    page = report(owner, history, "line")
+
+    assert "No phone calls in this period." in page
+    assert "<table" not in page
+
+
+def test_polish_phone_line_report(owner: ConsoleClient, history: Widget) -> None:
+    add_line_history(history)
+    me = owner.get("/console/me")
+    owner.post(
+        "/console/me", data={"name": "Olga", "language": "pl", "csrf_token": csrf_token(me.text)}
+    )
+
+    page = report(owner, history, "line")
+    assert "Linia telefoniczna" in page
+    assert "Odsetek rozłączeń w kolejce" in page
+    assert "40%" in page

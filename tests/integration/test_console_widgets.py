@@ -175,6 +175,51 @@ def test_sms_box_turns_texts_on_with_a_reminder_time(app: Flask) -> None:
     assert 'name="sms_enabled" value="1" checked>' in client.get(path).text
 
 
+def test_phone_line_box_and_offer_time_are_saved_audited_and_shown(app: Flask) -> None:
+    widget = make_widget()
+    client = signed_in(app, make_account("owner"))
+    path = f"/console/widgets/{widget.key}"
+    page = client.get(path).text
+    assert "Take calls on the phone line" in page
+    assert "Offer a callback after (seconds)" in page
+    assert 'name="line_enabled" value="1" aria-describedby="f-line_enabled-hint">' in page
+
+    changes = {"line_enabled": "1", "line_offer_seconds": "90"}
+    answer = client.post(path, data=form_of(client, path, **changes))
+
+    assert answer.status_code == 302, answer.text
+    db.session().refresh(widget)
+    assert (widget.line_enabled, widget.line_offer_seconds) == (True, 90)
+    (entry,) = audit_entries("widget_updated")
+    assert entry.details["changes"] == {
+        "line_enabled": [False, True],
+        "line_offer_seconds": [60, 90],
+    }
+    page = client.get(path).text
+    assert 'name="line_enabled" value="1" aria-describedby="f-line_enabled-hint" checked>' in page
+    assert 'name="line_offer_seconds" type="number" value="90"' in page
+
+
+def test_widget_page_shows_the_voice_url_to_paste_into_twilio(app: Flask) -> None:
+    widget = make_widget()
+    client = signed_in(app, make_account("owner"))
+    path = f"/console/widgets/{widget.key}"
+
+    page = client.get(path).text
+
+    assert f"http://callback.test/twilio/widgets/{widget.key}/voice</code>" in page
+    assert "as the Voice URL" in page
+    app.config["PUBLIC_BASE_URL"] = ""
+    assert "Set PUBLIC_BASE_URL to see the Voice URL" in client.get(path).text
+
+
+def test_new_widget_form_has_the_phone_line_off(app: Flask) -> None:
+    client = signed_in(app, make_account("owner"))
+    page = client.get("/console/widgets/new").text
+    assert 'name="line_enabled" value="1" aria-describedby="f-line_enabled-hint">' in page
+    assert "/twilio/widgets/" not in page
+
+
 def test_saving_an_unchanged_form_changes_nothing_and_writes_no_audit(app: Flask) -> None:
     widget = make_widget()
     client = signed_in(app, make_account("owner"))
@@ -225,6 +270,8 @@ def test_manager_gets_404_on_another_widget_alike_an_unknown_key(app: Flask) -> 
         ({"display_scroll_percent": "0"}, "display_scroll_percent", "from 1 to 100"),
         ({"display_after_seconds": "soon"}, "display_after_seconds", "from 0 to 3600"),
         ({"display_paths": "/ok\npricing"}, "display_paths", "is not a path pattern"),
+        ({"line_offer_seconds": "3601"}, "line_offer_seconds", "from 0 to 3600"),
+        ({"line_offer_seconds": "soon"}, "line_offer_seconds", "from 0 to 3600"),
     ],
 )
 def test_a_refused_setting_is_shown_beside_its_field_keeping_what_was_typed(

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from callback import db
-from callback.agents.routing import AgentChoice, choose_agents, request_language
+from callback.agents.routing import AGENTS_PAGE, AgentChoice, choose_agents, request_language
 from callback.lifecycle.legs import next_attempt_number
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, Widget, utcnow
 from tests.factories import VISITOR_TYPED, make_agent, make_request, make_widget
@@ -102,7 +102,8 @@ def test_a_team_without_languages_still_takes_other_languages_by_default(app: Fl
 def test_without_fallback_a_team_without_speakers_ends_the_round(app: Flask) -> None:
     widget = make_widget(language="en", ring_other_languages=False)
     agent("A", 1, [])
-    assert choose(pending(widget, "pl")) == AgentChoice([], busy=False)
+    # A is free: a request in A's language waiting for the team may take them.
+    assert choose(pending(widget, "pl")) == AgentChoice([], busy=False, others_free=True)
 
 
 def test_a_speaker_on_a_call_lets_a_free_other_be_rung_when_the_widget_allows(app: Flask) -> None:
@@ -118,7 +119,7 @@ def test_without_fallback_a_speaker_on_a_call_is_waited_for(app: Flask) -> None:
     piotr = agent("Piotr", 1, ["pl"])
     agent("Emma", 2, ["en"])
     on_a_call(widget, piotr)
-    assert choose(pending(widget, "pl")) == AgentChoice([], busy=True)
+    assert choose(pending(widget, "pl")) == AgentChoice([], busy=True, others_free=True)
 
 
 def test_others_are_rung_once_every_speaker_was_rung_this_round(app: Flask) -> None:
@@ -130,7 +131,7 @@ def test_others_are_rung_once_every_speaker_was_rung_this_round(app: Flask) -> N
     assert chosen(request) == ["Emma"]
     widget.ring_other_languages = False
     db.session().commit()
-    assert choose(request) == AgentChoice([], busy=False)
+    assert choose(request) == AgentChoice([], busy=False, others_free=True)
 
 
 def test_a_speaker_paused_or_off_hours_is_not_free(app: Flask) -> None:
@@ -188,3 +189,17 @@ def test_the_language_a_visitor_used_routes_their_request(client: FlaskClient) -
     request = db.session().get_one(CallbackRequest, uuid.UUID(body["id"]))
     assert request_language(request) == "pl"
     assert chosen(request) == ["Piotr"]
+
+
+def test_a_speaker_behind_pages_of_others_is_found_and_the_busy_ones_are_counted(
+    app: Flask,
+) -> None:
+    widget = make_widget(language="en", ring_strategy="simultaneous")
+    # Agents are read a page at a time: put the speakers past the first pages.
+    others = [agent(f"Other {i}", i, ["en"]) for i in range(AGENTS_PAGE * 2 + 3)]
+    piotr = agent("Piotr", AGENTS_PAGE * 2 + 5, ["pl"])
+    pawel = agent("Pawel", AGENTS_PAGE * 2 + 6, ["pl"])
+    assert choose(pending(widget, "pl")) == AgentChoice([piotr, pawel], busy=False)
+    for who in [*others, piotr, pawel]:
+        on_a_call(widget, who)
+    assert choose(pending(widget, "pl", n=1)) == AgentChoice([], busy=True)

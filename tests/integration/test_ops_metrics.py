@@ -19,7 +19,7 @@ from sqlalchemy import select
 from callback import db
 from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
 from callback.phones.masking import has_phone_shaped
-from tests.factories import VISITOR_TYPED, make_agent, make_widget
+from tests.factories import VISITOR_TYPED, make_agent, make_line_caller, make_widget
 from tests.ops_machinery import run_queued_jobs
 from tests.twilio_signing import signed_post
 from tests.visitors import submitted
@@ -186,3 +186,15 @@ def test_every_metric_the_alert_rules_use_is_exposed(client: FlaskClient) -> Non
     text = client.get("/metrics").get_data(as_text=True)
     exposed = {family.name for family in text_string_to_metric_families(text)}
     assert used - exposed == set()
+
+
+def test_phone_line_gauges_count_callers_and_callbacks_waiting(client: FlaskClient) -> None:
+    assert value(client, "callback_line_callers_waiting") == 0
+    widget = make_widget()
+    make_line_caller(widget, on_line=True)
+    make_line_caller(widget, on_line=True, status=RequestStatus.CALLING_AGENT)
+    make_line_caller(widget, on_line=False)
+    make_line_caller(widget, on_line=False, status=RequestStatus.COMPLETED)
+
+    assert value(client, "callback_line_callers_waiting") == 2
+    assert value(client, "callback_line_callbacks_waiting") == 1

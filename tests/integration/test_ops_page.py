@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -15,9 +16,16 @@ from sqlalchemy import Engine
 from callback import db
 from callback.lifecycle.requests import finish
 from callback.models import CallbackRequest, RequestStatus
+from callback.ops import request_stats
 from tests.app_with import app_with
 from tests.conftest import ADMIN_TOKEN
-from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_widget
+from tests.factories import (
+    VISITOR_LANDLINE,
+    VISITOR_TYPED,
+    make_line_caller,
+    make_request,
+    make_widget,
+)
 from tests.ops_machinery import run_queued_jobs, start_all
 from tests.visitors import submit
 from workers.queues import CALLS_QUEUE
@@ -94,6 +102,46 @@ def test_data_has_the_figures_the_page_draws(
     assert job["reason"].startswith("RuntimeError: Twilio refused")
     assert VISITOR_LANDLINE not in str(data)
     assert VISITOR_LANDLINE[1:] not in str(data)
+
+
+def test_the_plot_counts_each_request_in_its_minute(client: FlaskClient) -> None:
+    now = datetime(2026, 12, 1, 12, 30, 40, tzinfo=UTC)
+    widget = make_widget()
+    for at in (
+        now - timedelta(hours=4),  # before the plot
+        datetime(2026, 12, 1, 9, 30, tzinfo=UTC),  # its first minute
+        datetime(2026, 12, 1, 9, 30, 59, 999_999, tzinfo=UTC),
+        now - timedelta(minutes=1),
+        now,
+    ):
+        make_request(widget, status=RequestStatus.CANCELED, phone=None, created_at=at)
+    plotted = request_stats.series(db.session(), now, 3)
+    assert plotted["start"] == "2026-12-01T09:30:00+00:00"
+    counts = plotted["requests_per_minute"]
+    assert len(counts) == 3 * 60 + 1
+    assert {minute: n for minute, n in enumerate(counts) if n} == {0: 2, 179: 1, 180: 1}
+
+
+def test_data_and_page_show_the_phone_line_waiting(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    widget = make_widget(name="Shop")
+    make_line_caller(widget, on_line=True)
+    make_line_caller(widget, on_line=False)
+
+    data = client.get("/ops/data", headers=admin_headers).get_json()
+    page = client.get("/ops/", headers=admin_headers).get_data(as_text=True)
+
+    assert data["phone_line"] == {
+        "callers_on_line": 1,
+        "callbacks_waiting": 1,
+        "widgets": [
+            {"key": widget.key, "name": "Shop", "callers_on_line": 1, "callbacks_waiting": 1}
+        ],
+    }
+    assert "Callers waiting on the line" in page
+    assert "Phone callbacks waiting" in page
+    assert 'id="line-widgets"' in page
 
 
 def test_failed_job_actions_need_the_page_header(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,13 @@ from redis import Redis
 from callback import db
 from callback.lifecycle.requests import finish
 from callback.models import CallbackRequest, RequestStatus, Widget, utcnow
-from tests.factories import VISITOR_LANDLINE, VISITOR_TYPED, make_widget
+from tests.factories import (
+    VISITOR_LANDLINE,
+    VISITOR_TYPED,
+    make_line_caller,
+    make_request,
+    make_widget,
+)
 from tests.ops_machinery import start_all
 from tests.visitors import submit
 
@@ -133,3 +140,46 @@ def test_time_to_ring_and_bridge_percentiles_come_from_the_database(
     assert figures["time_to_ring"] == {"count": 6, "p50_seconds": 25.0, "p95_seconds": 100.0}
     assert figures["time_to_bridge"]["p50_seconds"] == 45.0
     assert queue_health(app, "--max-ring-p95-seconds", "60")[0] == 1
+
+
+def line_calls() -> tuple[Widget, Widget]:
+    """Two widgets' phone lines: callers waiting, callbacks waiting, and what is not counted."""
+    shop, help_desk = make_widget(name="Shop"), make_widget(name="Help desk")
+    for _ in range(2):
+        make_line_caller(shop, on_line=True)
+    make_line_caller(shop, on_line=False)
+    make_line_caller(shop, on_line=False, status=RequestStatus.CALLING_AGENT)
+    make_line_caller(help_desk, on_line=True, status=RequestStatus.CALLING_AGENT)
+    # Not waiting: ended phone calls, and web requests.
+    make_line_caller(shop, on_line=False, status=RequestStatus.COMPLETED)
+    make_line_caller(shop, on_line=True, status=RequestStatus.CANCELED)
+    make_request(shop, status=RequestStatus.QUEUED)
+    return shop, help_desk
+
+
+def test_phone_line_callers_and_callbacks_waiting_per_widget(app: Flask, redis: Redis) -> None:
+    start_all(redis)
+    shop, help_desk = line_calls()
+
+    line = report(app)["phone_line"]
+    code, output = queue_health(app)
+
+    assert (line["callers_on_line"], line["callbacks_waiting"]) == (3, 2)
+    assert line["widgets"] == [
+        {"key": help_desk.key, "name": "Help desk", "callers_on_line": 1, "callbacks_waiting": 0},
+        {"key": shop.key, "name": "Shop", "callers_on_line": 2, "callbacks_waiting": 2},
+    ]
+    assert code == 0
+    assert "phone line: 3 caller(s) waiting on the line, 2 phone callback(s) waiting" in output
+    assert re.search(r"Shop\s+2 on the line\s+2 callbacks", output)
+    assert re.search(r"Help desk\s+1 on the line\s+0 callbacks", output)
+
+
+def test_no_phone_line_is_zero_waiting(app: Flask, redis: Redis) -> None:
+    start_all(redis)
+    make_request(make_widget(), status=RequestStatus.QUEUED)
+
+    line = report(app)["phone_line"]
+
+    assert line == {"callers_on_line": 0, "callbacks_waiting": 0, "widgets": []}
+    assert "phone line: 0 caller(s) waiting on the line" in queue_health(app)[1]

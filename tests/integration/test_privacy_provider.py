@@ -115,3 +115,18 @@ def test_nothing_is_deleted_at_twilio_when_the_setting_is_off(
     row = request_with_calls(place_call(sandbox, end=True))
     end_request(row)
     assert not Job.exists(provider_job_id(row.id), connection=redis)
+
+
+def test_a_phone_line_callers_own_call_is_deleted_too(
+    app: Flask, redis: Redis, sandbox: SandboxControl
+) -> None:
+    # The caller's inbound call holds their number at Twilio even if no agent was rung.
+    caller_call = place_call(sandbox, end=True)
+    row = make_request(phone=None, channel="phone", line_call_sid=caller_call, on_line=True)
+    db.session().commit()
+    finish(db.session(), row, RequestStatus.CANCELED, "caller_hung_up")
+    db.session().commit()
+    work_burst(redis, with_scheduler=True)
+    assert caller_call not in sandbox_sids(sandbox)
+    [deleted] = deletions(sandbox)
+    assert deleted.endswith(f"/Calls/{caller_call}.json")

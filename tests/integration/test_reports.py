@@ -22,7 +22,7 @@ from callback.reports import facts, figures, sections
 from callback.reports.figures import Funnel
 from callback.reports.periods import Period
 from tests.factories import VISITOR_LANDLINE, make_request, make_widget
-from tests.report_history import WEEK, Past, make_history, store, warsaw
+from tests.report_history import WEEK, Past, add_line_history, make_history, store, warsaw
 from tests.residue import database_texts, number_forms, text_holds
 
 
@@ -187,3 +187,43 @@ def test_statistics_survive_a_data_subject_erasure(history: Widget, redis: Redis
     for name, text in database_texts(session.connection()):
         if name.startswith("report_"):
             assert not text_holds(text, *number_forms(VISITOR_LANDLINE)), name
+
+
+def _web_figures(widget: Widget) -> list[object]:
+    session = db.session()
+    return [
+        sections.time_to_callback(session, widget, WEEK),
+        sections.outcomes(session, widget, WEEK, by="page"),
+        sections.outcomes(session, widget, WEEK, by="campaign"),
+        sections.hours(session, widget, WEEK),
+        sections.on_time(session, widget, WEEK),
+    ]
+
+
+def test_phone_line_callers_are_not_counted_in_the_web_reports(history: Widget) -> None:
+    web_only = _web_figures(history)
+
+    add_line_history(history)
+
+    assert _web_figures(history) == web_only
+    assert sections.outcomes(db.session(), history, WEEK, by="page").total.current.requested == 6
+
+
+def test_phone_line_counts_callers_answers_abandons_and_callbacks(history: Widget) -> None:
+    add_line_history(history)
+
+    line = sections.line(db.session(), history, WEEK)
+
+    now = line.current
+    assert (now.callers, now.answered, now.abandoned, now.abandon_rate) == (5, 1, 2, 0.4)
+    assert (now.offered, now.taken, now.callbacks_completed, now.take_rate) == (3, 2, 1, 2 / 3)
+    before = line.previous
+    assert (before.callers, before.answered, before.abandoned, before.offered) == (1, 1, 0, 0)
+
+
+def test_phone_line_of_a_widget_without_callers_is_all_zeros(history: Widget) -> None:
+    other = make_widget(name="Other", timezone="Europe/Warsaw")
+    add_line_history(other)
+
+    line = sections.line(db.session(), history, WEEK).current
+    assert (line.callers, line.offered, line.abandon_rate, line.take_rate) == (0, 0, None, None)

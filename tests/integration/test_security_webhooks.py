@@ -35,15 +35,24 @@ def attempt(client: FlaskClient) -> CallAttempt:
     return make_agent_leg(CALL_SID, status="ringing")
 
 
-def twilio_paths(app: Flask, attempt_id: int, message_id: int = 0) -> list[str]:
+def twilio_paths(app: Flask, attempt: CallAttempt, message_id: int = 0) -> list[str]:
     """Return every Twilio-facing POST route, for this attempt (and visitor text)."""
-    return [
-        rule.rule.replace("<int:attempt_id>", str(attempt_id)).replace(
-            "<int:message_id>", str(message_id)
-        )
-        for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/twilio/") and "POST" in (rule.methods or ())
-    ]
+    request = db.session().get_one(CallbackRequest, attempt.request_id)
+    values = {
+        "<int:attempt_id>": str(attempt.id),
+        "<int:message_id>": str(message_id),
+        "<uuid:request_id>": str(request.id),  # the phone line's caller routes
+        "<key>": request.widget.key,
+    }
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/twilio/") and "POST" in (rule.methods or ()):
+            path = rule.rule
+            for placeholder, value in values.items():
+                path = path.replace(placeholder, value)
+            assert "<" not in path, f"a route this test cannot fill in: {rule.rule}"
+            paths.append(path)
+    return paths
 
 
 def params() -> dict[str, str]:
@@ -76,7 +85,12 @@ def forgeries(path: str) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
     """Return named (form, headers) pairs that must all be refused for `path`."""
     good = params()
     changed = {**good, "CallStatus": "completed", "Digits": "2"}
-    other_url = path.replace("/attempts/", "/attempts/9").replace("/messages/", "/messages/9")
+    other_url = (
+        path.replace("/attempts/", "/attempts/9")
+        .replace("/messages/", "/messages/9")
+        .replace("/lines/", "/lines/0")
+        .replace("/widgets/", "/widgets/x")
+    )
     wrong_token = RequestValidator("not-the-token").compute_signature(PUBLIC_BASE_URL + path, good)
     return {
         "missing": (good, {}),
@@ -99,7 +113,7 @@ def test_every_twilio_route_refuses_forged_requests_and_nothing_changes(
     db.session().add(text)
     db.session().commit()
     before = snapshot(attempt)
-    paths = twilio_paths(app, attempt.id, text.id)
+    paths = twilio_paths(app, attempt, text.id)
     assert len(paths) >= 4
     answers = {
         (path, name): client.post(path, data=form, headers=headers).status_code

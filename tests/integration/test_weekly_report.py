@@ -44,7 +44,7 @@ from tests.console_helpers import make_account
 from tests.factories import VISITOR_LANDLINE, make_agent, make_widget
 from tests.receivers import Mailbox, free_port
 from tests.receivers import smtp_server as mail_server
-from tests.report_history import Past, Ring, warsaw
+from tests.report_history import Past, Ring, add_line_history, warsaw
 from tests.report_history import store as history_store
 from tests.residue import number_forms, text_holds
 from workers.alerts import WEEKLY_EVERY_SECONDS, send_weekly_reports
@@ -137,6 +137,30 @@ def test_the_e_mail_tells_the_weeks_figures_beside_the_week_before(
     assert lines[-1] == f"The week's report: {link}"
 
 
+def test_the_phone_line_has_its_own_figures_and_leaves_the_web_ones_alone(
+    mailbox: Mailbox, app: Flask
+) -> None:
+    widget = shop()
+    history(widget)
+    add_line_history(widget)  # tests/report_history.py: 5 callers, and 1 the week before
+    with time_machine.travel(next_monday(8, 5), tick=False):
+        assert send_weekly_reports() == 1
+
+    lines = mailbox.messages[0].body.splitlines()
+    assert "Requests: 6 (week before: 2)" in lines
+    line = lines.index("Phone line (callers whose call ended):")
+    assert lines[line + 1 : line + 8] == [
+        "Callers: 5 (week before: 1)",
+        "Hung up while waiting in line: 2 (week before: 0)",
+        "Abandon rate in line: 40% (week before: 0%)",
+        "Callbacks offered: 3 (week before: 0)",
+        "Callbacks taken: 2 (week before: 0)",
+        "Callbacks completed: 1 (week before: 0)",
+        "",
+    ]
+    assert lines[-1].startswith("The week's report: ")
+
+
 def test_a_polish_widget_gets_polish_words_and_numbers(mailbox: Mailbox, app: Flask) -> None:
     widget = shop(language="pl")
     history(widget)
@@ -165,6 +189,8 @@ def test_a_quiet_week_says_so_instead_of_inventing_figures(mailbox: Mailbox, app
     assert "Agents' answer rate: n/a (week before: n/a)" in lines
     pages = lines.index("Busiest pages (requests; talked 30 s or more):")
     assert lines[pages + 1] == "none this week"
+    assert not [line for line in lines if line.startswith("Phone line")]
+    assert lines[-2:] == ["", lines[-1]]  # no empty phone-line paragraph before the link
 
 
 def test_each_week_goes_out_once_from_mondays_hour(mailbox: Mailbox, app: Flask) -> None:

@@ -29,7 +29,10 @@ from callback.models import (
     RequestStatus,
     utcnow,
 )
-from tests.factories import make_agent, make_request, make_widget
+from callback.sandbox.control import SandboxControl
+from callback.settings import SANDBOX_FROM_NUMBER
+from callback.telephony import twilio_client
+from tests.factories import CALLER_ID, make_agent, make_request, make_widget
 from tests.lifecycle.conftest import LONG_AGO
 from workers.queues import CALLS_QUEUE, enqueue_reconcile_dial, reconcile_dial_job_id
 from workers.reconcile import ReconcileIncomplete, reconcile
@@ -168,3 +171,33 @@ def test_a_deleted_agent_with_recent_calls_is_deactivated_not_deleted(
     idle = make_agent(phone="+442079460002")
     gone = client.delete(f"/api/v1/admin/agents/{idle.id}", headers=admin_headers)
     assert gone.status_code == 204
+
+
+def test_a_caller_who_left_the_line_unheard_is_counted_as_abandoned(
+    sandbox_url: str, app: Flask, redis: Redis
+) -> None:
+    # The Enqueue action that says the caller hung up never came: Twilio's answer does.
+    sandbox = SandboxControl(sandbox_url)
+    sandbox.set_phone(CALLER_ID, manual=True)  # rings until someone acts: a live call
+    hold = '<Response><Pause length="120"/></Response>'
+    gone = twilio_client().calls.create(to=CALLER_ID, from_=SANDBOX_FROM_NUMBER, twiml=hold)
+    sandbox.hangup(str(gone.sid))
+    still = twilio_client().calls.create(to=CALLER_ID, from_=SANDBOX_FROM_NUMBER, twiml=hold)
+    sandbox.wait_for_call(str(gone.sid))
+    widget = make_widget(line_enabled=True)
+    unheard = utcnow() - LONG_AGO
+    left = _aged(RequestStatus.QUEUED, widget=widget, phone=None, channel="phone",
+                 line_call_sid=gone.sid, on_line=True, line_seen_at=unheard)  # fmt: skip
+    waiting = _aged(RequestStatus.QUEUED, widget=widget, phone=None, channel="phone",
+                    line_call_sid=still.sid, on_line=True, line_seen_at=unheard)  # fmt: skip
+    assert reconcile()["callers_checked"] == 2
+    db.session().refresh(left)
+    db.session().refresh(waiting)
+    assert (left.status, left.outcome, left.on_line) == (
+        RequestStatus.CANCELED,
+        "caller_hung_up",
+        False,
+    )
+    assert (waiting.status, waiting.on_line) == (RequestStatus.QUEUED, True)
+    sandbox.hangup(str(still.sid))
+    sandbox.reset()

@@ -14,6 +14,7 @@ each fails.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from redis import Redis
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from callback import create_app
@@ -107,6 +108,29 @@ class Hold:
         finally:
             self.resume.wait()
 
+    def alongside(self, engine: Engine, name: str, target: Callable[[], Any]) -> threading.Thread:
+        """Run `target` in a thread while the held thread waits, and let the held thread go
+        on once `target` has finished or waits for a lock the held thread has taken."""
+        self.arrived.wait()
+        other = _run(name, target)
+        deadline = time.monotonic() + WAIT
+        # A wait for a state, not for time: done, or blocked by the held thread.
+        while other.is_alive() and not _waiting_for_a_lock(engine):
+            assert time.monotonic() < deadline, f"{name} neither ended nor waited for a lock"
+            time.sleep(0.01)
+        self.resume.wait()
+        return other
+
+
+def _waiting_for_a_lock(engine: Engine) -> bool:
+    """Whether a session of the test database waits for a lock another one holds."""
+    with engine.connect() as connection:
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return bool(connection.scalar(query))
+
 
 def _hold_before_sql(engine: Engine, thread: str, prefix: str, hold: Hold) -> Callable[..., None]:
     """Hold `thread` once, just before it sends its first statement starting with `prefix`."""
@@ -164,10 +188,14 @@ def test_a_withdrawal_during_a_busy_retry_stays_withdrawn(pg_app: Flask) -> None
     webhook = _run("webhook", lambda: _status_callback(pg_app, visitor_leg.id, sid, "busy", 3))
     with pg_app.app_context():
         token = status_token(request_id)
-    with hold.meanwhile():  # the visitor withdraws while the busy callback is processed
+
+    def withdraw() -> None:  # while the busy callback is processed
         withdrawn = pg_app.test_client().delete(f"/api/v1/callbacks/{request_id}?token={token}")
         assert withdrawn.get_json()["status"] == "canceled"
+
+    withdrawal = hold.alongside(engine, "withdrawal", withdraw)
     _join(webhook)
+    _join(withdrawal)
     event.remove(engine, "before_cursor_execute", listener)
     ended = _request(pg_app, request_id)
     assert (ended.status, ended.phone) == (RequestStatus.CANCELED, None)
@@ -188,10 +216,13 @@ def test_in_progress_and_completed_at_once_leave_the_request_completed(pg_app: F
     answered = _run(
         "answered", lambda: _status_callback(pg_app, visitor_leg.id, sid, "in-progress", 2)
     )
-    with hold.meanwhile():  # the call ends while its "answered" report is processed
-        done = _status_callback(pg_app, visitor_leg.id, sid, "completed", 3)
-        assert done.status_code == 204
+
+    def end() -> None:  # the call ends while its "answered" report is processed
+        assert _status_callback(pg_app, visitor_leg.id, sid, "completed", 3).status_code == 204
+
+    ended_call = hold.alongside(engine, "completed", end)
     _join(answered)
+    _join(ended_call)
     event.remove(engine, "before_cursor_execute", listener)
     ended = _request(pg_app, request_id)
     assert (ended.status, ended.phone) == (RequestStatus.COMPLETED, None)
@@ -216,13 +247,52 @@ def test_two_agents_pressing_1_at_once_bridge_one_visitor(pg_app: Flask) -> None
         return signed_post(pg_app.test_client(), f"/twilio/attempts/{leg.id}/key", params)
 
     agent_1 = _run("agent-1", lambda: press(first))
-    with hold.meanwhile():  # agent 2 presses 1 while agent 1's key is being settled
-        press(second)
+    # Agent 2 presses 1 while agent 1's key is being settled.
+    agent_2 = hold.alongside(engine, "agent-2", lambda: press(second))
     _join(agent_1)
+    _join(agent_2)
     event.remove(engine, "before_cursor_execute", listener)
     visitor_legs = [leg for leg in _legs(pg_app, request_id) if leg.leg == Leg.VISITOR]
     assert len(visitor_legs) == 1
     assert _request(pg_app, request_id).status == RequestStatus.CALLING_VISITOR
+
+
+def test_a_key_press_and_a_late_status_callback_of_its_leg_do_not_deadlock(
+    pg_app: Flask,
+) -> None:
+    sid = "CA" + "3" * 32
+    request_id = _rows(
+        pg_app, "calling_agent", {"leg": Leg.AGENT, "status": "queued", "call_sid": sid}
+    )
+    [agent_leg] = _legs(pg_app, request_id)
+    engine = pg_app.extensions["db"].engine
+    hold = Hold()
+    # Before the fix the key press had locked the leg (its digits) by then and wanted the
+    # request, while the late status callback locked the request (agent_ringing_at) and
+    # then wanted the leg: PostgreSQL found the deadlock and failed one of them.
+    listener = _hold_before_sql(engine, "key-press", "UPDATE CALLBACK_REQUESTS", hold)
+    answers: dict[str, Any] = {}
+
+    def press() -> None:
+        params = {"CallSid": sid, "Digits": "1"}
+        url = f"/twilio/attempts/{agent_leg.id}/key"
+        answers["key"] = signed_post(pg_app.test_client(), url, params)
+
+    def late_status() -> None:  # "in-progress", sent as the agent answered
+        answers["status"] = _status_callback(pg_app, agent_leg.id, sid, "in-progress", 1)
+
+    key_press = _run("key-press", press)
+    _join(hold.alongside(engine, "status", late_status))
+    _join(key_press)
+    event.remove(engine, "before_cursor_execute", listener)
+    assert (answers["key"].status_code, answers["status"].status_code) == (200, 204)
+    assert b"<Dial" in answers["key"].data
+    request = _request(pg_app, request_id)
+    assert request.status == RequestStatus.CALLING_VISITOR
+    assert request.agent_ringing_at is not None
+    agent_leg, visitor_leg = _legs(pg_app, request_id)
+    assert (agent_leg.status, agent_leg.digits) == ("in-progress", "1")
+    assert visitor_leg.leg == Leg.VISITOR
 
 
 @pytest.fixture
@@ -265,3 +335,116 @@ def test_the_reconciler_and_a_dial_job_waiting_to_send_ring_the_agent_once(
     _join(job)
     event.remove(Session, "after_commit", after_commit)
     assert [call["to"] for call in sandbox.calls()] == [AGENT]
+
+
+def _line_caller(app: Flask) -> tuple[uuid.UUID, CallAttempt]:
+    """Commit a phone-line caller in line whose agent's phone is ringing them."""
+    with Session(app.extensions["db"].engine) as session:
+        widget = make_widget(session, allowed_origins=[], caller_id=CALLER_ID, line_enabled=True)
+        agent = make_agent(session, phone=AGENT)
+        request = make_request(
+            widget, session=session, phone=None, channel="phone", on_line=True,
+            line_call_sid="CA" + "9" * 32, status="calling_agent",
+        )  # fmt: skip
+        leg = CallAttempt(
+            request_id=request.id, attempt_number=1, agent_id=agent.id, leg=Leg.AGENT,
+            status="in-progress", call_sid="CA" + "1" * 32,
+        )  # fmt: skip
+        session.add(leg)
+        session.commit()
+        request_id, _ = request.id, session.refresh(leg)
+        session.expunge_all()
+        return request_id, leg
+
+
+def _press_1(app: Flask, leg: CallAttempt) -> Any:
+    params = {"CallSid": leg.call_sid or "", "Digits": "1"}
+    return signed_post(app.test_client(), f"/twilio/attempts/{leg.id}/key", params)
+
+
+def _take_callback(app: Flask, request_id: uuid.UUID) -> Any:
+    params = {"CallSid": "CA" + "9" * 32, "Digits": "1", "From": VISITOR}
+    return signed_post(app.test_client(), f"/twilio/lines/{request_id}/choice", params)
+
+
+def test_a_caller_taking_a_callback_as_the_agent_presses_1_is_called_on_that_number(
+    pg_app: Flask,
+) -> None:
+    request_id, agent_leg = _line_caller(pg_app)
+    engine = pg_app.extensions["db"].engine
+    hold = Hold()
+    # The key press locks the request as it reads it, so the caller's choice comes either
+    # before that read (here: the press has begun, the caller commits first) or after the
+    # press commits (the next test). Nothing can change the request between the two.
+    listener = _hold_before_sql(engine, "agent", "SELECT", hold)
+    answers: list[Any] = []
+    agent = _run("agent", lambda: answers.append(_press_1(pg_app, agent_leg)))
+    with hold.meanwhile():  # the caller takes a callback (and leaves the queue) meanwhile
+        assert b"<Leave" in _take_callback(pg_app, request_id).data
+    _join(agent)
+    event.remove(engine, "before_cursor_execute", listener)
+    bridge = answers[0].data.decode()
+    # The caller has left their queue: the agent must dial their number, not the queue.
+    assert "<Number" in bridge
+    assert VISITOR in bridge
+    assert "<Queue" not in bridge
+    assert _request(pg_app, request_id).status == RequestStatus.CALLING_VISITOR
+
+
+def test_an_agent_pressing_1_as_the_caller_takes_a_callback_takes_them_from_the_queue(
+    pg_app: Flask,
+) -> None:
+    request_id, agent_leg = _line_caller(pg_app)
+    engine = pg_app.extensions["db"].engine
+    hold = Hold()
+    listener = _hold_before_sql(engine, "caller", "UPDATE CALLBACK_REQUESTS", hold)
+    answers: list[Any] = []
+    caller = _run("caller", lambda: answers.append(_take_callback(pg_app, request_id)))
+    with hold.meanwhile():  # the agent presses 1 while the caller's key is being settled
+        assert b"<Queue" in _press_1(pg_app, agent_leg).data
+    _join(caller)
+    event.remove(engine, "before_cursor_execute", listener)
+    assert b"<Leave" not in answers[0].data  # told to hold: they are being connected
+    ended = _request(pg_app, request_id)
+    assert (ended.status, ended.phone, ended.on_line) == (RequestStatus.CALLING_VISITOR, None, True)
+
+
+def test_a_dial_job_that_loses_its_agent_to_another_job_rings_the_next_free_one(
+    sandbox: SandboxControl, pg_app: Flask, redis: Redis
+) -> None:
+    from workers.dial import dial  # noqa: PLC0415
+
+    second_agent = "+442079460002"
+    with Session(pg_app.extensions["db"].engine) as session:
+        widget = make_widget(session, allowed_origins=[], caller_id=CALLER_ID)
+        make_agent(session, phone=AGENT, priority=0)
+        make_agent(session, name="Bo", phone=second_agent, priority=1)
+        first, second = (
+            make_request(widget, session=session, phone=phone, status="queued").id
+            for phone in (VISITOR, "+442079460124")
+        )
+    hold = Hold()
+    held = threading.Event()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The second job has chosen the first agent (free then) and is about to claim them.
+        mine = threading.current_thread().name == "second-job" and not held.is_set()
+        if mine and "FOR UPDATE" in statement:
+            held.set()
+            hold.here()
+
+    engine = pg_app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", before)
+    answers: list[str] = []
+
+    def run_second() -> None:
+        with pg_app.app_context():
+            answers.append(dial(str(second)))
+
+    job = _run("second-job", run_second)
+    with hold.meanwhile(), pg_app.app_context():
+        assert dial(str(first)) == "dialled"  # the first job claims and rings that agent
+    _join(job)
+    event.remove(engine, "before_cursor_execute", before)
+    assert answers == ["dialled"]  # not left waiting while another agent was free
+    assert sorted(call["to"] for call in sandbox.calls()) == [AGENT, second_agent]

@@ -124,3 +124,23 @@ def test_a_malformed_starting_number_stops_the_sandbox_with_its_name():
 
     assert result.exit_code == 2
     assert "numbers must be a list of E.164 numbers" in result.output
+
+
+def test_an_owned_number_can_start_with_a_voice_url():
+    url = "http://127.0.0.1:5000/twilio/widgets/wk_demo/voice"
+    app = create_sandbox_app({"SANDBOX_VOICE_URLS": {SANDBOX_FROM_NUMBER: url}})
+    assert app.extensions["sandbox"].numbers.voice(SANDBOX_FROM_NUMBER).voice_url == url
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("+15005550006", "--voice-url must be NUMBER=URL"),
+        ("+442079460999=http://x/voice", "+442079460999 is not one of the account's numbers"),
+        ("+15005550006=ftp://x/voice", "voice_url"),
+    ],
+)
+def test_a_voice_url_the_sandbox_cannot_use_stops_it_with_the_reason(value: str, says: str):
+    result = CliRunner().invoke(sandbox_command, ["--voice-url", value])
+    assert result.exit_code == 2
+    assert says in result.output

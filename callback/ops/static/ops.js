@@ -84,6 +84,12 @@
               g.started, g.failed, g.scheduled, g.deferred,
               q.scheduled_overdue_seconds === null ? null : Math.round(q.scheduled_overdue_seconds)];
     }));
+    var line = r.phone_line;
+    $("line-callers").textContent = line.callers_on_line;
+    $("line-callbacks").textContent = line.callbacks_waiting;
+    fill("line-widgets", line.widgets.map(function (w) {
+      return [w.name, w.key, w.callers_on_line, w.callbacks_waiting];
+    }));
     fill("worker-rows", r.workers.map(function (w) {
       return [w.name, w.state, Math.round(w.heartbeat_age_seconds), w.current_job];
     }));

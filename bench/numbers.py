@@ -20,8 +20,9 @@ VISITOR_PREFIXES = (
     "+44289649",
     "+44292018",
 )
-# Agents get the London drama range's last hundred (+44 20 7946 0900-0999).
+# Agents get the London drama range (+44 20 7946 0000-0999), its last hundred first.
 AGENT_PREFIX = "+442079460"
+MAX_AGENTS = 1000
 
 
 def visitor_numbers() -> Iterator[str]:
@@ -32,7 +33,8 @@ def visitor_numbers() -> Iterator[str]:
 
 
 def agent_number(index: int) -> str:
-    """Return the fictional phone of agent `index` (0-99)."""
-    if not 0 <= index < 100:
-        raise ValueError("at most 100 fictional agent numbers")
-    return f"{AGENT_PREFIX}9{index:02d}"
+    """Return the fictional phone of agent `index` (0-999; 0-99 are 0900-0999)."""
+    if not 0 <= index < MAX_AGENTS:
+        raise ValueError(f"at most {MAX_AGENTS} fictional agent numbers")
+    line = 900 + index if index < 100 else index - 100
+    return f"{AGENT_PREFIX}{line:03d}"

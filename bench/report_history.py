@@ -18,7 +18,7 @@ early afternoon), 70 % of weekend requests moved to a weekday of the same week; 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from time import perf_counter
 from typing import Any
 
@@ -333,6 +333,18 @@ TABLES = (
 )
 
 
+def print_sizes(connection: Connection, tables: tuple[str, ...]) -> None:
+    """Print each table's rows and its size on disk with its indexes (PostgreSQL)."""
+    for table in tables:
+        rows, size = connection.execute(
+            text(
+                f"SELECT (SELECT count(*) FROM {table}), "  # noqa: S608 - fixed names
+                f"pg_size_pretty(pg_total_relation_size('{table}'))"
+            )
+        ).one()
+        print(f"  {table}: {rows:,} rows, {size} with indexes")
+
+
 def make_widget(engine: Engine) -> Widget:
     """Create the measured widget (Warsaw, Monday to Friday 09:00-17:00)."""
     with Session(engine, expire_on_commit=False) as session:
@@ -349,8 +361,19 @@ def make_widget(engine: Engine) -> Widget:
         return widget
 
 
-def load(connection: Connection, widget_id: int, requests: int, days: int, last: date) -> list[str]:
-    """Load the history ending on `last` (local); return one line per step with its time."""
+def load(
+    connection: Connection,
+    widget_id: int,
+    requests: int,
+    days: int,
+    last: date,
+    until: datetime | None = None,
+) -> list[str]:
+    """Load the history ending on `last` (local); return one line per step with its time.
+
+    With `until`, requests that would not have ended by then are left out: a history
+    that runs up to now holds no request asked or ended in the future.
+    """
     lines = []
     connection.execute(text("SELECT setseed(:seed)"), {"seed": SEED})
     started = perf_counter()
@@ -364,6 +387,11 @@ def load(connection: Connection, widget_id: int, requests: int, days: int, last:
         },
     )
     lines.append(f"drawn {requests:,} requests in {perf_counter() - started:.1f} s")
+    if until is not None:
+        unended = connection.execute(
+            text("DELETE FROM bench_history WHERE ended_at >= :until"), {"until": until}
+        ).rowcount
+        lines.append(f"left out {unended:,} requests not ended by {until:%Y-%m-%d %H:%M} UTC")
     for name, statement in STEPS:
         started = perf_counter()
         rows = connection.execute(text(statement), {"widget_id": widget_id}).rowcount

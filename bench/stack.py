@@ -64,9 +64,16 @@ class Running:
 
 @contextmanager
 def running(
-    env: BenchEnv, worker_kinds: list[str], web_workers: int = 2, tag: str = "stack"
+    env: BenchEnv,
+    worker_kinds: list[str],
+    web_workers: int = 2,
+    tag: str = "stack",
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Running]:
-    """Start sandbox, web and one worker per entry of `worker_kinds`; stop all afterwards."""
+    """Start sandbox, web and one worker per entry of `worker_kinds`; stop all afterwards.
+
+    `settings` override the benchmark's environment for the web app and the workers.
+    """
     web_port, sandbox_port = free_port(), free_port()
     web_url = f"http://127.0.0.1:{web_port}"
     logs = env.work_dir
@@ -75,7 +82,10 @@ def running(
             sandbox(env.process_env(), logs / f"{tag}-sandbox.log", sandbox_port)
         )
         process_env = env.process_env(
-            PUBLIC_BASE_URL=web_url, TWILIO_API_BASE_URL=sandbox_url, TWILIO_READ_TIMEOUT="30"
+            PUBLIC_BASE_URL=web_url,
+            TWILIO_API_BASE_URL=sandbox_url,
+            TWILIO_READ_TIMEOUT="30",
+            **(settings or {}),
         )
         stack.enter_context(
             gunicorn("wsgi:app", process_env, logs / f"{tag}-web.log", web_port, web_workers)

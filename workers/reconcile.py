@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -27,8 +28,18 @@ from callback.lifecycle.states import (
     RequestStatus,
 )
 from callback.lines.calls import still_there
-from callback.models import CallAttempt, CallbackRequest, Leg, MessageStatus, VisitorMessage, utcnow
+from callback.models import (
+    CallAttempt,
+    CallbackRequest,
+    Leg,
+    MessageStatus,
+    VisitorMessage,
+    Widget,
+    utcnow,
+)
+from callback.redis_client import redis_connection
 from callback.telephony import small_int, twilio_client
+from workers import waiting
 from workers.calls import resolve_unsent
 from workers.context import JobLog, job_context
 from workers.dial import in_flight_since, rule_out_unsent
@@ -221,10 +232,18 @@ def _settle_unbridged(session: Session, leg: CallAttempt, job_log: JobLog) -> No
 
 
 def _requeue_lost_dials() -> int:
+    """Put back the dial job of every request left waiting too long with no job alive.
+
+    A request waiting in its team's line for a busy agent is not lost, however long it
+    has waited: the agent's next free moment dials it. Re-dialling each of them every
+    pass only to find the agents still busy cost one dial job per waiter per pass.
+    """
     session = db.session()
     cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_STALE_SECONDS"])
-    waiting = session.scalars(
-        select(CallbackRequest).where(
+    overdue = session.execute(
+        select(CallbackRequest.id, CallbackRequest.round, Widget.team)
+        .join(Widget, Widget.id == CallbackRequest.widget_id)
+        .where(
             or_(
                 (CallbackRequest.status == RequestStatus.QUEUED)
                 & (CallbackRequest.updated_at < cutoff),
@@ -235,14 +254,27 @@ def _requeue_lost_dials() -> int:
             )
         )
     ).all()
+    waiting_for_agent = _in_line([(row.team, str(row.id), row.round) for row in overdue])
     requeued = 0
-    for request in waiting:
-        if enqueue_reconcile_dial(request.id, request.round) is not None:
+    for request_id, round_number, _team in overdue:
+        if (str(request_id), round_number) in waiting_for_agent:
+            continue
+        if enqueue_reconcile_dial(request_id, round_number) is not None:
             requeued += 1
             metrics.reconciler_action("requeued_dial")
     if requeued:
         log.info("reconciler re-enqueued %d dial jobs", requeued)
     return requeued
+
+
+def _in_line(places: list[tuple[str, str, int]]) -> set[tuple[str, int]]:
+    """The places still kept in a team's line; with Redis unreadable, none (dial them all)."""
+    if not places:
+        return set()
+    try:
+        return waiting.in_line(redis_connection(), places)
+    except RedisError:
+        return set()
 
 
 def _requeue_lost_messages() -> int:

@@ -9,12 +9,14 @@ the free agent (it needs a language they do not speak) wakes the one that joined
 it, and so on down the line.
 
 Redis may lose the set (an outage, a restart without persistence): the reconciler puts
-back the dial of any request left queued or calling agents for RECONCILE_STALE_SECONDS,
-so a lost place costs a wait, never the callback. Members are request ids and rounds.
+back the dial of any request left queued or calling agents for RECONCILE_STALE_SECONDS
+that holds no place here, so a lost place costs a wait, never the callback, and a kept
+one costs the reconciler no dial job. Members are request ids and rounds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from redis import Redis
@@ -99,6 +101,19 @@ def wake_after(
     script = connection.register_script(WAKE_AFTER_SCRIPT)
     younger = script(keys=[_keys(team)[0]], args=[f"{request_id}:{round_number}"])
     return _place(younger) if isinstance(younger, bytes) else None
+
+
+def in_line(connection: Redis, places: Sequence[tuple[str, str, int]]) -> set[tuple[str, int]]:
+    """Return which of `places` (team, request id, round) hold a place in their line."""
+    pipeline = connection.pipeline(transaction=False)
+    for team, request_id, round_number in places:
+        pipeline.zscore(_keys(team)[0], f"{request_id}:{round_number}")
+    scores = pipeline.execute()
+    return {
+        (request_id, round_number)
+        for (_team, request_id, round_number), score in zip(places, scores, strict=True)
+        if score is not None
+    }
 
 
 def waiting(connection: Redis, team: str) -> list[tuple[str, int]]:

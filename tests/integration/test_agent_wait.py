@@ -155,6 +155,24 @@ def test_a_place_lost_with_redis_is_found_again_by_the_reconciler(
     assert len(jobs_of(redis, request)) == 1
 
 
+def test_a_request_keeping_its_place_costs_the_reconciler_no_dial(
+    app: Flask, redis: Redis, widget: Widget, agent: Agent
+) -> None:
+    on_a_call(widget, agent)
+    kept = make_request(
+        widget, phone="+442079460901", status=RequestStatus.QUEUED, updated_at=utcnow() - LONG_AGO
+    )
+    lost = make_request(
+        widget, phone="+442079460902", status=RequestStatus.QUEUED, updated_at=utcnow() - LONG_AGO
+    )
+    for request in (kept, lost):
+        assert dial(str(request.id)) == "agent_busy"
+    redis.zrem("callback:waiting:default", f"{lost.id}:{lost.round}")  # its place only
+    assert reconcile()["requeued"] == 1
+    assert jobs_of(redis, kept) == []
+    assert len(jobs_of(redis, lost)) == 1
+
+
 def test_a_waiter_who_cannot_take_the_freed_agent_passes_them_to_the_next(
     client: FlaskClient, redis: Redis, agent: Agent
 ) -> None:

@@ -14,8 +14,10 @@ from flask import request as http_request
 
 from callback import db
 from callback.lines import calls, order
-from callback.models import CallbackRequest, RequestStatus
+from callback.models import CallbackRequest, RequestStatus, utcnow
+from callback.schedule.hours import widget_schedule
 from callback.telephony import public_url
+from callback.texts.voice import spoken_opening
 from callback.widgets.cache import find_widget
 from webhooks import twiml
 from webhooks.signature import twilio_signed
@@ -76,12 +78,20 @@ def wait(request_id: uuid.UUID) -> Response:
         return _xml(twiml.line_leave(language, "line_ended"))
     if request.status in CONNECTING:
         return _xml(twiml.line_hold())
+    hours = max(1, round(current_app.config["RETENTION_MAX_HOURS"]))
+    widget = request.widget
+    now = utcnow()
+    schedule = widget_schedule(widget)
+    if not schedule.is_open(now):  # the callback is offered at once, for the opening
+        calls.waiting(session, request, offer=True)
+        opening = schedule.next_opening(now)
+        spoken = spoken_opening(opening, widget.timezone, language) if opening else None
+        return _xml(twiml.line_after_hours(language, spoken, _line_url(request, "choice"), hours))
     place = order.position(session, request)
     minutes = order.wait_minutes(session, request, place)
     waited = _seconds(http_request.form.get("QueueTime"))
-    offer = waited >= request.widget.line_offer_seconds
+    offer = waited >= widget.line_offer_seconds
     calls.waiting(session, request, offer)
-    hours = max(1, round(current_app.config["RETENTION_MAX_HOURS"]))
     offer_url = _line_url(request, "choice") if offer else None
     return _xml(twiml.line_wait(language, place, minutes, offer_url, hours))
 

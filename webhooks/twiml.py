@@ -114,6 +114,30 @@ def line_wait(
     return str(response)
 
 
+def line_after_hours(
+    language: str, opening: str | None, offer_url: str, retention_hours: int
+) -> str:
+    """Tell a caller who rang while the line is closed when it opens; offer a callback then.
+
+    No place or wait is read out: nobody answers before the opening. Played again each
+    time it ends, like line_wait, for as long as the caller holds.
+    """
+    response = VoiceResponse()
+    spoken = say_language(language)
+    closed = (
+        text("line_after_hours_opening", language, time=opening)
+        if opening
+        else text("line_after_hours", language)
+    )
+    response.say(closed, language=spoken)
+    gather = Gather(num_digits=1, timeout=OFFER_SECONDS, action=offer_url, method="POST")
+    offer = text("line_after_hours_offer", language, hours=str(retention_hours))
+    gather.say(offer, language=spoken)
+    response.append(gather)
+    response.pause(length=LINE_PAUSE_SECONDS)
+    return str(response)
+
+
 def line_hold(seconds: int = 5) -> str:
     """Hold a caller an agent is about to take from the queue."""
     response = VoiceResponse()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 
 from callback.texts import N_, language_of, translate
 
@@ -29,13 +33,24 @@ VOICE_KEYS = {
     "line_already": N_("voice.line_already"),
     "line_connecting": N_("voice.line_connecting"),
     "line_ended": N_("voice.line_ended"),
+    "line_after_hours": N_("voice.line_after_hours"),
+    "line_after_hours_opening": N_("voice.line_after_hours_opening"),
+    "line_after_hours_offer": N_("voice.line_after_hours_offer"),
 }
 SAY_LANGUAGES = {"en": "en-GB", "pl": "pl-PL"}
+# The day and time the line opens again, as spoken after "open again on".
+OPENING_PATTERNS = {"en": "EEEE 'at' HH:mm", "pl": "EEEE, HH:mm"}
 
 
 def text(key: str, language: str, **values: str) -> str:
     """Return the spoken text `key` in `language`, filled with `values`."""
     return translate(VOICE_KEYS[key], language).format(**values)
+
+
+def spoken_opening(when: datetime, zone: str, language: str) -> str:
+    """Return when the line opens again, in the widget's time zone: "Monday at 09:00"."""
+    language = language_of(language)
+    return format_datetime(when, OPENING_PATTERNS[language], tzinfo=ZoneInfo(zone), locale=language)
 
 
 def say_language(language: str) -> str:

@@ -345,3 +345,41 @@ def test_an_after_hours_callback_is_looked_at_again_by_the_end_of_its_maximum_wa
         dial(str(callback.id))
     db.session().refresh(callback)
     assert (callback.status, callback.outcome) == (RequestStatus.EXPIRED, "max_wait_exceeded")
+
+
+@pytest.mark.parametrize(
+    ("language", "closed_words"),
+    [
+        ("en", "We are closed now, and open again on Monday at 09:00."),
+        ("pl", "Otwieramy ponownie: poniedziałek, 09:00."),
+    ],
+)
+def test_a_caller_after_hours_hears_when_the_line_opens_and_is_offered_a_callback_for_then(
+    client: FlaskClient, language: str, closed_words: str
+) -> None:
+    widget = make_widget(
+        line_enabled=True,
+        line_offer_seconds=30,
+        business_hours=WEEKDAYS,
+        timezone="Europe/London",
+        language=language,
+        max_wait_minutes=4 * 24 * 60,
+    )
+    sid = "CA" + "f" * 32
+    with time_machine.travel(FRIDAY_NIGHT, tick=False):
+        call_in(client, widget, sid)
+        twiml = post(client, in_line(sid), "wait", QueueTime="0")
+        # Only when it opens, not "number 1 in line, about 0 min": nobody answers before.
+        [closed] = twiml.findall("Say")
+        assert (closed.text or "").endswith(closed_words)
+        gather = twiml.find("Gather")
+        assert gather is not None
+        assert gather.get("action", "").endswith("/choice")
+        assert in_line(sid).line_offered_at is not None
+        assert post(client, in_line(sid), "choice", Digits="1").find("Leave") is not None
+        assert dial(str(in_line(sid).id)) == "line_wait"
+    callback = in_line(sid)
+    assert (callback.status, callback.scheduled_for) == (
+        RequestStatus.SCHEDULED,
+        datetime(2026, 11, 30, 9, tzinfo=UTC),
+    )

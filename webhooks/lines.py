@@ -86,14 +86,17 @@ def wait(request_id: uuid.UUID) -> Response:
         calls.waiting(session, request, offer=True)
         opening = schedule.next_opening(now)
         spoken = spoken_opening(opening, widget.timezone, language) if opening else None
-        return _xml(twiml.line_after_hours(language, spoken, _line_url(request, "choice"), hours))
+        choice_url = _line_url(request, "choice")
+        return _xml(
+            twiml.line_after_hours(language, spoken, choice_url, hours, widget.line_music_url)
+        )
     place = order.position(session, request)
     minutes = order.wait_minutes(session, request, place)
     waited = _seconds(http_request.form.get("QueueTime"))
     offer = waited >= widget.line_offer_seconds
     calls.waiting(session, request, offer)
     offer_url = _line_url(request, "choice") if offer else None
-    return _xml(twiml.line_wait(language, place, minutes, offer_url, hours))
+    return _xml(twiml.line_wait(language, place, minutes, offer_url, hours, widget.line_music_url))
 
 
 @bp.post("/lines/<uuid:request_id>/choice")

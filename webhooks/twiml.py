@@ -94,7 +94,12 @@ def line_welcome(language: str, name: str, queue: str, wait_url: str, left_url: 
 
 
 def line_wait(
-    language: str, place: int, minutes: int, offer_url: str | None, retention_hours: int
+    language: str,
+    place: int,
+    minutes: int,
+    offer_url: str | None,
+    retention_hours: int,
+    music_url: str | None = None,
 ) -> str:
     """Tell a waiting caller their place and wait; offer a callback once they waited enough.
 
@@ -110,12 +115,16 @@ def line_wait(
         gather = Gather(num_digits=1, timeout=OFFER_SECONDS, action=offer_url, method="POST")
         gather.say(text("line_offer", language, hours=str(retention_hours)), language=spoken)
         response.append(gather)
-    response.pause(length=LINE_PAUSE_SECONDS)
+    _between_announcements(response, music_url)
     return str(response)
 
 
 def line_after_hours(
-    language: str, opening: str | None, offer_url: str, retention_hours: int
+    language: str,
+    opening: str | None,
+    offer_url: str,
+    retention_hours: int,
+    music_url: str | None = None,
 ) -> str:
     """Tell a caller who rang while the line is closed when it opens; offer a callback then.
 
@@ -134,8 +143,16 @@ def line_after_hours(
     offer = text("line_after_hours_offer", language, hours=str(retention_hours))
     gather.say(offer, language=spoken)
     response.append(gather)
-    response.pause(length=LINE_PAUSE_SECONDS)
+    _between_announcements(response, music_url)
     return str(response)
+
+
+def _between_announcements(response: VoiceResponse, music_url: str | None) -> None:
+    """The widget's hold music, played once, or a pause, before the wait URL comes again."""
+    if music_url:
+        response.play(music_url)
+    else:
+        response.pause(length=LINE_PAUSE_SECONDS)
 
 
 def line_hold(seconds: int = 5) -> str:

@@ -118,6 +118,7 @@ NEW_WIDGET: dict[str, Any] = {
     "sms_reminder_minutes": DEFAULT_SMS_REMINDER_MINUTES,
     "line_enabled": False,
     "line_offer_seconds": Widget.__table__.c.line_offer_seconds.default.arg,
+    "line_music_url": None,
 }
 # The settings the form edits: every field of WidgetUpdate, in its order.
 SETTINGS = tuple(NEW_WIDGET)
@@ -161,6 +162,7 @@ def values_of(settings: Mapping[str, Any]) -> dict[str, Any]:
         "sms_reminder_minutes": str(settings["sms_reminder_minutes"]),
         "line_enabled": bool(settings["line_enabled"]),
         "line_offer_seconds": str(settings["line_offer_seconds"]),
+        "line_music_url": settings["line_music_url"] or "",
         "theme_color": settings["theme_color"] or theme.DEFAULT_COLOUR,
         "theme_position": settings["theme_position"] or theme.POSITIONS[0],
         "display_action": settings["display_action"],
@@ -233,6 +235,7 @@ def body_of(values: Mapping[str, Any]) -> dict[str, Any]:
         "sms_reminder_minutes": _number(values["sms_reminder_minutes"]),
         "line_enabled": values["line_enabled"],
         "line_offer_seconds": _number(values["line_offer_seconds"]),
+        "line_music_url": values["line_music_url"].strip(),
     }
 
 

@@ -102,6 +102,9 @@ class Widget(Base):
     # callback that keeps their place.
     line_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     line_offer_seconds: Mapped[int] = mapped_column(default=60, server_default="60")
+    # A sound file (MP3 or WAV) Twilio fetches and plays to waiting callers between the
+    # announcements of their place; none: silence.
+    line_music_url: Mapped[str | None] = mapped_column(String(2048))
     sms_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     sms_reminder_minutes: Mapped[int] = mapped_column(
         default=DEFAULT_SMS_REMINDER_MINUTES, server_default=str(DEFAULT_SMS_REMINDER_MINUTES)

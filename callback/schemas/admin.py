@@ -108,6 +108,11 @@ class WidgetUpdate(Payload):
         description="Seconds a caller waits in line before being offered a callback that "
         "keeps their place (0: at once). Default 60.",
     )
+    line_music_url: Clearable[Url] = Field(
+        ABSENT,
+        description="An MP3 or WAV file that Twilio fetches and plays to waiting callers "
+        "between the announcements of their place. Default none: silence.",
+    )
     # The consent_version whose notice says the number is shared: webhooks then carry it.
     webhook_number_consent_version: Clearable[Annotated[str, Text(40)]] = ABSENT
     # Display rules (callback/widgets/display.py): nudge or open on its own, once a visit,

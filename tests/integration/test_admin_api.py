@@ -139,13 +139,25 @@ def test_widget_phone_line_is_off_until_turned_on_with_its_offer_time(
     )
     stored = db.session().scalars(select(Widget).filter_by(key=created.get_json()["key"])).one()
     assert (stored.line_enabled, stored.line_offer_seconds) == (True, 0)
-    for bad in ({"line_enabled": "yes"}, {"line_offer_seconds": 3601}, {"line_offer_seconds": -1}):
+    assert created.get_json()["line_music_url"] is None
+    music = {"line_music_url": "https://media.example.com/hold.mp3"}
+    assert client.patch(url, json=music, headers=admin_headers).get_json() | music == (
+        client.get(url, headers=admin_headers).get_json()
+    )
+    cleared = client.patch(url, json={"line_music_url": None}, headers=admin_headers)
+    assert cleared.get_json()["line_music_url"] is None
+    for bad in (
+        {"line_enabled": "yes"},
+        {"line_offer_seconds": 3601},
+        {"line_offer_seconds": -1},
+        {"line_music_url": "ftp://media.example.com/hold.mp3"},
+    ):
         refused = client.patch(url, json=bad, headers=admin_headers)
         assert refused.status_code == 422
         assert refused.get_json()["error"]["field"] == next(iter(bad))
     document = client.get("/api/v1/openapi.json").get_json()
     properties = document["components"]["schemas"]["WidgetUpdate"]["properties"]
-    assert {"line_enabled", "line_offer_seconds"} <= set(properties)
+    assert {"line_enabled", "line_offer_seconds", "line_music_url"} <= set(properties)
     assert properties["line_offer_seconds"]["maximum"] == 3600
 
 

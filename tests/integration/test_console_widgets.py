@@ -184,16 +184,20 @@ def test_phone_line_box_and_offer_time_are_saved_audited_and_shown(app: Flask) -
     assert "Offer a callback after (seconds)" in page
     assert 'name="line_enabled" value="1" aria-describedby="f-line_enabled-hint">' in page
 
-    changes = {"line_enabled": "1", "line_offer_seconds": "90"}
+    assert "Hold music" in page
+    music = "https://media.example.com/hold.mp3"
+    changes = {"line_enabled": "1", "line_offer_seconds": "90", "line_music_url": f" {music} "}
     answer = client.post(path, data=form_of(client, path, **changes))
 
     assert answer.status_code == 302, answer.text
     db.session().refresh(widget)
     assert (widget.line_enabled, widget.line_offer_seconds) == (True, 90)
+    assert widget.line_music_url == music
     (entry,) = audit_entries("widget_updated")
     assert entry.details["changes"] == {
         "line_enabled": [False, True],
         "line_offer_seconds": [60, 90],
+        "line_music_url": [None, music],
     }
     page = client.get(path).text
     assert 'name="line_enabled" value="1" aria-describedby="f-line_enabled-hint" checked>' in page
@@ -272,6 +276,7 @@ def test_manager_gets_404_on_another_widget_alike_an_unknown_key(app: Flask) -> 
         ({"display_paths": "/ok\npricing"}, "display_paths", "is not a path pattern"),
         ({"line_offer_seconds": "3601"}, "line_offer_seconds", "from 0 to 3600"),
         ({"line_offer_seconds": "soon"}, "line_offer_seconds", "from 0 to 3600"),
+        ({"line_music_url": "hold.mp3"}, "line_music_url", "http(s) URL"),
     ],
 )
 def test_a_refused_setting_is_shown_beside_its_field_keeping_what_was_typed(

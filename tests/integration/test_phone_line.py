@@ -383,3 +383,18 @@ def test_a_caller_after_hours_hears_when_the_line_opens_and_is_offered_a_callbac
         RequestStatus.SCHEDULED,
         datetime(2026, 11, 30, 9, tzinfo=UTC),
     )
+
+
+def test_the_widgets_hold_music_plays_between_the_announcements(client: FlaskClient) -> None:
+    music = "https://media.example.com/hold.mp3"
+    with_music = make_widget(line_enabled=True, line_offer_seconds=30, line_music_url=music)
+    silent = make_widget(line_enabled=True, line_offer_seconds=30, name="Quiet Ltd")
+    call_in(client, with_music, "CA" + "8" * 32)
+    call_in(client, silent, "CA" + "9" * 32)
+    playing = post(client, in_line("CA" + "8" * 32), "wait", QueueTime="40")
+    assert [play.text for play in playing.findall("Play")] == [music]
+    assert playing.find("Pause") is None
+    assert playing.find("Gather") is not None  # after the offer, as without music
+    quiet = post(client, in_line("CA" + "9" * 32), "wait", QueueTime="40")
+    assert quiet.find("Play") is None
+    assert quiet.find("Pause") is not None

@@ -75,6 +75,9 @@ def _dial(request_id: uuid.UUID, log: JobLog) -> str:
     if live is not None and not _settle_unsent(session, live, log):
         session.commit()
         return "in_progress"
+    opening = _line_opening(request)
+    if opening is not None:
+        return _wait_for_opening(session, request, opening, log)
     if someone_ahead(session, request):
         return _wait_in_line(session, request, log)
     unclaimed = _unclaimed_agents(request)  # read before the agents are found busy
@@ -171,15 +174,17 @@ def _wait_in_line(session: Session, request: CallbackRequest, log: JobLog) -> st
     return "behind_in_line"
 
 
-def _callback_opening(request: CallbackRequest) -> datetime | None:
-    """When a phone-line callback should be looked at again if the widget is closed now:
+def _line_opening(request: CallbackRequest) -> datetime | None:
+    """When a phone-line request should be looked at again if the widget is closed now:
     its next opening, or the end of its maximum wait if that comes first (the dial then
-    ends it). None for a caller still on the phone, or an open widget.
+    ends it). None for a web request, or an open widget.
 
-    Looking every few seconds until then, as for a caller on the phone, would run a dial
-    job every LINE_LOOK_AGAIN all night for each callback taken after hours.
+    The widget's hours say when its agents are rung, on the phone line as for the form:
+    a caller after hours hears when the line opens (webhooks/lines.py), so ringing an
+    agent whose own hours are unset would contradict them. And looking every few seconds
+    until the opening would run a dial job every LINE_LOOK_AGAIN all night.
     """
-    if request.on_line:
+    if request.channel != PHONE:
         return None
     now = utcnow()
     schedule = widget_schedule(request.widget)
@@ -188,6 +193,15 @@ def _callback_opening(request: CallbackRequest) -> datetime | None:
     opening = schedule.next_opening(now)
     last = deadline(request)
     return last if opening is None else min(opening, last)
+
+
+def _wait_for_opening(
+    session: Session, request: CallbackRequest, opening: datetime, log: JobLog
+) -> str:
+    restart_round(session, request, opening)
+    session.commit()
+    log.info("phone line: the widget is closed; looking again at %s", opening.isoformat())
+    return "line_wait"
 
 
 def _look_again(session: Session, request: CallbackRequest) -> None:
@@ -215,15 +229,8 @@ def _no_agent_now(
     The phone line's requests (a caller on the phone, or a callback keeping its place)
     are never put off to a later round: they wait in line, and their agents are rung
     again, round after round, until one takes them or the widget's maximum wait passes.
-    A callback taken while the widget is closed waits for its next opening instead.
     """
     if request.channel == PHONE and not busy:
-        opening = _callback_opening(request)
-        if opening is not None:
-            restart_round(session, request, opening)
-            session.commit()
-            log.info("phone-line callback: closed now; looking again at %s", opening.isoformat())
-            return "line_wait"
         if agents_tried(session, request):
             restart_round(session, request, utcnow() + LINE_LOOK_AGAIN)
         else:  # nobody on duty yet: the caller hears their wait, and we look again

@@ -311,26 +311,35 @@ WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "f
 FRIDAY_NIGHT = datetime(2026, 11, 27, 20, tzinfo=UTC)  # London is on UTC in November
 
 
-def after_hours_callback(max_wait_minutes: int) -> CallbackRequest:
+def after_hours_callback(max_wait_minutes: int, on_line: bool = False) -> CallbackRequest:
     widget = make_widget(
         line_enabled=True,
         business_hours=WEEKDAYS,
         timezone="Europe/London",
         max_wait_minutes=max_wait_minutes,
     )
+    make_agent()  # no hours of her own: on duty whenever the widget is open
+    taken = None if on_line else FRIDAY_NIGHT
     return make_line_caller(
-        widget, on_line=False, created_at=FRIDAY_NIGHT, line_callback_at=FRIDAY_NIGHT
+        widget, on_line=on_line, created_at=FRIDAY_NIGHT, line_callback_at=taken
     )
 
 
-def test_a_callback_taken_after_hours_waits_for_the_next_opening(client: FlaskClient) -> None:
-    callback = after_hours_callback(max_wait_minutes=4 * 24 * 60)
+@pytest.mark.parametrize("on_line", [False, True], ids=["callback", "caller_holding"])
+def test_a_phone_line_request_after_hours_rings_nobody_until_the_next_opening(
+    sandbox_url: str, client: FlaskClient, on_line: bool
+) -> None:
+    callback = after_hours_callback(max_wait_minutes=4 * 24 * 60, on_line=on_line)
     with time_machine.travel(FRIDAY_NIGHT, tick=False):
         assert dial(str(callback.id)) == "line_wait"
     db.session().refresh(callback)
-    # Not looked at every 2 s all weekend: once, when the team opens on Monday.
+    # The free agent is not rung at night, and nobody looks every 2 s all weekend:
+    # once, when the team opens on Monday.
+    assert db.session().scalars(select(CallAttempt)).all() == []
     assert callback.status == RequestStatus.SCHEDULED
     assert callback.scheduled_for == datetime(2026, 11, 30, 9, tzinfo=UTC)
+    with time_machine.travel(callback.scheduled_for, tick=False):
+        assert dial(str(callback.id)) == "dialled"
 
 
 def test_an_after_hours_callback_is_looked_at_again_by_the_end_of_its_maximum_wait(
@@ -341,6 +350,7 @@ def test_an_after_hours_callback_is_looked_at_again_by_the_end_of_its_maximum_wa
         assert dial(str(callback.id)) == "line_wait"
     db.session().refresh(callback)
     assert callback.scheduled_for == FRIDAY_NIGHT + timedelta(minutes=60)
+    assert db.session().scalars(select(CallAttempt)).all() == []
     with time_machine.travel(FRIDAY_NIGHT + timedelta(minutes=61), tick=False):
         dial(str(callback.id))
     db.session().refresh(callback)

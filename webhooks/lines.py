@@ -86,7 +86,8 @@ def wait(request_id: uuid.UUID) -> Response:
         calls.waiting(session, request, offer=True)
         opening = schedule.next_opening(now)
         spoken = spoken_opening(opening, widget.timezone, language) if opening else None
-        choice_url = _line_url(request, "choice")
+        # No opening in sight (closed for the next two weeks): no callback to promise.
+        choice_url = _line_url(request, "choice") if opening else None
         return _xml(
             twiml.line_after_hours(language, spoken, choice_url, hours, widget.line_music_url)
         )

@@ -122,11 +122,12 @@ def line_wait(
 def line_after_hours(
     language: str,
     opening: str | None,
-    offer_url: str,
+    offer_url: str | None,
     retention_hours: int,
     music_url: str | None = None,
 ) -> str:
-    """Tell a caller who rang while the line is closed when it opens; offer a callback then.
+    """Tell a caller who rang while the line is closed when it opens; offer a callback then
+    (none with no `offer_url`: no opening in sight).
 
     No place or wait is read out: nobody answers before the opening. Played again each
     time it ends, like line_wait, for as long as the caller holds.
@@ -139,16 +140,20 @@ def line_after_hours(
         else text("line_after_hours", language)
     )
     response.say(closed, language=spoken)
-    gather = Gather(num_digits=1, timeout=OFFER_SECONDS, action=offer_url, method="POST")
-    offer = text("line_after_hours_offer", language, hours=str(retention_hours))
-    gather.say(offer, language=spoken)
-    response.append(gather)
+    if offer_url:
+        gather = Gather(num_digits=1, timeout=OFFER_SECONDS, action=offer_url, method="POST")
+        offer = text("line_after_hours_offer", language, hours=str(retention_hours))
+        gather.say(offer, language=spoken)
+        response.append(gather)
     _between_announcements(response, music_url)
     return str(response)
 
 
 def _between_announcements(response: VoiceResponse, music_url: str | None) -> None:
-    """The widget's hold music, played once, or a pause, before the wait URL comes again."""
+    """The widget's hold music, played once, or a pause, before the wait URL comes again.
+
+    The caller's place is read out again only after the whole file has played.
+    """
     if music_url:
         response.play(music_url)
     else:

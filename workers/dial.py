@@ -198,8 +198,11 @@ def _line_opening(request: CallbackRequest) -> datetime | None:
 def _wait_for_opening(
     session: Session, request: CallbackRequest, opening: datetime, log: JobLog
 ) -> str:
-    restart_round(session, request, opening)
+    moved = restart_round(session, request, opening)
     session.commit()
+    if not moved:
+        log.info("another process moved the request on")
+        return "skipped"
     log.info("phone line: the widget is closed; looking again at %s", opening.isoformat())
     return "line_wait"
 
@@ -226,9 +229,10 @@ def _no_agent_now(
 ) -> str:
     """Wait for a busy agent to be free, or start the next round when the team is exhausted.
 
-    The phone line's requests (a caller on the phone, or a callback keeping its place)
-    are never put off to a later round: they wait in line, and their agents are rung
-    again, round after round, until one takes them or the widget's maximum wait passes.
+    While the widget is open (see `_line_opening`), the phone line's requests (a caller
+    on the phone, or a callback keeping its place) are never put off to a later round:
+    they wait in line, and their agents are rung again, round after round, until one
+    takes them or the widget's maximum wait passes.
     """
     if request.channel == PHONE and not busy:
         if agents_tried(session, request):

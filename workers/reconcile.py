@@ -234,14 +234,22 @@ def _settle_unbridged(session: Session, leg: CallAttempt, job_log: JobLog) -> No
 def _requeue_lost_dials() -> int:
     """Put back the dial job of every request left waiting too long with no job alive.
 
-    A request waiting in its team's line for a busy agent is not lost, however long it
-    has waited: the agent's next free moment dials it. Re-dialling each of them every
-    pass only to find the agents still busy cost one dial job per waiter per pass.
+    A request waiting in its team's line for a busy agent is not lost: the agent's next
+    free moment dials it. Re-dialling each of them every pass only to find the agents
+    still busy cost one dial job per waiter per pass. Once past its maximum wait it is
+    dialled again, so that it ends as expired on time.
     """
     session = db.session()
     cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_STALE_SECONDS"])
+    now = utcnow()
     overdue = session.execute(
-        select(CallbackRequest.id, CallbackRequest.round, Widget.team)
+        select(
+            CallbackRequest.id,
+            CallbackRequest.round,
+            Widget.team,
+            func.coalesce(CallbackRequest.wanted_at, CallbackRequest.created_at).label("asked"),
+            Widget.max_wait_minutes,
+        )
         .join(Widget, Widget.id == CallbackRequest.widget_id)
         .where(
             or_(
@@ -254,12 +262,17 @@ def _requeue_lost_dials() -> int:
             )
         )
     ).all()
-    waiting_for_agent = _in_line([(row.team, str(row.id), row.round) for row in overdue])
+    # Past its maximum wait a waiter is dialled all the same: the dial ends it as expired
+    # (the caller on the phone is then told), where the line alone would keep it.
+    still_waiting = [
+        row for row in overdue if now <= row.asked + timedelta(minutes=row.max_wait_minutes)
+    ]
+    in_line = _in_line([(row.team, str(row.id), row.round) for row in still_waiting])
     requeued = 0
-    for request_id, round_number, _team in overdue:
-        if (str(request_id), round_number) in waiting_for_agent:
+    for row in overdue:
+        if (str(row.id), row.round) in in_line:
             continue
-        if enqueue_reconcile_dial(request_id, round_number) is not None:
+        if enqueue_reconcile_dial(row.id, row.round) is not None:
             requeued += 1
             metrics.reconciler_action("requeued_dial")
     if requeued:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
+from datetime import datetime
 
 import phonenumbers
 from phonenumbers import NumberParseException
@@ -28,6 +29,7 @@ from callback.lines.order import PHONE
 from callback.models import AuditEntry, CallAttempt, CallbackRequest, Leg, Widget, utcnow
 from callback.phones.policy import NUMBER_TYPE_NAMES, PhoneRejected, parse_visitor_number
 from callback.reports.facts import LINE_ABANDONED
+from callback.schedule.hours import widget_schedule
 from callback.security import caps, counters
 
 log = logging.getLogger(__name__)
@@ -138,6 +140,9 @@ def take_callback(
         return Taken.REFUSED
     now = utcnow()
     values = dict(
+        # Taken while the widget is closed, it is for the next opening, as the form's:
+        # its maximum wait and the retention cap count from then.
+        wanted_at=_opening_after(widget, now) or request.wanted_at,
         phone=number.e164,
         country=number.country,
         number_type=number.number_type,
@@ -226,6 +231,12 @@ def dequeued(session: Session, request: CallbackRequest, call_sid: str) -> None:
             leg.call_sid = call_sid[:34]
         apply_status(session, leg, AttemptStatus.IN_PROGRESS.value)
     session.commit()
+
+
+def _opening_after(widget: Widget, now: datetime) -> datetime | None:
+    """The widget's next opening if it is closed at `now`; None if open (or never again)."""
+    schedule = widget_schedule(widget)
+    return None if schedule.is_open(now) else schedule.next_opening(now)
 
 
 def _by_call(session: Session, call_sid: str) -> CallbackRequest | None:

@@ -111,7 +111,8 @@ class WidgetUpdate(Payload):
     line_music_url: Clearable[Url] = Field(
         ABSENT,
         description="An MP3 or WAV file that Twilio fetches and plays to waiting callers "
-        "between the announcements of their place. Default none: silence.",
+        "between the announcements of their place; keep it under a minute, as the place is "
+        "read out again only after it. Default none: silence.",
     )
     # The consent_version whose notice says the number is shared: webhooks then carry it.
     webhook_number_consent_version: Clearable[Annotated[str, Text(40)]] = ABSENT

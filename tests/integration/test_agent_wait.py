@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 from rq import Queue
+from sqlalchemy import update
 
 from callback import db
 from callback.agents.roster import make_available, pause
@@ -171,6 +172,29 @@ def test_a_request_keeping_its_place_costs_the_reconciler_no_dial(
     assert reconcile()["requeued"] == 1
     assert jobs_of(redis, kept) == []
     assert len(jobs_of(redis, lost)) == 1
+
+
+def test_a_waiter_past_its_maximum_wait_is_dialled_by_the_reconciler_and_expires(
+    app: Flask, redis: Redis, widget: Widget, agent: Agent
+) -> None:
+    on_a_call(widget, agent)
+    request = make_request(
+        widget, phone="+442079460901", status=RequestStatus.QUEUED, updated_at=utcnow() - LONG_AGO
+    )
+    assert dial(str(request.id)) == "agent_busy"
+    # It asked longer ago than the widget's maximum wait, and still holds its place.
+    asked = utcnow() - timedelta(minutes=widget.max_wait_minutes + 1)
+    db.session().execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.id == request.id)
+        .values(created_at=asked, wanted_at=asked, updated_at=utcnow() - LONG_AGO)
+    )
+    db.session().commit()
+    assert waiting.waiting(redis, "default") == [(str(request.id), request.round)]
+    assert reconcile()["requeued"] == 1  # the line alone would keep it past its deadline
+    assert dial(str(request.id)) == "expired"
+    db.session().refresh(request)
+    assert (request.status, request.outcome) == (RequestStatus.EXPIRED, "max_wait_exceeded")
 
 
 def test_a_waiter_who_cannot_take_the_freed_agent_passes_them_to_the_next(

@@ -365,7 +365,7 @@ def test_an_after_hours_callback_is_looked_at_again_by_the_end_of_its_maximum_wa
     ],
 )
 def test_a_caller_after_hours_hears_when_the_line_opens_and_is_offered_a_callback_for_then(
-    client: FlaskClient, language: str, closed_words: str
+    sandbox_url: str, client: FlaskClient, language: str, closed_words: str
 ) -> None:
     widget = make_widget(
         line_enabled=True,
@@ -373,8 +373,8 @@ def test_a_caller_after_hours_hears_when_the_line_opens_and_is_offered_a_callbac
         business_hours=WEEKDAYS,
         timezone="Europe/London",
         language=language,
-        max_wait_minutes=4 * 24 * 60,
-    )
+    )  # the default maximum wait, 4 hours: the callback is for Monday, as a form's would be
+    make_agent()
     sid = "CA" + "f" * 32
     with time_machine.travel(FRIDAY_NIGHT, tick=False):
         call_in(client, widget, sid)
@@ -389,10 +389,30 @@ def test_a_caller_after_hours_hears_when_the_line_opens_and_is_offered_a_callbac
         assert post(client, in_line(sid), "choice", Digits="1").find("Leave") is not None
         assert dial(str(in_line(sid).id)) == "line_wait"
     callback = in_line(sid)
-    assert (callback.status, callback.scheduled_for) == (
+    monday_opening = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    assert (callback.status, callback.wanted_at, callback.scheduled_for) == (
         RequestStatus.SCHEDULED,
-        datetime(2026, 11, 30, 9, tzinfo=UTC),
+        monday_opening,
+        monday_opening,
     )
+    with time_machine.travel(monday_opening, tick=False):
+        assert dial(str(callback.id)) == "dialled"
+
+
+def test_a_caller_after_hours_with_no_opening_in_sight_is_offered_no_callback(
+    client: FlaskClient,
+) -> None:
+    widget = make_widget(line_enabled=True, business_hours={"mon": [["09:00", "17:00"]]})
+    widget.closed_dates = [f"2026-11-{day}" for day in range(28, 31)] + [
+        f"2026-12-{day:02d}" for day in range(1, 15)
+    ]
+    db.session().commit()
+    sid = "CA" + "e" * 32
+    with time_machine.travel(FRIDAY_NIGHT, tick=False):
+        call_in(client, widget, sid)
+        twiml = post(client, in_line(sid), "wait", QueueTime="0")
+    assert said(twiml) == "We are closed now."
+    assert twiml.find("Gather") is None
 
 
 def test_the_widgets_hold_music_plays_between_the_announcements(client: FlaskClient) -> None:

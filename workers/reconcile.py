@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from callback import db, metrics
+from callback.agents.routing import free_agents_by_team
 from callback.lifecycle.legs import apply_status, never_dialled
 from callback.lifecycle.states import (
     AT_TWILIO_STATUSES,
@@ -235,17 +236,21 @@ def _requeue_lost_dials() -> int:
     """Put back the dial job of every request left waiting too long with no job alive.
 
     A request waiting in its team's line for a busy agent is not lost: the agent's next
-    free moment dials it. Re-dialling each of them every pass only to find the agents
-    still busy cost one dial job per waiter per pass. Once past its maximum wait it is
-    dialled again, so that it ends as expired on time.
+    free moment dials it, so re-dialling every waiter each pass, only to find the agents
+    still busy, cost one dial job per waiter per pass. Waiters are dialled again only
+    past their maximum wait (so that they end as expired on time), and, oldest first, as
+    many as the team has agents free now: a wake spent on a request that had already
+    ended (a caller who hung up in line) leaves an agent idle that nothing else would
+    give to the next waiter.
     """
     session = db.session()
-    cutoff = utcnow() - timedelta(seconds=current_app.config["RECONCILE_STALE_SECONDS"])
     now = utcnow()
+    cutoff = now - timedelta(seconds=current_app.config["RECONCILE_STALE_SECONDS"])
     overdue = session.execute(
         select(
             CallbackRequest.id,
             CallbackRequest.round,
+            CallbackRequest.created_at,
             Widget.team,
             func.coalesce(CallbackRequest.wanted_at, CallbackRequest.created_at).label("asked"),
             Widget.max_wait_minutes,
@@ -261,17 +266,19 @@ def _requeue_lost_dials() -> int:
                 & (CallbackRequest.updated_at < cutoff),
             )
         )
+        .order_by(CallbackRequest.created_at)  # the line's order
     ).all()
-    # Past its maximum wait a waiter is dialled all the same: the dial ends it as expired
-    # (the caller on the phone is then told), where the line alone would keep it.
     still_waiting = [
         row for row in overdue if now <= row.asked + timedelta(minutes=row.max_wait_minutes)
     ]
     in_line = _in_line([(row.team, str(row.id), row.round) for row in still_waiting])
+    free = free_agents_by_team(session, {row.team for row in overdue}) if in_line else {}
     requeued = 0
     for row in overdue:
         if (str(row.id), row.round) in in_line:
-            continue
+            if free.get(row.team, 0) <= 0:
+                continue
+            free[row.team] -= 1
         if enqueue_reconcile_dial(row.id, row.round) is not None:
             requeued += 1
             metrics.reconciler_action("requeued_dial")

@@ -16,7 +16,7 @@ request waits for a speaker as it waits for any busy agent, or ends the round.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
@@ -79,6 +79,20 @@ def agents_on_a_call(session: Session, agent_ids: list[int]) -> set[int]:
         return set()
     rows = session.scalars(select(Agent.id).where(Agent.id.in_(agent_ids), _on_a_call(Agent.id)))
     return set(rows)
+
+
+def free_agents_by_team(session: Session, teams: Collection[str]) -> dict[str, int]:
+    """Return how many agents of each of `teams` could be rung now: active, available,
+    not on a call. Their own hours are not read: a count for a safety net, not a choice.
+    """
+    if not teams:
+        return {}
+    rows = session.execute(
+        select(Agent.team, func.count())
+        .where(Agent.team.in_(list(teams)), Agent.active, Agent.available, ~_on_a_call(Agent.id))
+        .group_by(Agent.team)
+    )
+    return {team: count for team, count in rows}
 
 
 def _strategy_order(strategy: str) -> tuple[Any, ...]:

@@ -19,6 +19,7 @@ from sqlalchemy import update
 
 from callback import db
 from callback.agents.roster import make_available, pause
+from callback.lifecycle.requests import withdraw
 from callback.models import Agent, CallAttempt, CallbackRequest, Leg, RequestStatus, Widget, utcnow
 from tests.factories import make_agent, make_request, make_widget
 from tests.lifecycle.conftest import LONG_AGO
@@ -172,6 +173,34 @@ def test_a_request_keeping_its_place_costs_the_reconciler_no_dial(
     assert reconcile()["requeued"] == 1
     assert jobs_of(redis, kept) == []
     assert len(jobs_of(redis, lost)) == 1
+
+
+def test_a_wake_spent_on_a_request_that_had_ended_is_made_up_by_the_reconciler(
+    client: FlaskClient, redis: Redis, widget: Widget, agent: Agent
+) -> None:
+    leg = on_a_call(widget, agent)
+    gone, next_one = (
+        make_request(
+            widget,
+            phone=phone,
+            status=RequestStatus.QUEUED,
+            created_at=utcnow() - timedelta(minutes=minutes_ago),
+            updated_at=utcnow() - LONG_AGO,
+        )
+        for phone, minutes_ago in (("+442079460901", 2), ("+442079460902", 1))
+    )
+    for request in (gone, next_one):
+        assert dial(str(request.id)) == "agent_busy"
+    withdraw(db.session(), gone, "visitor", "caller_hung_up")  # its place stays in the line
+    db.session().commit()
+    end_call(client, leg)  # the freed agent wakes the oldest place: the one that ended
+    assert dial(str(gone.id)) == "skipped"
+    assert waiting.waiting(redis, "default") == [(str(next_one.id), 1)]
+    assert jobs_of(redis, next_one) == []
+    # One agent is free and nobody will be woken for them: the next waiter is dialled.
+    assert reconcile()["requeued"] == 1
+    assert len(jobs_of(redis, next_one)) == 1
+    assert dial(str(next_one.id)) == "dialled"
 
 
 def test_a_waiter_past_its_maximum_wait_is_dialled_by_the_reconciler_and_expires(

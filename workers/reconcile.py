@@ -241,7 +241,9 @@ def _requeue_lost_dials() -> int:
     past their maximum wait (so that they end as expired on time), and, oldest first, as
     many as the team has agents free now: a wake spent on a request that had already
     ended (a caller who hung up in line) leaves an agent idle that nothing else would
-    give to the next waiter.
+    give to the next waiter. Only waiters stale for RECONCILE_STALE_SECONDS count, so a
+    wake still on its way (the oldest is dialled first in the queue) rarely meets a
+    second dial; if it does, the older rejoins the line and keeps its place.
     """
     session = db.session()
     now = utcnow()

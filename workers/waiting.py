@@ -12,7 +12,8 @@ Redis may lose the set (an outage, a restart without persistence): the reconcile
 back the dial of any request left queued or calling agents for RECONCILE_STALE_SECONDS
 that holds no place here, so a lost place costs a wait, never the callback. Places kept
 here cost it a dial job only past their maximum wait, or while an agent of the team is
-free (a wake spent on a place whose request had ended). Members are request ids and rounds.
+free (a wake spent on a place whose request had ended). Members are
+request ids and rounds.
 """
 
 from __future__ import annotations

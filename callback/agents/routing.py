@@ -83,7 +83,9 @@ def agents_on_a_call(session: Session, agent_ids: list[int]) -> set[int]:
 
 def free_agents_by_team(session: Session, teams: Collection[str]) -> dict[str, int]:
     """Return how many agents of each of `teams` could be rung now: active, available,
-    not on a call. Their own hours are not read: a count for a safety net, not a choice.
+    not on a call. Their own hours are not read: a count for a safety net, not a choice
+    of whom to ring. (Whether a wake for them is already on its way is not known here:
+    telling would mean reading each agent's past calls, which no index covers.)
     """
     if not teams:
         return {}

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 # recorded as the request's consent_version when a caller takes a callback. Change it
 # whenever the spoken words change.
 SPOKEN_NOTICE_VERSION = "line-2026-12"
+# The same for the offer made while the widget is closed (voice.line_after_hours_offer),
+# whose retention is counted from the opening.
+SPOKEN_AFTER_HOURS_NOTICE_VERSION = "line-after-hours-2026-12"
 # What Twilio sends as From when the caller withholds their number.
 WITHHELD = frozenset({"", "anonymous", "restricted", "unknown", "private", "+266696687"})
 # A callback can be taken while the caller still waits for an agent; not once an agent
@@ -139,14 +142,16 @@ def take_callback(
     except Refused:
         return Taken.REFUSED
     now = utcnow()
+    # Taken while the widget is closed, it is for the next opening, as the form's: its
+    # maximum wait and the retention cap count from then, as the after-hours offer says.
+    opening = _opening_after(widget, now)
+    notice = SPOKEN_NOTICE_VERSION if opening is None else SPOKEN_AFTER_HOURS_NOTICE_VERSION
     values = dict(
-        # Taken while the widget is closed, it is for the next opening, as the form's:
-        # its maximum wait and the retention cap count from then.
-        wanted_at=_opening_after(widget, now) or request.wanted_at,
+        wanted_at=opening or request.wanted_at,
         phone=number.e164,
         country=number.country,
         number_type=number.number_type,
-        consent_version=SPOKEN_NOTICE_VERSION,
+        consent_version=notice,
         on_line=False,
         line_callback_at=now,
         line_offered_at=request.line_offered_at or now,
@@ -177,7 +182,7 @@ def take_callback(
             request_id=request.id,
             action="line_callback_taken",
             actor="caller",
-            details={"consent_version": SPOKEN_NOTICE_VERSION, "own_number": from_caller_id},
+            details={"consent_version": notice, "own_number": from_caller_id},
         )
     )
     session.commit()

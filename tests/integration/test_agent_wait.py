@@ -179,7 +179,7 @@ def test_a_wake_spent_on_a_request_that_had_ended_is_made_up_by_the_reconciler(
     client: FlaskClient, redis: Redis, widget: Widget, agent: Agent
 ) -> None:
     leg = on_a_call(widget, agent)
-    gone, next_one = (
+    gone, next_one, last = (
         make_request(
             widget,
             phone=phone,
@@ -187,19 +187,23 @@ def test_a_wake_spent_on_a_request_that_had_ended_is_made_up_by_the_reconciler(
             created_at=utcnow() - timedelta(minutes=minutes_ago),
             updated_at=utcnow() - LONG_AGO,
         )
-        for phone, minutes_ago in (("+442079460901", 2), ("+442079460902", 1))
+        for phone, minutes_ago in (("+442079460901", 3), ("+442079460902", 2), ("+442079460903", 1))
     )
-    for request in (gone, next_one):
+    for request in (gone, next_one, last):
         assert dial(str(request.id)) == "agent_busy"
     withdraw(db.session(), gone, "visitor", "caller_hung_up")  # its place stays in the line
     db.session().commit()
     end_call(client, leg)  # the freed agent wakes the oldest place: the one that ended
     assert dial(str(gone.id)) == "skipped"
-    assert waiting.waiting(redis, "default") == [(str(next_one.id), 1)]
-    assert jobs_of(redis, next_one) == []
-    # One agent is free and nobody will be woken for them: the next waiter is dialled.
+    assert [place for place, _ in waiting.waiting(redis, "default")] == [
+        str(next_one.id),
+        str(last.id),
+    ]
+    # One agent is free and nobody will be woken for them: the oldest waiter alone is
+    # dialled.
     assert reconcile()["requeued"] == 1
     assert len(jobs_of(redis, next_one)) == 1
+    assert jobs_of(redis, last) == []
     assert dial(str(next_one.id)) == "dialled"
 
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from callback import db
-from callback.lines.calls import SPOKEN_NOTICE_VERSION
+from callback.lines.calls import SPOKEN_AFTER_HOURS_NOTICE_VERSION, SPOKEN_NOTICE_VERSION
 from callback.lines.order import queue_name, someone_ahead
 from callback.models import (
     AuditEntry,
@@ -385,10 +385,13 @@ def test_a_caller_after_hours_hears_when_the_line_opens_and_is_offered_a_callbac
         gather = twiml.find("Gather")
         assert gather is not None
         assert gather.get("action", "").endswith("/choice")
+        if language == "en":  # retention counts from the opening, and the notice says so
+            assert "no longer than 24 hours after we open" in said(gather)
         assert in_line(sid).line_offered_at is not None
         assert post(client, in_line(sid), "choice", Digits="1").find("Leave") is not None
         assert dial(str(in_line(sid).id)) == "line_wait"
     callback = in_line(sid)
+    assert callback.consent_version == SPOKEN_AFTER_HOURS_NOTICE_VERSION
     monday_opening = datetime(2026, 11, 30, 9, tzinfo=UTC)
     assert (callback.status, callback.wanted_at, callback.scheduled_for) == (
         RequestStatus.SCHEDULED,

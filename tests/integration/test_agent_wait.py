@@ -73,6 +73,20 @@ def waiting_request(widget: Widget, phone: str, minutes_ago: int = 0) -> Callbac
     return make_request(widget, phone=phone, status=RequestStatus.QUEUED, created_at=arrived)
 
 
+def stale_waiter(widget: Widget, phone: str, minutes_ago: int = 0) -> CallbackRequest:
+    """A request that found every agent busy, joined the line, and has waited since:
+    stale in the reconciler's eyes (its row untouched for long)."""
+    request = make_request(
+        widget,
+        phone=phone,
+        status=RequestStatus.QUEUED,
+        created_at=utcnow() - timedelta(minutes=minutes_ago),
+        updated_at=utcnow() - LONG_AGO,
+    )
+    assert dial(str(request.id)) == "agent_busy"
+    return request
+
+
 def end_call(client: FlaskClient, leg: CallAttempt) -> None:
     form = {"CallSid": BUSY_SID, "CallStatus": "completed", "SequenceNumber": "9"}
     assert signed_post(client, f"/twilio/attempts/{leg.id}/status", form).status_code == 204
@@ -148,10 +162,7 @@ def test_a_place_lost_with_redis_is_found_again_by_the_reconciler(
     app: Flask, redis: Redis, widget: Widget, agent: Agent
 ) -> None:
     on_a_call(widget, agent)
-    request = make_request(
-        widget, phone="+442079460901", status=RequestStatus.QUEUED, updated_at=utcnow() - LONG_AGO
-    )
-    assert dial(str(request.id)) == "agent_busy"
+    request = stale_waiter(widget, "+442079460901")
     redis.flushdb()  # the line is gone
     assert reconcile()["requeued"] == 1
     assert len(jobs_of(redis, request)) == 1
@@ -161,14 +172,8 @@ def test_a_request_keeping_its_place_costs_the_reconciler_no_dial(
     app: Flask, redis: Redis, widget: Widget, agent: Agent
 ) -> None:
     on_a_call(widget, agent)
-    kept = make_request(
-        widget, phone="+442079460901", status=RequestStatus.QUEUED, updated_at=utcnow() - LONG_AGO
-    )
-    lost = make_request(
-        widget, phone="+442079460902", status=RequestStatus.QUEUED, updated_at=utcnow() - LONG_AGO
-    )
-    for request in (kept, lost):
-        assert dial(str(request.id)) == "agent_busy"
+    kept = stale_waiter(widget, "+442079460901")
+    lost = stale_waiter(widget, "+442079460902")
     redis.zrem("callback:waiting:default", f"{lost.id}:{lost.round}")  # its place only
     assert reconcile()["requeued"] == 1
     assert jobs_of(redis, kept) == []
@@ -179,18 +184,9 @@ def test_a_wake_spent_on_a_request_that_had_ended_is_made_up_by_the_reconciler(
     client: FlaskClient, redis: Redis, widget: Widget, agent: Agent
 ) -> None:
     leg = on_a_call(widget, agent)
-    gone, next_one, last = (
-        make_request(
-            widget,
-            phone=phone,
-            status=RequestStatus.QUEUED,
-            created_at=utcnow() - timedelta(minutes=minutes_ago),
-            updated_at=utcnow() - LONG_AGO,
-        )
-        for phone, minutes_ago in (("+442079460901", 3), ("+442079460902", 2), ("+442079460903", 1))
-    )
-    for request in (gone, next_one, last):
-        assert dial(str(request.id)) == "agent_busy"
+    gone = stale_waiter(widget, "+442079460901", minutes_ago=3)
+    next_one = stale_waiter(widget, "+442079460902", minutes_ago=2)
+    last = stale_waiter(widget, "+442079460903", minutes_ago=1)
     withdraw(db.session(), gone, "visitor", "caller_hung_up")  # its place stays in the line
     db.session().commit()
     end_call(client, leg)  # the freed agent wakes the oldest place: the one that ended
@@ -211,10 +207,7 @@ def test_a_waiter_past_its_maximum_wait_is_dialled_by_the_reconciler_and_expires
     app: Flask, redis: Redis, widget: Widget, agent: Agent
 ) -> None:
     on_a_call(widget, agent)
-    request = make_request(
-        widget, phone="+442079460901", status=RequestStatus.QUEUED, updated_at=utcnow() - LONG_AGO
-    )
-    assert dial(str(request.id)) == "agent_busy"
+    request = stale_waiter(widget, "+442079460901")
     # It asked longer ago than the widget's maximum wait, and still holds its place.
     asked = utcnow() - timedelta(minutes=widget.max_wait_minutes + 1)
     db.session().execute(

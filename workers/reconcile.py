@@ -248,7 +248,7 @@ def _requeue_lost_dials() -> int:
     session = db.session()
     now = utcnow()
     cutoff = now - timedelta(seconds=current_app.config["RECONCILE_STALE_SECONDS"])
-    overdue = session.execute(
+    rows = session.execute(
         select(
             CallbackRequest.id,
             CallbackRequest.round,
@@ -268,8 +268,10 @@ def _requeue_lost_dials() -> int:
                 & (CallbackRequest.updated_at < cutoff),
             )
         )
-        .order_by(CallbackRequest.created_at)  # the line's order
     ).all()
+    # The line's order, sorted here: an ORDER BY created_at could lead PostgreSQL to walk
+    # the whole created_at index (every request ever) instead of the few pending ones.
+    overdue = sorted(rows, key=lambda row: row.created_at)
     still_waiting = [
         row for row in overdue if now <= row.asked + timedelta(minutes=row.max_wait_minutes)
     ]

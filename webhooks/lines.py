@@ -83,10 +83,10 @@ def wait(request_id: uuid.UUID) -> Response:
     now = utcnow()
     schedule = widget_schedule(widget)
     if not schedule.is_open(now):  # the callback is offered at once, for the opening
-        calls.waiting(session, request, offer=True)
         opening = schedule.next_opening(now)
-        spoken = spoken_opening(opening, widget.timezone, language) if opening else None
         # No opening in sight (closed for the next two weeks): no callback to promise.
+        calls.waiting(session, request, offer=opening is not None)
+        spoken = spoken_opening(opening, widget.timezone, language) if opening else None
         choice_url = _line_url(request, "choice") if opening else None
         return _xml(
             twiml.line_after_hours(language, spoken, choice_url, hours, widget.line_music_url)

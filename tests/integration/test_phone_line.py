@@ -416,6 +416,7 @@ def test_a_caller_after_hours_with_no_opening_in_sight_is_offered_no_callback(
         twiml = post(client, in_line(sid), "wait", QueueTime="0")
     assert said(twiml) == "We are closed now."
     assert twiml.find("Gather") is None
+    assert in_line(sid).line_offered_at is None  # not counted as offered in the reports
 
 
 def test_the_widgets_hold_music_plays_between_the_announcements(client: FlaskClient) -> None:

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from playwright.sync_api import Page, expect
 
-from callback.sandbox.server import serve_in_thread
-from tests.sandbox.conftest import FROM, VISITOR, Customer, Sandbox, customer_app, start_sandbox
+# The sandbox tests' own fixtures (tests/sandbox/conftest.py), which pytest finds here
+# by name: a fresh sandbox, and the customer's app its numbers call.
+from tests.sandbox.conftest import FROM, VISITOR, Customer, Sandbox, customer, sandbox
 
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    server, box = start_sandbox()
-    yield box
-    box.control.close()
-    server.close()
-
-
-@pytest.fixture
-def customer() -> Iterator[Customer]:
-    customer = Customer()
-    server, customer.base_url = serve_in_thread(customer_app(customer))
-    yield customer
-    server.close()
+__all__ = ["customer", "sandbox"]
 
 
 def test_the_call_in_form_rings_our_number_and_shows_the_inbound_call(

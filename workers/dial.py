@@ -140,7 +140,12 @@ def in_flight_since() -> datetime:
 def _claim_attempts(
     session: Session, request: CallbackRequest, agents: list[Agent], log: JobLog
 ) -> list[CallAttempt] | None:
-    """Write one attempt row per agent before any create is sent; None if another run won."""
+    """Write one attempt row per agent before any create is sent; None if another run won.
+
+    When a call token is free at once, the first leg is written as sent (`unknown`, as
+    a create that may have reached Twilio), so its create follows this commit with no
+    second one; other legs stay `pending` until `_create_agent_call` has their token.
+    """
     first_number = next_attempt_number(session, request, Leg.AGENT)
     attempts = [
         CallAttempt(
@@ -152,6 +157,11 @@ def _claim_attempts(
         )
         for offset, agent in enumerate(agents)
     ]
+    # Only the first leg's create follows the commit at once: the others are sent after
+    # it, each checked against the request when its own turn comes. (A token taken for
+    # a leg that another run then claims first is spent: one per such race.)
+    if _token_now():
+        attempts[0].status, attempts[0].sent_at = AttemptStatus.UNKNOWN, utcnow()
     session.add_all(attempts)
     try:
         if not dialling(session, request):
@@ -257,11 +267,22 @@ def _no_agent_now(
     return "agent_busy" if busy else "no_agent"
 
 
+def _pacer() -> CallPacer:
+    return CallPacer(redis_connection(), current_app.config["TWILIO_CPS"])
+
+
+def _token_now() -> bool:
+    """Take a call token if one is free now; False (and none taken) if it is not."""
+    try:
+        return _pacer().try_take() == 0
+    except RedisError:
+        return False  # the leg then waits for its token after the commit, as when busy
+
+
 def _paced(log: JobLog) -> bool:
     """Wait for a call token shared by all workers; False if none came in time."""
-    pacer = CallPacer(redis_connection(), current_app.config["TWILIO_CPS"])
     try:
-        waited = pacer.take()
+        waited = _pacer().take()
     except TimeoutError:
         return False
     if waited:
@@ -294,25 +315,10 @@ def _still_calling_agents(request: CallbackRequest) -> Exists:
 
 def _create_agent_call(request: CallbackRequest, attempt: CallAttempt, log: JobLog) -> str:
     session = db.session()
-    if not _paced(log):
-        rule_out_unsent(session, attempt)
-        session.commit()
-        raise RetryableTwilioError("call pacing: no token in time")
-    # The token may have taken a while: send only if the visitor did not withdraw and
-    # nobody (the reconciler, another run) ruled this leg out meanwhile.
-    sent = move_attempt(
-        session,
-        attempt,
-        AttemptEvent.CREATE_SENT,
-        {"sent_at": utcnow()},
-        _still_calling_agents(request),
-    )
-    if not sent:
-        rule_out_unsent(session, attempt)  # unless another run sent it meanwhile
-        session.commit()
+    pending = attempt.status == AttemptStatus.PENDING
+    if pending and not _sent_once_paced(session, request, attempt, log):
         log.info("not sent: the request or its leg moved on while pacing: attempt=%s", attempt.id)
         return "skipped"
-    session.commit()
     try:
         sid = calls.create_agent_call(request, attempt)
     except calls.CreateAnswerLost:
@@ -332,6 +338,29 @@ def _create_agent_call(request: CallbackRequest, attempt: CallAttempt, log: JobL
     session.commit()
     log.info("agent leg created: attempt=%s call=%s", attempt.id, sid)
     return "dialled"
+
+
+def _sent_once_paced(
+    session: Session, request: CallbackRequest, attempt: CallAttempt, log: JobLog
+) -> bool:
+    """Wait for the leg's call token, then mark it sent; False if it was ruled out."""
+    if not _paced(log):
+        rule_out_unsent(session, attempt)
+        session.commit()
+        raise RetryableTwilioError("call pacing: no token in time")
+    # The token may have taken a while: send only if the visitor did not withdraw and
+    # nobody (the reconciler, another run) ruled this leg out meanwhile.
+    sent = move_attempt(
+        session,
+        attempt,
+        AttemptEvent.CREATE_SENT,
+        {"sent_at": utcnow()},
+        _still_calling_agents(request),
+    )
+    if not sent:
+        rule_out_unsent(session, attempt)  # unless another run sent it meanwhile
+    session.commit()
+    return sent
 
 
 def _create_refused(

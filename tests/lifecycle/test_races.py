@@ -34,6 +34,7 @@ from tests.conftest import sandbox_serving
 from tests.e2e.conftest import empty_tables
 from tests.factories import CALLER_ID, make_agent, make_request, make_widget
 from tests.twilio_signing import signed_post
+from workers.cps import CallPacer
 
 pytestmark = pytest.mark.slow
 
@@ -304,19 +305,23 @@ def sandbox(settings: dict[str, Any]) -> Iterator[SandboxControl]:
         control.close()
 
 
+@pytest.mark.parametrize("token_free", [True, False], ids=["token-free", "no-token-free"])
 def test_the_reconciler_and_a_dial_job_waiting_to_send_ring_the_agent_once(
-    sandbox: SandboxControl, pg_app: Flask, redis: Redis
+    sandbox: SandboxControl, pg_app: Flask, redis: Redis, token_free: bool
 ) -> None:
     from tests.ops_machinery import run_queued_jobs  # noqa: PLC0415
     from workers.dial import dial  # noqa: PLC0415
     from workers.reconcile import reconcile  # noqa: PLC0415
 
     request_id = _rows(pg_app, "queued")
+    if not token_free:  # the job then writes its leg pending and waits for a token
+        CallPacer(redis, pg_app.config["TWILIO_CPS"]).try_take()
     hold = Hold()
     committed = threading.Event()
 
     def after_commit(session: Session) -> None:
-        # The job has written its pending leg and now waits (for a call token, say).
+        # The job has written its leg (pending, or sent when a call token was free at
+        # once) and has not sent the create yet.
         if threading.current_thread().name == "dial-job" and not committed.is_set():
             committed.set()
             hold.here()
@@ -335,6 +340,31 @@ def test_the_reconciler_and_a_dial_job_waiting_to_send_ring_the_agent_once(
     _join(job)
     event.remove(Session, "after_commit", after_commit)
     assert [call["to"] for call in sandbox.calls()] == [AGENT]
+
+
+@pytest.mark.parametrize(("token_free", "commits"), [(True, 1), (False, 2)])
+def test_a_dial_job_with_a_call_token_free_commits_once_before_its_create(
+    sandbox: SandboxControl, pg_app: Flask, redis: Redis, token_free: bool, commits: int
+) -> None:
+    from workers.dial import dial  # noqa: PLC0415
+
+    request_id = _rows(pg_app, "queued")
+    if not token_free:
+        CallPacer(redis, pg_app.config["TWILIO_CPS"]).try_take()
+    creates_sent: list[int] = []  # at each commit of the job: how many creates were sent
+
+    def after_commit(session: Session) -> None:
+        creates_sent.append(len(sandbox.calls()))
+
+    event.listen(Session, "after_commit", after_commit)
+    try:
+        with pg_app.app_context():
+            assert dial(str(request_id)) == "dialled"
+    finally:
+        event.remove(Session, "after_commit", after_commit)
+    assert creates_sent.count(0) == commits
+    assert [call["to"] for call in sandbox.calls()] == [AGENT]
+    assert [leg.status for leg in _legs(pg_app, request_id)] == ["queued"]
 
 
 def _line_caller(app: Flask) -> tuple[uuid.UUID, CallAttempt]:

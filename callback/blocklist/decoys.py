@@ -7,8 +7,8 @@ or dialled. Following that URL must not tell either: Redis keeps, for
 RETENTION_MAX_HOURS, the decoy's id with its widget, status and times (never the number),
 and the status endpoint shows it as a request still waiting, which a visitor may withdraw.
 A second post of the same number meanwhile is answered "already requested", as for a
-pending request; that marker is named by the number's keyed hash (hashing.py), so a
-data-subject erasure deletes it.
+pending request; that marker is named by the number's keyed hash and in the number's
+index (hashing.py), so a data-subject erasure deletes it.
 
 The trade-off, said plainly: a decoy stays `queued` (or `scheduled`) until it vanishes,
 where a real request would be called and end; after RETENTION_MAX_HOURS its status URL
@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from callback.models import CallbackRequest, RequestStatus, Widget, iso, utcnow
-from callback.phones.hashing import PHONE_KEY_PREFIX, phone_redis_key
+from callback.phones.hashing import PHONE_KEY_PREFIX, index_phone_keys, phone_redis_key
 from callback.redis_client import redis_connection
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ def make_decoy(
         "locale": locale,
     }
     try:
+        index_phone_keys(redis_connection(), e164, _ttl(), [_pending_key(widget, e164)])
         pipe = redis_connection().pipeline()
         pipe.set(DECOY_PREFIX + str(request_id), json.dumps(record), ex=_ttl())
         pipe.set(_pending_key(widget, e164), str(request_id), ex=_ttl())

@@ -22,7 +22,7 @@ from callback.models import (
     iso,
     utcnow,
 )
-from callback.phones.hashing import phone_key_pattern
+from callback.phones.hashing import indexed_phone_keys
 
 
 class SubjectNumberInvalid(ValueError):
@@ -50,7 +50,7 @@ def requests_of(session: Session, e164: str) -> list[CallbackRequest]:
 
 def abuse_limit_keys(redis: Redis, e164: str) -> list[bytes]:
     """Return the Redis keys about `e164` (named by its keyed hash, never the number)."""
-    return list(redis.scan_iter(match=phone_key_pattern(e164), count=1000))
+    return indexed_phone_keys(redis, e164)
 
 
 def export_number(session: Session, redis: Redis, e164: str) -> dict[str, Any]:

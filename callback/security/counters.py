@@ -3,8 +3,9 @@
 Fixed-window counters from `limits` (its FixedWindowRateLimiter) in the app's own Redis,
 each with a TTL of its window. A count about a number is identified by its
 `phone_redis_key` (`callback:phone:<hmac>:<purpose>`, see `callback.phones.hashing`),
-which `limits` puts inside its own key name (`callback:LIMITER/callback:phone:...`), so a
-data-subject erasure finds and deletes it; no key holds a number or an address.
+which `limits` puts inside its own key name (`callback:LIMITER/callback:phone:...`).
+Each is named in the number's index before it is written, so a data-subject export
+finds it and an erasure deletes it; no key holds a number or an address.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import cast
 
 from flask import current_app
 from limits import parse_many
@@ -21,7 +23,7 @@ from redis.exceptions import RedisError
 
 from callback.errors import RetryLater
 from callback.models import Widget
-from callback.phones.hashing import phone_redis_key
+from callback.phones.hashing import index_phone_keys, phone_redis_key
 from callback.redis_client import redis_connection
 from callback.security.ratelimit import client_key, limits_apply
 
@@ -51,10 +53,17 @@ def check_widget(widget: Widget, locale: str | None = None) -> None:
 
 def check_number(e164: str, locale: str | None = None) -> None:
     """Count one request for `e164` and, if it is new from this address, one new number."""
-    _count("RATE_LIMIT_PER_NUMBER", phone_redis_key(e164, "submissions"), locale)
     if not limits_apply():
         return
+    counted = phone_redis_key(e164, "submissions")
     seen = phone_redis_key(e164, f"seen:{client_key()}")
+    try:
+        _index(e164, counted, seen)
+    except RedisError as exc:
+        # Fail open, as the counters do: nothing about the number is written unnamed.
+        log.warning("limit counter unreachable, limits per number skipped: %s", exc)
+        return
+    _count("RATE_LIMIT_PER_NUMBER", counted, locale)
     try:
         first_time = bool(redis_connection().set(seen, 1, nx=True, ex=SEEN_NUMBER_SECONDS))
     except RedisError as exc:
@@ -67,6 +76,15 @@ def check_number(e164: str, locale: str | None = None) -> None:
     except RateLimited:
         redis_connection().delete(seen)  # refused, so this number was not taken from here
         raise
+
+
+def _index(e164: str, counted: str, seen: str) -> None:
+    """Name the keys this module may write about `e164` in the number's index first."""
+    storage = cast(RedisStorage, _limiter().storage)
+    items = parse_many(str(current_app.config["RATE_LIMIT_PER_NUMBER"]))
+    keys = [storage.prefixed_key(item.key_for(counted)) for item in items]
+    seconds = max([SEEN_NUMBER_SECONDS, *(item.get_expiry() for item in items)])
+    index_phone_keys(redis_connection(), e164, seconds, [*keys, seen])
 
 
 def _count(setting: str, identifier: str, locale: str | None) -> None:

@@ -19,7 +19,8 @@ from callback.models import (
     RequestStatus,
     VisitorMessage,
 )
-from callback.phones.hashing import phone_key, phone_redis_key
+from callback.phones.hashing import index_phone_keys, phone_key, phone_redis_key
+from bench.counting import counting
 from tests.factories import (
     VISITOR_LANDLINE,
     VISITOR_TYPED,
@@ -71,10 +72,15 @@ def test_erase_cancels_pending_requests_and_leaves_no_residue(
     client: FlaskClient, admin_headers: dict[str, str], redis: Redis
 ) -> None:
     request_id = submitted(client, make_widget().key, VISITOR_TYPED, headers=FROM_SITE)
-    redis.set(phone_redis_key(VISITOR_LANDLINE, "test"), 1, ex=3600)
-    # The rate limits' keys for this number, named by its keyed hash, and the one above.
+    # Another key about the number, written the way every such key must be: named in the
+    # number's index first (callback/phones/hashing.py).
+    other = phone_redis_key(VISITOR_LANDLINE, "test")
+    index_phone_keys(redis, VISITOR_LANDLINE, 3600, [other])
+    redis.set(other, 1, ex=3600)
+    # The rate limits' keys for this number, named by its keyed hash, the one above and
+    # the index itself.
     about_number = list(redis.scan_iter(match=f"*{phone_key(VISITOR_LANDLINE)}*"))
-    assert len(about_number) >= 2
+    assert len(about_number) >= 3
     response = client.post(
         ERASE, json={"phone": VISITOR_TYPED, "region": "gb"}, headers=admin_headers
     )
@@ -95,6 +101,27 @@ def test_erase_cancels_pending_requests_and_leaves_no_residue(
     [entry] = audit("subject_erasure")
     assert entry.details["requests"] == [str(request_id)]
     assert find_number(VISITOR_LANDLINE, session_connection(), redis) == []
+
+
+def test_an_export_reads_the_numbers_index_not_every_key_in_redis(
+    app: Flask, client: FlaskClient, admin_headers: dict[str, str], redis: Redis
+) -> None:
+    submitted(client, make_widget().key, VISITOR_TYPED, headers=FROM_SITE)
+    unrelated = redis.pipeline()
+    for number in range(3000):  # scheduled dial jobs, other numbers' keys, ...
+        unrelated.set(f"callback:test:unrelated:{number}", 1, ex=600)
+    unrelated.execute()
+    about_number = sorted(redis.scan_iter(match=f"*{phone_key(VISITOR_LANDLINE)}*"))
+    bind = db.database(app).sessionmaker.kw["bind"]
+    with counting(bind, redis) as counts:
+        body = {"phone": VISITOR_TYPED, "region": "gb"}
+        response = client.post(EXPORT, json=body, headers=admin_headers)
+    assert response.status_code == 200
+    exported = response.get_json()["abuse_limit_keys"]
+    assert sorted(entry["key"].encode() for entry in exported) == about_number
+    assert "SCAN" not in counts.redis, counts.summary()
+    # The index, whether each key it names exists, and each one's TTL.
+    assert counts.redis_count <= 2 + 2 * len(about_number), counts.summary()
 
 
 def test_erase_also_clears_a_number_left_on_an_ended_request(

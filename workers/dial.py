@@ -147,27 +147,30 @@ def _claim_attempts(
     second one; other legs stay `pending` until `_create_agent_call` has their token.
     """
     first_number = next_attempt_number(session, request, Leg.AGENT)
-    attempts = [
-        CallAttempt(
-            request_id=request.id,
-            leg=Leg.AGENT,
-            attempt_number=first_number + offset,
-            round=request.round,
-            agent_id=agent.id,
-        )
-        for offset, agent in enumerate(agents)
-    ]
-    # Only the first leg's create follows the commit at once: the others are sent after
-    # it, each checked against the request when its own turn comes. (A token taken for
-    # a leg that another run then claims first is spent: one per such race.)
-    if _token_now():
-        attempts[0].status, attempts[0].sent_at = AttemptStatus.UNKNOWN, utcnow()
-    session.add_all(attempts)
     try:
         if not dialling(session, request):
             session.rollback()
             log.info("request moved on before its agent legs were written")
             return None
+        attempts = [
+            CallAttempt(
+                request_id=request.id,
+                leg=Leg.AGENT,
+                attempt_number=first_number + offset,
+                round=request.round,
+                agent_id=agent.id,
+            )
+            for offset, agent in enumerate(agents)
+        ]
+        # Only the first leg's create follows the commit at once: the others are sent
+        # after it, each checked against the request when its own turn comes. Asked
+        # after `dialling`, which holds the request's row (and may have waited for it):
+        # `sent_at` starts the reconciler's wait before it looks the leg up at Twilio,
+        # so it must not run down while this job waits for a lock. (A token taken for a
+        # leg that another run then claims first is spent: one per such race.)
+        if _token_now():
+            attempts[0].status, attempts[0].sent_at = AttemptStatus.UNKNOWN, utcnow()
+        session.add_all(attempts)
         session.commit()
     except IntegrityError:
         session.rollback()

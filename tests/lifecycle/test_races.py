@@ -27,7 +27,7 @@ from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from callback import create_app
-from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus
+from callback.models import CallAttempt, CallbackRequest, Leg, RequestStatus, utcnow
 from callback.sandbox.control import SandboxControl
 from callback.security.tokens import status_token
 from tests.conftest import sandbox_serving
@@ -333,13 +333,47 @@ def test_the_reconciler_and_a_dial_job_waiting_to_send_ring_the_agent_once(
             dial(str(request_id))
 
     job = _run("dial-job", run_job)
-    # Meanwhile the reconciler finds the pending leg and dials again.
+    # Meanwhile the reconciler runs: it rules out a pending leg and dials again, and
+    # leaves a leg written as sent to its job (its create may be on the way).
     with hold.meanwhile(), pg_app.app_context():
         reconcile()
         run_queued_jobs(redis)
     _join(job)
     event.remove(Session, "after_commit", after_commit)
     assert [call["to"] for call in sandbox.calls()] == [AGENT]
+
+
+def test_a_leg_written_as_sent_is_stamped_after_its_job_waited_for_the_request(
+    sandbox: SandboxControl, pg_app: Flask
+) -> None:
+    from workers.dial import dial  # noqa: PLC0415
+
+    request_id = _rows(pg_app, "queued")
+    engine: Engine = pg_app.extensions["db"].engine
+
+    def run_job() -> None:
+        with pg_app.app_context():
+            dial(str(request_id))
+
+    # Another process holds the request's row (a webhook, say) while the job claims it.
+    with engine.connect() as holder:
+        lock = text("SELECT 1 FROM callback_requests WHERE id = :id FOR UPDATE")
+        holder.execute(lock, {"id": request_id})
+        job = _run("dial-job", run_job)
+        deadline = time.monotonic() + WAIT
+        # A wait for a state, not for time: the job blocked on the row.
+        while not _waiting_for_a_lock(engine):
+            assert time.monotonic() < deadline, "the dial job never waited for the row"
+            time.sleep(0.01)
+        released_at = utcnow()
+        holder.commit()
+    _join(job)
+    [leg] = _legs(pg_app, request_id)
+    # The reconciler's wait before it looks a leg up at Twilio runs from `sent_at`: had
+    # it started before the lock wait, a long wait could let the reconciler rule out a
+    # leg whose create is still to be sent, and ring the agent twice.
+    assert leg.sent_at is not None
+    assert leg.sent_at >= released_at
 
 
 @pytest.mark.parametrize(("token_free", "commits"), [(True, 1), (False, 2)])

@@ -75,7 +75,7 @@ def make_decoy(
         "locale": locale,
     }
     try:
-        index_phone_keys(redis_connection(), e164, _ttl(), [_pending_key(widget, e164)])
+        index_phone_keys(redis_connection(), e164, {_pending_key(widget, e164): _ttl()})
         pipe = redis_connection().pipeline()
         pipe.set(DECOY_PREFIX + str(request_id), json.dumps(record), ex=_ttl())
         pipe.set(_pending_key(widget, e164), str(request_id), ex=_ttl())

@@ -15,6 +15,7 @@ from callback.lifecycle import sms
 from callback.lifecycle.requests import forget
 from callback.lifecycle.work import DropDialJobs, EndCalls, EraseProviderRecords
 from callback.models import AuditEntry, RequestStatus
+from callback.phones.hashing import delete_phone_keys
 from callback.privacy.export import abuse_limit_keys, requests_of
 
 ERASED_ON_REQUEST = "erased_on_request"
@@ -70,8 +71,9 @@ def erase_number(session: Session, redis: Redis, e164: str, actor: str) -> Erasu
         after_commit.add(session, EndCalls(request_id))  # a call may be ringing or bridged
     erased = [after_commit.add(session, EraseProviderRecords(request_id)) for request_id in ids]
     session.commit()
-    if keys:
-        redis.delete(*keys)
+    # Everything the number's index names, which includes any key a submission named
+    # since `keys` was read.
+    deleted = delete_phone_keys(redis, e164)
     jobs = sum(receipt.result for receipt in dropped if isinstance(receipt.result, int))
     queued = sum(receipt.result is not None for receipt in erased)
-    return Erasure(len(ids), len(pending), jobs, len(keys), queued, blocks)
+    return Erasure(len(ids), len(pending), jobs, deleted, queued, blocks)

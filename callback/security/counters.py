@@ -82,9 +82,8 @@ def _index(e164: str, counted: str, seen: str) -> None:
     """Name the keys this module may write about `e164` in the number's index first."""
     storage = cast(RedisStorage, _limiter().storage)
     items = parse_many(str(current_app.config["RATE_LIMIT_PER_NUMBER"]))
-    keys = [storage.prefixed_key(item.key_for(counted)) for item in items]
-    seconds = max([SEEN_NUMBER_SECONDS, *(item.get_expiry() for item in items)])
-    index_phone_keys(redis_connection(), e164, seconds, [*keys, seen])
+    keys = {storage.prefixed_key(item.key_for(counted)): item.get_expiry() for item in items}
+    index_phone_keys(redis_connection(), e164, {**keys, seen: SEEN_NUMBER_SECONDS})
 
 
 def _count(setting: str, identifier: str, locale: str | None) -> None:

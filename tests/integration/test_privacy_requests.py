@@ -10,6 +10,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import select
 
+from bench.counting import counting
 from callback import db
 from callback.lifecycle.requests import finish
 from callback.models import (
@@ -20,7 +21,6 @@ from callback.models import (
     VisitorMessage,
 )
 from callback.phones.hashing import index_phone_keys, phone_key, phone_redis_key
-from bench.counting import counting
 from tests.factories import (
     VISITOR_LANDLINE,
     VISITOR_TYPED,
@@ -75,7 +75,7 @@ def test_erase_cancels_pending_requests_and_leaves_no_residue(
     # Another key about the number, written the way every such key must be: named in the
     # number's index first (callback/phones/hashing.py).
     other = phone_redis_key(VISITOR_LANDLINE, "test")
-    index_phone_keys(redis, VISITOR_LANDLINE, 3600, [other])
+    index_phone_keys(redis, VISITOR_LANDLINE, {other: 3600})
     redis.set(other, 1, ex=3600)
     # The rate limits' keys for this number, named by its keyed hash, the one above and
     # the index itself.

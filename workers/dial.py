@@ -88,8 +88,29 @@ def _dial(request_id: uuid.UUID, log: JobLog) -> str:
     attempts = _claim_attempts(session, request, agents, log)
     if attempts is None:
         return "duplicate"
-    results = [_create_agent_call(request, attempt, log) for attempt in attempts]
+    results = _create_agent_calls(session, request, attempts, log)
     return results[0] if len(results) == 1 else ",".join(results)
+
+
+def _create_agent_calls(
+    session: Session, request: CallbackRequest, attempts: list[CallAttempt], log: JobLog
+) -> list[str]:
+    """Send each leg's create in turn; if one must be retried, rule out those not sent.
+
+    A leg left `pending` would make its agent look busy to every other dial job until
+    the reconciler rules it out (RECONCILE_STALE_SECONDS); RQ's retry of this job rings
+    them again.
+    """
+    results = []
+    for number, attempt in enumerate(attempts):
+        try:
+            results.append(_create_agent_call(request, attempt, log))
+        except RetryableTwilioError:
+            for unsent in attempts[number + 1 :]:
+                rule_out_unsent(session, unsent)
+            session.commit()
+            raise
+    return results
 
 
 def _choose_and_claim(

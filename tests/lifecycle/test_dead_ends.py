@@ -37,6 +37,8 @@ from tests.lifecycle.conftest import LONG_AGO
 from workers.queues import CALLS_QUEUE, enqueue_reconcile_dial, reconcile_dial_job_id
 from workers.reconcile import ReconcileIncomplete, reconcile
 
+AGENTS = [("Ada", "+442079460001"), ("Bea", "+442079460002")]
+
 
 def _aged(status: RequestStatus, **fields: object) -> CallbackRequest:
     """A request whose last change is older than the reconciler's cut-off."""
@@ -201,3 +203,22 @@ def test_a_caller_who_left_the_line_unheard_is_counted_as_abandoned(
     assert (waiting.status, waiting.on_line) == (RequestStatus.QUEUED, True)
     sandbox.hangup(str(still.sid))
     sandbox.reset()
+
+
+def test_a_busy_answer_from_twilio_leaves_no_agent_of_a_simultaneous_round_looking_busy(
+    sandbox_url: str, app: Flask, redis: Redis
+) -> None:
+    from workers.dial import RetryableTwilioError, dial  # noqa: PLC0415
+
+    widget = make_widget(ring_strategy="simultaneous", caller_id=CALLER_ID)
+    agents = [make_agent(name=name, phone=phone) for name, phone in AGENTS]
+    row = make_request(widget)
+    SandboxControl(sandbox_url).set_chaos(create={"respond": "429", "count": 1})
+    with pytest.raises(RetryableTwilioError):
+        dial(str(row.id))  # the first leg's create is answered 429; RQ retries the job
+    legs = db.session().scalars(select(CallAttempt).where(CallAttempt.request_id == row.id))
+    assert sorted((leg.agent_id, leg.status) for leg in legs) == [
+        (agent.id, AttemptStatus.NOT_CREATED) for agent in agents
+    ]
+    # So the retry rings them all again, rather than finding them on a call.
+    assert dial(str(row.id)) == "dialled,dialled"

@@ -13,8 +13,9 @@ Run as an RQ job under RQ's SimpleWorker, since RQ's own cost is part of every d
 
 No ORM, no Flask app, no job log, no phone-line or opening-hours checks, no retry of a
 lost claim; and its busy-agent check runs on the statement's snapshot, where ours checks
-again after the agent's row lock (so two jobs cannot ring one agent): a looser floor. No dial job that keeps an agent from being rung twice can do less I/O than
-this before its create, so its pickup latency bounds ours from below in the same run.
+again after the agent's row lock (so two jobs cannot ring one agent): a looser floor.
+No dial job that keeps an agent from being rung twice can do less I/O than this before
+its create, so its pickup latency bounds ours from below in the same run.
 """
 
 from __future__ import annotations

@@ -6,11 +6,12 @@ library with its own naming (the `limits` counters) must still contain the `phon
 
 Every such key is also named in the number's index, the sorted set
 `callback:phone:<phone_key>:keys`, before it is written (`index_phone_keys`); each
-name's score is when its key expires at the latest. A data-subject export or erasure
-reads that one set instead of SCANning every key in Redis, whose cost grows with
-everything else Redis holds (10,000 scheduled dial jobs made one export's SCAN 40 ms).
-Each write drops the names whose keys have expired, so the set stays as small as the
-keys it names, and the set itself expires a margin after its last name.
+name's score is when its key expires at the latest (the key may go sooner: a counter
+keeps the TTL of its window's first hit). A data-subject export or erasure reads that
+one set instead of SCANning every key in Redis, whose cost grows with everything else
+Redis holds (10,000 scheduled dial jobs made one export's SCAN 40 ms). Each write drops
+the names whose scores have passed, so the set holds no more names than one day's keys
+at most, and the set itself expires a margin after its last name.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('EXPIREAT', KEYS[1], tonumber(last[2]) + margin)
 return 1
 """
-# Delete every key the index names, then the index, in one step: a key named by a
-# submission while an erasure runs is deleted with the rest, or named after it.
-# Returns how many keys existed and were deleted, the index among them.
+# Delete every key the index names, then the index, in one step, so a key a submission
+# names while an erasure runs is not left behind with its name gone; but a key named
+# just before this runs and written just after (a round trip apart) lives unnamed
+# until its TTL. Returns how many keys existed and were deleted, the index among them.
 ERASE_SCRIPT = """
 local names = redis.call('ZRANGE', KEYS[1], 0, -1)
 table.insert(names, KEYS[1])
@@ -79,6 +81,8 @@ def index_phone_keys(redis: Redis, e164: str, keys: Mapping[str, int]) -> None:
     Call it before writing them: then no key about a number exists unnamed, even if the
     process dies between the two.
     """
+    if not keys:
+        return
     script = redis.register_script(INDEX_SCRIPT)
     args: list[str | int] = [INDEX_MARGIN_SECONDS]
     for name, seconds in keys.items():

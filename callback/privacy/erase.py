@@ -72,7 +72,8 @@ def erase_number(session: Session, redis: Redis, e164: str, actor: str) -> Erasu
     erased = [after_commit.add(session, EraseProviderRecords(request_id)) for request_id in ids]
     session.commit()
     # Everything the number's index names, which includes any key a submission named
-    # since `keys` was read.
+    # since `keys` was read (the audit counts those found before, the answer those
+    # deleted).
     deleted = delete_phone_keys(redis, e164)
     jobs = sum(receipt.result for receipt in dropped if isinstance(receipt.result, int))
     queued = sum(receipt.result is not None for receipt in erased)

@@ -344,16 +344,23 @@ def test_the_reconciler_and_a_dial_job_waiting_to_send_ring_the_agent_once(
 
 
 def test_a_leg_written_as_sent_is_stamped_after_its_job_waited_for_the_request(
-    sandbox: SandboxControl, pg_app: Flask
+    sandbox: SandboxControl, pg_app: Flask, redis: Redis
 ) -> None:
     from workers.dial import dial  # noqa: PLC0415
 
     request_id = _rows(pg_app, "queued")
     engine: Engine = pg_app.extensions["db"].engine
+    creates_sent: list[int] = []  # at each commit of the job: how many creates were sent
+
+    def after_commit(session: Session) -> None:
+        if threading.current_thread().name == "dial-job":
+            creates_sent.append(len(sandbox.calls()))
 
     def run_job() -> None:
         with pg_app.app_context():
             dial(str(request_id))
+
+    event.listen(Session, "after_commit", after_commit)
 
     # Another process holds the request's row (a webhook, say) while the job claims it.
     with engine.connect() as holder:
@@ -368,6 +375,8 @@ def test_a_leg_written_as_sent_is_stamped_after_its_job_waited_for_the_request(
         released_at = utcnow()
         holder.commit()
     _join(job)
+    event.remove(Session, "after_commit", after_commit)
+    assert creates_sent.count(0) == 1  # the leg was written as sent (a call token was free)
     [leg] = _legs(pg_app, request_id)
     # The reconciler's wait before it looks a leg up at Twilio runs from `sent_at`: had
     # it started before the lock wait, a long wait could let the reconciler rule out a

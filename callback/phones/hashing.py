@@ -10,8 +10,8 @@ name's score is when its key expires at the latest (the key may go sooner: a cou
 keeps the TTL of its window's first hit). A data-subject export or erasure reads that
 one set instead of SCANning every key in Redis, whose cost grows with everything else
 Redis holds (10,000 scheduled dial jobs made one export's SCAN 40 ms). Each write drops
-the names whose scores have passed, so the set holds no more names than one day's keys
-at most, and the set itself expires a margin after its last name.
+the names whose scores have passed, so the set holds only names of keys that may still
+exist (and the last minute's), and the set itself expires a margin after its last name.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ from bench import history_data as data
 from bench import history_plans
 from bench.env import BenchEnv, add_env_option
 from bench.fixtures import ORIGIN
-from bench.procs import free_port, sandbox
+from bench.procs import free_port, sandbox, unanswered_phones
 from bench.stats import median, percentile
 from callback import create_app
 from callback.models import RequestStatus, utcnow
@@ -319,8 +319,6 @@ def main() -> int:
     env = HistoryEnv()
     env.reset()
     key, widget_id = data.make_base(env.engine)
-    scenario = env.work_dir / "phones.toml"
-    scenario.write_text("[default]\nmanual = true\n")  # agents' phones ring, nobody answers
     print(
         f"history: {args.finished:,} finished, {args.pending:,} pending, {args.agents} agents; "
         f"{args.rounds} rounds of {PER_ROUND}; logs in {env.work_dir}"
@@ -328,7 +326,7 @@ def main() -> int:
     with ExitStack() as stack:
         sandbox_url = stack.enter_context(
             sandbox(
-                env.process_env(SANDBOX_SCENARIO=str(scenario)),
+                env.process_env(**unanswered_phones(env.work_dir)),
                 env.work_dir / "sandbox.log",
                 free_port(),
             )

@@ -28,7 +28,7 @@ from bench import dial_floor
 from bench.env import BenchEnv, add_env_option
 from bench.fixtures import make_agents, make_widget, visitor_requests
 from bench.numbers import visitor_numbers
-from bench.procs import started
+from bench.procs import started, unanswered_phones
 from bench.stack import running
 from bench.stats import median, ms, percentile
 from callback import create_app
@@ -156,11 +156,7 @@ def pickup(
     ids = store_requests(env, key, count, numbers)
     app = create_app(env.app_config())
     enqueued: dict[uuid.UUID, float] = {}
-    ringing = {}
-    if unanswered:
-        scenario = env.work_dir / "phones-unanswered.toml"
-        scenario.write_text("[default]\nmanual = true\n")  # phones ring, nobody answers
-        ringing = {"SANDBOX_SCENARIO": str(scenario)}
+    ringing = unanswered_phones(env.work_dir) if unanswered else {}
     with (
         running(env, [kind], tag=f"pickup-{kind}", sandbox_settings=ringing) as stack,
         app.app_context(),
@@ -215,7 +211,7 @@ def summary(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     add_env_option(parser)
-    parser.add_argument("--workers", default="floor,simple,fork,pool")
+    parser.add_argument("--workers", default="simple,fork,pool", help="also: floor")
     parser.add_argument("--loads", default=",".join(LOADS), help="of: " + ", ".join(LOADS))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(

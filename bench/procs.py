@@ -92,6 +92,13 @@ def sandbox(env: dict[str, str], log: Path, port: int) -> Iterator[str]:
         yield url
 
 
+def unanswered_phones(work_dir: Path) -> dict[str, str]:
+    """Return the sandbox's settings under which agents' phones ring and nobody answers."""
+    scenario = work_dir / "phones-unanswered.toml"
+    scenario.write_text("[default]\nmanual = true\n")
+    return {"SANDBOX_SCENARIO": str(scenario)}
+
+
 def worker_argv(kind: str, name: str) -> list[str]:
     """Return the command line of one RQ worker of `kind` (simple, fork, pool or floor)."""
     if kind == "floor":  # bench/dial_floor.py's job, under RQ's SimpleWorker (RQ_REDIS_URL)

@@ -18,7 +18,7 @@ import hmac
 import ipaddress
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.sansio.app import App
 from flask_limiter import Limiter
 
@@ -88,6 +88,24 @@ def _exempt(app: Flask) -> bool:
     return developer_on_loopback() or any(check() for check in app.extensions.get(EXEMPTIONS, []))
 
 
+def _note_own_retry_after(response: Response) -> Response:
+    g.own_retry_after = response.headers.get("Retry-After")
+    return response
+
+
+def _restore_own_retry_after(response: Response) -> Response:
+    """Put back the Retry-After a refusal of ours set (the daily cap, per number...).
+
+    Flask-Limiter's hook makes the header the later of it and the address limit's reset,
+    though that limit did not refuse the request: a cap that resets at midnight UTC was
+    told as an hour away in the last hour of the day, and disagreed with the body.
+    """
+    own = g.pop("own_retry_after", None)
+    if own is not None:
+        response.headers["Retry-After"] = own
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Limit submissions per client address on every blueprint that takes them."""
     limiter = Limiter(
@@ -100,7 +118,10 @@ def init_app(app: Flask) -> None:
         headers_enabled=True,
         in_memory_fallback_enabled=True,
     )
+    # After-request hooks run last-registered first: the restore runs after Flask-Limiter's.
+    app.after_request(_restore_own_retry_after)
     limiter.init_app(app)
+    app.after_request(_note_own_retry_after)
     app.extensions["callback.limiter"] = limiter
     per_address = limiter.shared_limit(
         lambda: str(app.config["RATE_LIMIT_PER_IP"]),

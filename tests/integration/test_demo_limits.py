@@ -92,6 +92,22 @@ def test_every_429_names_the_limit_it_hit_and_when_it_resets(
     assert (cap["limit"], cap["code"]) == ("daily_cap", "daily_cap_reached")
 
 
+def test_retry_after_is_when_the_limit_that_refused_resets(
+    client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    # The address limit did not refuse: its window (an hour) must not lengthen the wait.
+    demo.update(
+        DEV_LOOPBACK_UNLIMITED=False, RATE_LIMIT_PER_IP="100/hour", RATE_LIMIT_PER_NUMBER="1/minute"
+    )
+    widget = make_widget()
+
+    submit(client, widget.key, NUMBERS[0], remote_addr=VISITOR)
+    per_number = _limit_of(submit(client, widget.key, NUMBERS[0], remote_addr=VISITOR))
+
+    assert per_number["limit"] == "per_number"
+    assert per_number["retry_after"] <= 60
+
+
 def test_a_wrong_origin_is_403_even_when_the_address_limit_is_spent(
     client: FlaskClient, demo: dict[str, Any]
 ) -> None:

@@ -8,9 +8,10 @@ the caller gets False and the object is reloaded with the truth. Nothing is over
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ClauseElement, ColumnElement, update
+from sqlalchemy import ClauseElement, ColumnElement, Table, Update, bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -53,14 +54,7 @@ def move_request(
     move = REQUEST_MOVES[event]
     phone = request.phone  # before the move: an ending erases it
     changes = {"status": move.target, "updated_at": utcnow(), **(values or {})}
-    statement = update(CallbackRequest).where(
-        CallbackRequest.id == request.id,
-        CallbackRequest.status.in_(move.sources),
-        *conditions,
-    )
-    moved = _moved(
-        session, request, statement.values(changes).returning(CallbackRequest.id), changes
-    )
+    moved = _moved(session, request, move.sources, changes, conditions)
     if moved and event in ANNOUNCED:
         events.record(session, request.widget, request, ANNOUNCED[event], phone)
     if moved and move.target in TERMINAL_STATUSES:
@@ -81,15 +75,31 @@ def move_attempt(
     target = AttemptStatus(to or move.target or "")
     sources = reported_sources(target) if event == AttemptEvent.REPORTED else move.sources
     changes = {"status": target, **(values or {})}
-    statement = update(CallAttempt).where(
-        CallAttempt.id == attempt.id, CallAttempt.status.in_(sources), *conditions
-    )
-    return _moved(session, attempt, statement.values(changes).returning(CallAttempt.id), changes)
+    return _moved(session, attempt, sources, changes, conditions)
 
 
-def _moved(session: Session, row: object, statement: Any, changes: Mapping[str, Any]) -> bool:
+def _moved(
+    session: Session,
+    row: CallbackRequest | CallAttempt,
+    sources: frozenset[str],
+    changes: Mapping[str, Any],
+    conditions: tuple[ColumnElement[bool], ...],
+) -> bool:
     """Run the move; keep the in-memory row equal to what it wrote, or reload it if it lost."""
-    if session.execute(statement, execution_options={"synchronize_session": False}).first() is None:
+    table = type(row).__table__
+    assert isinstance(table, Table)
+    computed = {k: v for k, v in changes.items() if isinstance(v, ClauseElement)}
+    given = {k: v for k, v in changes.items() if k not in computed}
+    statement = _update(table, sources, tuple(given))
+    if conditions:
+        statement = statement.where(*conditions)
+    if computed:
+        statement = statement.values(computed)
+    parameters = {"row_id": row.id, **{f"new_{k}": v for k, v in given.items()}}
+    # A Core UPDATE of the table skips the ORM's bulk-update machinery (a status callback's
+    # hot path) and its autoflush: changes made to the rows before the move go first.
+    session.flush()
+    if session.execute(statement, parameters).first() is None:
         session.refresh(row)  # someone else moved it first: decide on what is true now
         return False
     for name, value in changes.items():
@@ -98,3 +108,18 @@ def _moved(session: Session, row: object, statement: Any, changes: Mapping[str, 
         else:
             set_committed_value(row, name, value)
     return True
+
+
+@lru_cache(maxsize=256)
+def _update(table: Table, sources: frozenset[str], names: tuple[str, ...]) -> Update:
+    """`UPDATE table SET names WHERE id = :row_id AND status IN (sources) RETURNING id`.
+
+    Built once per move (a move with extra conditions or computed values adds them to a
+    copy): building and keying the statement per callback cost about as much as sending it.
+    """
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.status.in_(sources))
+        .values({name: bindparam(f"new_{name}") for name in names})
+        .returning(table.c.id)
+    )

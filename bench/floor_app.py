@@ -23,6 +23,7 @@ from twilio.request_validator import RequestValidator
 from bench.bare_app import create_bare_app
 
 FLOOR_TABLE = "bench_floor_requests"
+phonenumbers.enable_pattern_cache()  # as the app does (callback/phones/policy.py)
 
 
 class Drivers:

@@ -10,6 +10,11 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 
 from callback.texts.messages import message
 
+# phonenumbers compiles its metadata's patterns on each use and relies on the re module's
+# cache (512 patterns, oldest dropped first). Under gunicorn they were compiled again on
+# every submission: a third of the form's CPU in py-spy. Its own cache keeps them; they
+# are bounded by the metadata of the regions whose numbers are parsed.
+phonenumbers.enable_pattern_cache()
 MAX_TYPED_LENGTH = 64
 # What a person may type around a number: digits, spaces, dots, dashes, brackets, slashes.
 TYPED_CHARACTERS = re.compile(r"^[0-9+\s().\-/]*$")

@@ -15,6 +15,7 @@ from typing import Any
 
 from redis import Redis
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from callback.db import make_engine
 from callback.migrate import upgrade
@@ -151,6 +152,19 @@ class BenchEnv:
             connection.execute(text(f"DELETE FROM {FLOOR_TABLE}"))  # noqa: S608 - fixed name
 
     def _empty(self, tables: tuple[str, ...]) -> None:
+        # Callbacks still in flight after a run take the tables' locks in another order;
+        # PostgreSQL then cancels one side of the deadlock, and a cancelled emptying is
+        # tried again once they are done.
+        for attempt in range(5):
+            try:
+                self._empty_once(tables)
+            except OperationalError as error:
+                if "deadlock" not in str(error.orig) or attempt == 4:
+                    raise
+            else:
+                return
+
+    def _empty_once(self, tables: tuple[str, ...]) -> None:
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 # DELETE would leave dead rows behind: the next run's inserts would check

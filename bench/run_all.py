@@ -38,6 +38,7 @@ def machine() -> str:
 RUNS: list[tuple[str, list[str]]] = [
     ("counts", []),
     ("http_bench", []),
+    ("http_bench", ["--limits", "--only", "form"]),
     ("pickup", []),
     ("pickup", ["--unanswered", "--loads", "10/s", "--workers", "floor,simple"]),
     ("e2e", []),

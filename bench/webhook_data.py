@@ -6,14 +6,14 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from bench.fixtures import visitor_requests
 from bench.load import Call
 from bench.numbers import visitor_numbers
-from callback.models import CallAttempt, CallbackRequest, CallEvent, Leg, RequestStatus, Widget
+from callback.models import CallAttempt, Leg, RequestStatus, Widget
 from callback.settings import SANDBOX_AUTH_TOKEN
 
 # Each leg reports these in order; every one records an event and moves the leg forward.
@@ -23,11 +23,11 @@ STATUSES = ("initiated", "ringing", "in-progress", "completed")
 
 
 def make_legs(engine: Engine, widget_key: str, count: int) -> list[tuple[int, str]]:
-    """Store `count` requests whose agent leg is queued at Twilio; return (attempt id, SID)."""
+    """Store `count` requests whose agent leg is queued at Twilio; return (attempt id, SID).
+
+    The request tables must be empty (`BenchEnv.clear_requests`).
+    """
     with Session(engine) as session:
-        session.execute(delete(CallEvent))
-        session.execute(delete(CallAttempt))
-        session.execute(delete(CallbackRequest))
         widget = session.query(Widget).filter_by(key=widget_key).one()
         numbers = visitor_numbers()
         requests = visitor_requests(widget, count, numbers, RequestStatus.CALLING_VISITOR)

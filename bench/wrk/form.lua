@@ -1,5 +1,7 @@
 -- POST /api/v1/widgets/<key>/callbacks with a distinct fictional number each time.
 -- wrk.path is the endpoint; BENCH_PREFIXES (comma-separated) come from the environment.
+-- BENCH_FORWARDED (any value) gives each request its own client address in
+-- X-Forwarded-For (198.18.0.0/15, the benchmarking range), as visitors come from many.
 local counter = 0
 local threads = {}
 local prefixes = {}
@@ -24,6 +26,9 @@ function request()
   local prefix = prefixes[math.floor(index / 1000) + 1]
   local phone = prefix .. string.format("%04d", index % 1000)
   local body = '{"phone": "' .. phone .. '", "consent": true, "page_url": "https://www.example.com/pricing"}'
-  return wrk.format("POST", wrk.path,
-    {["Content-Type"] = "application/json", ["Origin"] = "https://www.example.com"}, body)
+  local headers = {["Content-Type"] = "application/json", ["Origin"] = "https://www.example.com"}
+  if os.getenv("BENCH_FORWARDED") then
+    headers["X-Forwarded-For"] = string.format("198.18.%d.%d", math.floor(index / 256), index % 256)
+  end
+  return wrk.format("POST", wrk.path, headers, body)
 end

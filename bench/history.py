@@ -1,6 +1,6 @@
 """Flat with history (issue 21, point 3): eight operations, on an empty database and a full one.
 
-    python -m bench.history [--finished 1000000] [--pending 10000] [--agents 500] [--rounds 5]
+    python -m bench.history [--finished 1000000] [--pending 10000] [--agents 500] [--rounds 10]
 
 Measures a submission (form POST), a status callback, a dial job, one reconciler pass,
 one retention pass, `callback queue-health`, the ops page's data (/ops/data, what /ops

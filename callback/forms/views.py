@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from callback.errors import Refused
+from callback.errors import Refused, RetryLater
 from callback.http_errors import status_of
 from callback.lifecycle.intake import AlreadyRequested, submit
 from callback.lifecycle.visitor import cancel_request, visitor_request
@@ -119,7 +119,7 @@ def show_form(key: str) -> tuple[str, int]:
 
 
 @bp.post("/<key>")
-def post_form(key: str) -> Response | tuple[str, int]:
+def post_form(key: str) -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     widget = _widget(key)
     try:
         check_origin(widget)  # a cross-site form post is refused here as in the API
@@ -136,7 +136,10 @@ def post_form(key: str) -> Response | tuple[str, int]:
     try:
         accepted = submit(widget, http_request.form.to_dict(), http_request.remote_addr)
     except Refused as error:
-        return _render_form(widget, error, status_of(error))
+        page, status = _render_form(widget, error, status_of(error))
+        # As the API says: when the limit that refused resets (callback/http_errors.py).
+        wait = {"Retry-After": str(error.retry_after)} if isinstance(error, RetryLater) else {}
+        return page, status, wait
     if isinstance(accepted, AlreadyRequested):
         language = page_language(widget, accepted.locale)
         text = message(ALREADY_REQUESTED, language)

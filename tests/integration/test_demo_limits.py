@@ -92,20 +92,41 @@ def test_every_429_names_the_limit_it_hit_and_when_it_resets(
     assert (cap["limit"], cap["code"]) == ("daily_cap", "daily_cap_reached")
 
 
-def test_retry_after_is_when_the_limit_that_refused_resets(
-    client: FlaskClient, demo: dict[str, Any]
-) -> None:
-    # The address limit did not refuse: its window (an hour) must not lengthen the wait.
+@pytest.fixture
+def number_limit_of_a_minute(demo: dict[str, Any]) -> str:
+    """A widget whose numbers may ask once a minute, from addresses allowed 100 an hour.
+
+    When the number's limit refuses, the address limit did not: its window (an hour)
+    must not lengthen the wait.
+    """
     demo.update(
         DEV_LOOPBACK_UNLIMITED=False, RATE_LIMIT_PER_IP="100/hour", RATE_LIMIT_PER_NUMBER="1/minute"
     )
-    widget = make_widget()
+    return make_widget().key
 
-    submit(client, widget.key, NUMBERS[0], remote_addr=VISITOR)
-    per_number = _limit_of(submit(client, widget.key, NUMBERS[0], remote_addr=VISITOR))
+
+def test_retry_after_is_when_the_limit_that_refused_resets(
+    client: FlaskClient, number_limit_of_a_minute: str
+) -> None:
+    key = number_limit_of_a_minute
+
+    submit(client, key, NUMBERS[0], remote_addr=VISITOR)
+    per_number = _limit_of(submit(client, key, NUMBERS[0], remote_addr=VISITOR))
 
     assert per_number["limit"] == "per_number"
     assert per_number["retry_after"] <= 60
+
+
+def test_the_plain_form_says_when_the_limit_that_refused_resets(
+    client: FlaskClient, number_limit_of_a_minute: str
+) -> None:
+    key = number_limit_of_a_minute
+
+    submit_form(client, key, NUMBERS[0])
+    refused = submit_form(client, key, NUMBERS[0])
+
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
 
 
 def test_a_wrong_origin_is_403_even_when_the_address_limit_is_spent(

@@ -95,10 +95,11 @@ def _moved(
         statement = statement.where(*conditions)
     if computed:
         statement = statement.values(computed)
-    parameters = {"row_id": row.id, **{f"new_{k}": v for k, v in given.items()}}
     # A Core UPDATE of the table skips the ORM's bulk-update machinery (a status callback's
-    # hot path) and its autoflush: changes made to the rows before the move go first.
+    # move has no extra conditions: the hot path) and its autoflush: changes made to the
+    # rows before the move go first, and a row just added gets its id.
     session.flush()
+    parameters = {"row_id": row.id, **{f"new_{k}": v for k, v in given.items()}}
     if session.execute(statement, parameters).first() is None:
         session.refresh(row)  # someone else moved it first: decide on what is true now
         return False

@@ -61,13 +61,14 @@ def form_calls(key: str, forwarded: bool) -> list[Call]:
 
 
 def cpu_roles(url: str, env: BenchEnv) -> dict[str, Role]:
-    """The served app's gunicorn processes (by port) and the database's backends."""
+    """The served app's gunicorn processes (by port), the database's backends, Redis."""
     port = url.split("/")[2].rsplit(":", 1)[1]
-    database = env.database_url.rsplit("/", 1)[1]
-    return {
-        "web": lambda cmd: "gunicorn" in cmd and f"127.0.0.1:{port} " in cmd,
-        "PostgreSQL": lambda cmd: cmd.startswith("postgres: ") and f" {database} " in cmd,
-    }
+    roles: dict[str, Role] = {"web": lambda cmd: "gunicorn" in cmd and f"127.0.0.1:{port} " in cmd}
+    if not env.embedded:  # the servers; SQLite runs inside the app's own processes
+        database = env.database_url.split("?", 1)[0].rsplit("/", 1)[1]
+        roles["PostgreSQL"] = lambda cmd: cmd.startswith("postgres: ") and f" {database} " in cmd
+        roles["Redis"] = lambda cmd: cmd.startswith("redis-server")
+    return roles
 
 
 def combine(results: list[Result]) -> Result:
